@@ -1,0 +1,2 @@
+# cython: language_level=3
+"""Training kernels (filled in by the training engine)."""
