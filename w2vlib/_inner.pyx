@@ -1,2 +1,474 @@
 # cython: language_level=3
-"""Training kernels (filled in by the training engine)."""
+"""Training kernels: one batch of word ids in, weights updated Hogwild-style, GIL released.
+
+The work splits along two axes, as in fastText:
+
+* the *model* axis builds the hidden vector for one training example — skip-gram uses the
+  context word's input row as it is, CBOW sums (or averages) the context rows;
+* the *loss* axis consumes the hidden vector for a target word — negative sampling and/or
+  hierarchical softmax — updates the output weights and accumulates the gradient of the hidden
+  vector, which the model axis then applies back to the input rows.
+
+So there are 2 + 2 small functions (``_train_sg_pair``/``_train_cbow_center`` and
+``_loss_ns``/``_loss_hs``), not four copies. Everything per token — subsampling, window shrinking,
+negative draws — uses the per-thread random state of a :class:`WorkerState`; nothing in the hot
+loop touches a Python object.
+
+The pure-numpy twin of these kernels is :mod:`w2vlib._reference`; the tests run both.
+"""
+from libc.math cimport exp, log1p
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport malloc, free, realloc
+from libc.string cimport memset
+
+import numpy as np
+
+ctypedef float real
+
+# The sigmoid is read from a table on (-MAX_EXP, MAX_EXP), as in the original word2vec tool.
+cdef enum:
+    SIGMOID_TABLE_SIZE = 1000
+    MAX_EXP = 6
+
+cdef real SIGMOID_TABLE[SIGMOID_TABLE_SIZE]
+cdef double SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)
+
+cdef int _t
+for _t in range(SIGMOID_TABLE_SIZE):
+    SIGMOID_TABLE[_t] = <real>(1.0 / (1.0 + exp(-((2.0 * _t / SIGMOID_TABLE_SIZE) - 1.0) * MAX_EXP)))
+
+# splitmix64 constants (Steele, Lea & Flood 2014).
+cdef uint64_t GOLDEN_GAMMA = 0x9E3779B97F4A7C15ULL
+cdef uint64_t MIX1 = 0xBF58476D1CE4E5B9ULL
+cdef uint64_t MIX2 = 0x94D049BB133111EBULL
+cdef uint64_t LOW32 = 0xFFFFFFFFULL
+
+
+cdef inline uint64_t _next_random(uint64_t* state) noexcept nogil:
+    """splitmix64: one 64-bit draw from the per-thread state."""
+    state[0] += GOLDEN_GAMMA
+    cdef uint64_t z = state[0]
+    z = (z ^ (z >> 30)) * MIX1
+    z = (z ^ (z >> 27)) * MIX2
+    return z ^ (z >> 31)
+
+
+cdef inline uint32_t _below(uint64_t r, uint32_t n) noexcept nogil:
+    """Map the high 32 bits of ``r`` to ``[0, n)`` without division (Lemire's multiply-shift)."""
+    return <uint32_t>(((r >> 32) * <uint64_t>n) >> 32)
+
+
+cdef inline real _sigmoid(real f) noexcept nogil:
+    return SIGMOID_TABLE[<int>((f + MAX_EXP) * SIGMOID_SCALE)]
+
+
+cdef inline double _softplus(double x) noexcept nogil:
+    """log(1 + exp(x)) without overflow: the exact loss term -log(sigmoid(-x))."""
+    if x > 0:
+        return x + log1p(exp(-x))
+    return log1p(exp(x))
+
+
+cdef inline real _dot(const real* a, const real* b, int n) noexcept nogil:
+    cdef real s = 0
+    cdef int i
+    for i in range(n):
+        s = s + a[i] * b[i]
+    return s
+
+
+cdef inline void _axpy(real alpha, const real* x, real* y, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        y[i] = y[i] + alpha * x[i]
+
+
+cdef struct Params:
+    real* syn0
+    real* syn1
+    real* syn1neg
+    int size
+    int window
+    int negative
+    int hs
+    int sg
+    int cbow_mean
+    int shrink_windows
+    int compute_loss
+    uint32_t n_words
+    const uint32_t* sample_int    # NULL: no subsampling
+    const uint64_t* accept        # alias table for negative draws
+    const int32_t* alias
+    const uint8_t* codes          # Huffman paths, CSR layout
+    const int32_t* points
+    const int64_t* code_offsets
+
+
+cdef struct Scratch:
+    real* hidden
+    real* grad
+    int32_t* kept
+    int32_t* kept_offsets
+    Py_ssize_t kept_cap
+    Py_ssize_t offsets_cap
+    uint64_t rng
+    double loss
+    uint64_t examples
+
+
+cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t target,
+                          real alpha) noexcept nogil:
+    """Negative sampling: one positive (``target``) and ``negative`` drawn words.
+
+    The gradient saturates outside (-MAX_EXP, MAX_EXP) like the original tool: a confidently wrong
+    prediction still gets the full step.
+    """
+    cdef int d
+    cdef uint64_t r
+    cdef uint32_t i
+    cdef int32_t word
+    cdef real label, f, g
+    cdef real* out
+    for d in range(p.negative + 1):
+        if d == 0:
+            word = target
+            label = 1
+        else:
+            r = _next_random(&s.rng)
+            i = _below(r, p.n_words)
+            word = <int32_t>i if (r & LOW32) < p.accept[i] else p.alias[i]
+            if word == target:
+                continue
+            label = 0
+        out = &p.syn1neg[<int64_t>word * p.size]
+        f = _dot(h, out, p.size)
+        if f >= MAX_EXP:
+            g = (label - 1) * alpha
+        elif f <= -MAX_EXP:
+            g = label * alpha
+        else:
+            g = (label - _sigmoid(f)) * alpha
+        if p.compute_loss:
+            s.loss += _softplus(-f if label > 0 else f)
+        _axpy(g, out, s.grad, p.size)
+        _axpy(g, h, out, p.size)
+
+
+cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
+                          real alpha) noexcept nogil:
+    """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
+    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool)."""
+    cdef int64_t b
+    cdef real f, g
+    cdef real* out
+    cdef int code
+    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
+        out = &p.syn1[<int64_t>p.points[b] * p.size]
+        code = p.codes[b]
+        f = _dot(h, out, p.size)
+        if p.compute_loss:
+            s.loss += _softplus(f if code else -f)
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue
+        g = (1 - code - _sigmoid(f)) * alpha
+        _axpy(g, out, s.grad, p.size)
+        _axpy(g, h, out, p.size)
+
+
+cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32_t target,
+                               real alpha) noexcept nogil:
+    """The loss axis: fills ``s.grad`` with the gradient step for the hidden vector ``h``."""
+    memset(s.grad, 0, p.size * sizeof(real))
+    if p.hs:
+        _loss_hs(p, s, h, target, alpha)
+    if p.negative:
+        _loss_ns(p, s, h, target, alpha)
+    s.examples += 1
+
+
+cdef inline void _train_sg_pair(const Params* p, Scratch* s, int32_t center, int32_t context,
+                                real alpha) noexcept nogil:
+    """Skip-gram: the context word's input row is the hidden vector; it predicts the center."""
+    cdef real* h = &p.syn0[<int64_t>context * p.size]
+    _output_layer(p, s, h, center, alpha)
+    _axpy(1, s.grad, h, p.size)
+
+
+cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* words,
+                                    Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t i,
+                                    real alpha) noexcept nogil:
+    """CBOW: the sum (or mean) of the context rows predicts the center word ``words[i]``.
+
+    Like gensim, the gradient is divided by the context size for the sum (cbow_mean=0) and
+    applied whole to every context row for the mean (cbow_mean=1).
+    """
+    cdef Py_ssize_t j
+    cdef int k
+    cdef real count = 0
+    memset(s.hidden, 0, p.size * sizeof(real))
+    for j in range(lo, hi):
+        if j != i:
+            _axpy(1, &p.syn0[<int64_t>words[j] * p.size], s.hidden, p.size)
+            count += 1
+    if count == 0:
+        return
+    if p.cbow_mean:
+        for k in range(p.size):
+            s.hidden[k] /= count
+    _output_layer(p, s, s.hidden, words[i], alpha)
+    if not p.cbow_mean:
+        for k in range(p.size):
+            s.grad[k] /= count
+    for j in range(lo, hi):
+        if j != i:
+            _axpy(1, s.grad, &p.syn0[<int64_t>words[j] * p.size], p.size)
+
+
+cdef Py_ssize_t _subsample(const Params* p, Scratch* s, const int32_t* ids,
+                           const int32_t* offsets, Py_ssize_t n_sentences) noexcept nogil:
+    """Copy the batch into ``s.kept`` dropping frequent words (word2vec's formula, thresholds
+    precomputed in ``sample_int``). Returns the number of sentences kept (empty ones vanish)."""
+    cdef Py_ssize_t sent, t, n = 0, kept_sentences = 0
+    cdef int32_t w
+    s.kept_offsets[0] = 0
+    for sent in range(n_sentences):
+        for t in range(offsets[sent], offsets[sent + 1]):
+            w = ids[t]
+            if p.sample_int != NULL and p.sample_int[w] < (_next_random(&s.rng) >> 32):
+                continue
+            s.kept[n] = w
+            n += 1
+        if n > s.kept_offsets[kept_sentences]:
+            kept_sentences += 1
+            s.kept_offsets[kept_sentences] = <int32_t>n
+    return kept_sentences
+
+
+cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sentences,
+                                 real alpha) noexcept nogil:
+    """The model axis over every position of every kept sentence. Returns the words trained."""
+    cdef Py_ssize_t sent, i, j, lo, hi, start, end, total = 0
+    cdef int reduce
+    cdef const int32_t* words = s.kept
+    for sent in range(n_sentences):
+        start = s.kept_offsets[sent]
+        end = s.kept_offsets[sent + 1]
+        total += end - start
+        for i in range(start, end):
+            reduce = <int>_below(_next_random(&s.rng), <uint32_t>p.window) if p.shrink_windows else 0
+            lo = i - p.window + reduce
+            if lo < start:
+                lo = start
+            hi = i + p.window + 1 - reduce
+            if hi > end:
+                hi = end
+            if p.sg:
+                for j in range(lo, hi):
+                    if j != i:
+                        _train_sg_pair(p, s, words[i], words[j], alpha)
+            else:
+                _train_cbow_center(p, s, words, lo, hi, i, alpha)
+    return total
+
+
+cdef class WorkerState:
+    """Per-thread scratch: hidden and gradient vectors, kept-word buffer, RNG state, loss tally.
+
+    Parameters
+    ----------
+    vector_size : int
+        Dimensionality of the vectors.
+    seed : int
+        Seed of this thread's random stream (splitmix64).
+
+    Examples
+    --------
+    >>> ws = WorkerState(10, seed=7)
+    >>> ws.loss, ws.examples
+    (0.0, 0)
+    """
+    cdef Scratch s
+    cdef int size
+
+    def __cinit__(self, int vector_size, uint64_t seed):
+        if vector_size < 1:
+            raise ValueError(f"vector_size must be >= 1, got {vector_size}")
+        self.size = vector_size
+        memset(&self.s, 0, sizeof(Scratch))
+        self.s.hidden = <real*>malloc(vector_size * sizeof(real))
+        self.s.grad = <real*>malloc(vector_size * sizeof(real))
+        if self.s.hidden == NULL or self.s.grad == NULL:
+            raise MemoryError()
+        self.s.rng = seed
+
+    def __dealloc__(self):
+        free(self.s.hidden)
+        free(self.s.grad)
+        free(self.s.kept)
+        free(self.s.kept_offsets)
+
+    cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences) except -1:
+        cdef void* grown
+        if n_words > self.s.kept_cap:
+            grown = realloc(self.s.kept, n_words * sizeof(int32_t))
+            if grown == NULL:
+                raise MemoryError()
+            self.s.kept = <int32_t*>grown
+            self.s.kept_cap = n_words
+        if n_sentences + 1 > self.s.offsets_cap:
+            grown = realloc(self.s.kept_offsets, (n_sentences + 1) * sizeof(int32_t))
+            if grown == NULL:
+                raise MemoryError()
+            self.s.kept_offsets = <int32_t*>grown
+            self.s.offsets_cap = n_sentences + 1
+        return 0
+
+    @property
+    def loss(self):
+        """Loss accumulated since the last :meth:`reset_loss` (float64)."""
+        return self.s.loss
+
+    @property
+    def examples(self):
+        """Number of (hidden vector, target) training examples since the last reset."""
+        return self.s.examples
+
+    def reset_loss(self):
+        self.s.loss = 0
+        self.s.examples = 0
+
+    @property
+    def rng_state(self):
+        """The raw splitmix64 state (for tests and the reference kernel)."""
+        return self.s.rng
+
+
+cdef class Kernel:
+    """The training configuration and views of the shared weights, for :func:`train_batch`.
+
+    All arrays are used in place (Hogwild): the caller keeps them alive and C-contiguous.
+    ``syn1`` is used when ``hs``; ``syn1neg``, ``accept`` and ``alias`` when ``negative > 0``;
+    ``sample_int`` may be ``None`` for no subsampling.
+    """
+    cdef Params p
+    cdef object _arrays
+
+    def __init__(self, real[:, ::1] syn0, real[:, ::1] syn1, real[:, ::1] syn1neg,
+                 const uint32_t[::1] sample_int, const uint64_t[::1] accept,
+                 const int32_t[::1] alias, const uint8_t[::1] codes, const int32_t[::1] points,
+                 const int64_t[::1] code_offsets, *, bint sg, bint hs, int negative,
+                 int window, bint cbow_mean, bint shrink_windows, bint compute_loss):
+        cdef Py_ssize_t n = syn0.shape[0]
+        if n < 1 or n > 2 ** 31 - 1:
+            raise ValueError(f"the vocabulary must have 1 to 2**31-1 words, got {n}")
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        if negative < 0:
+            raise ValueError(f"negative must be >= 0, got {negative}")
+        if not hs and negative == 0:
+            raise ValueError("nothing to train: set hs=1 and/or negative > 0")
+        memset(&self.p, 0, sizeof(Params))
+        self.p.syn0 = &syn0[0, 0]
+        self.p.size = <int>syn0.shape[1]
+        self.p.n_words = <uint32_t>n
+        self.p.window = window
+        self.p.sg = sg
+        self.p.cbow_mean = cbow_mean
+        self.p.shrink_windows = shrink_windows
+        self.p.compute_loss = compute_loss
+        if sample_int is not None:
+            _check_rows("sample_int", sample_int.shape[0], n)
+            self.p.sample_int = &sample_int[0]
+        if hs:
+            if syn1 is None or codes is None or points is None or code_offsets is None:
+                raise ValueError("hs=1 needs syn1 and the Huffman codes/points/offsets")
+            _check_shape("syn1", syn1.shape[0], syn1.shape[1], n, self.p.size)
+            _check_rows("code_offsets", code_offsets.shape[0], n + 1)
+            _check_huffman(codes, points, code_offsets, n)
+            self.p.hs = 1
+            self.p.syn1 = &syn1[0, 0]
+            self.p.codes = &codes[0]
+            self.p.points = &points[0]
+            self.p.code_offsets = &code_offsets[0]
+        if negative:
+            if syn1neg is None or accept is None or alias is None:
+                raise ValueError("negative > 0 needs syn1neg and the alias table")
+            _check_shape("syn1neg", syn1neg.shape[0], syn1neg.shape[1], n, self.p.size)
+            _check_rows("accept", accept.shape[0], n)
+            _check_rows("alias", alias.shape[0], n)
+            if np.any(np.asarray(alias) < 0) or np.any(np.asarray(alias) >= n):
+                raise ValueError("alias table entries out of range")
+            self.p.negative = negative
+            self.p.syn1neg = &syn1neg[0, 0]
+            self.p.accept = &accept[0]
+            self.p.alias = &alias[0]
+        self._arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, code_offsets)
+
+    def train_batch(self, WorkerState state, const int32_t[::1] ids, const int32_t[::1] offsets,
+                    float alpha):
+        """Train on one batch: sentences ``ids[offsets[k]:offsets[k+1]]``.
+
+        Returns the number of words left after subsampling (gensim's "effective words").
+        """
+        cdef Py_ssize_t n_sentences = offsets.shape[0] - 1
+        cdef Py_ssize_t n_ids = ids.shape[0]
+        cdef Py_ssize_t kept_sentences, trained
+        if state.size != self.p.size:
+            raise ValueError(f"worker state has size {state.size}, kernel {self.p.size}")
+        _check_batch(ids, offsets, self.p.n_words)
+        if n_sentences < 1 or n_ids == 0:
+            return 0
+        state._reserve(n_ids, n_sentences)
+        with nogil:
+            kept_sentences = _subsample(&self.p, &state.s, &ids[0], &offsets[0], n_sentences)
+            trained = _train_sentences(&self.p, &state.s, kept_sentences, alpha)
+        return trained
+
+
+def _check_rows(name, Py_ssize_t got, Py_ssize_t want):
+    if got != want:
+        raise ValueError(f"{name} has {got} rows, expected {want}")
+
+
+def _check_shape(name, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t want_rows, int want_cols):
+    if rows != want_rows or cols != want_cols:
+        raise ValueError(f"{name} has shape ({rows}, {cols}), expected ({want_rows}, {want_cols})")
+
+
+def _check_huffman(codes, points, code_offsets, Py_ssize_t n):
+    offsets = np.asarray(code_offsets)
+    if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or offsets[len(offsets) - 1] > min(len(codes), len(points)):
+        raise ValueError("Huffman code offsets are not a valid CSR index")
+    if len(points) and (np.asarray(points).min() < 0 or np.asarray(points).max() >= max(n - 1, 1)):
+        raise ValueError("Huffman points out of range for syn1")
+
+
+cdef int _check_batch(const int32_t[::1] ids, const int32_t[::1] offsets, uint32_t n_words) except -1:
+    """Reject a malformed batch before any nogil code can index out of bounds."""
+    cdef Py_ssize_t k, n_ids = ids.shape[0]
+    if offsets.shape[0] < 1 or offsets[0] != 0 or offsets[offsets.shape[0] - 1] != n_ids:
+        raise ValueError("sentence offsets must start at 0 and end at len(ids)")
+    for k in range(1, offsets.shape[0]):
+        if offsets[k] < offsets[k - 1]:
+            raise ValueError(f"sentence offsets decrease at position {k}")
+    for k in range(n_ids):
+        if ids[k] < 0 or <uint32_t>ids[k] >= n_words:
+            raise ValueError(f"word id {ids[k]} at position {k} is outside the vocabulary")
+    return 0
+
+
+def next_random(uint64_t state):
+    """Python twin of the kernels' RNG: returns ``(draw, new_state)``.
+
+    >>> draw, state = next_random(0)
+    >>> hex(draw), state
+    ('0xe220a8397b1dcdaf', 11400714819323198485)
+    """
+    cdef uint64_t s = state
+    cdef uint64_t r = _next_random(&s)
+    return r, s
+
+
+def sigmoid_table():
+    """A copy of the sigmoid table the kernels read (for the reference kernel)."""
+    return np.array([SIGMOID_TABLE[i] for i in range(SIGMOID_TABLE_SIZE)], dtype=np.float32)

@@ -1,0 +1,139 @@
+"""The compiled kernels against the pure-numpy reference, one SGD step at a time."""
+import itertools
+
+import numpy as np
+import pytest
+
+from w2vlib import _inner
+from w2vlib._reference import ReferenceKernel, ReferenceState
+
+N_WORDS, DIM, SEED = 23, 12, 12345
+
+
+def _huffman_like_paths(n, rng):
+    """Arbitrary but valid CSR paths into n-1 inner nodes (the kernel does not need optimality)."""
+    lengths = rng.integers(1, 6, size=n)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    codes = rng.integers(0, 2, size=offsets[-1]).astype(np.uint8)
+    points = rng.integers(0, n - 1, size=offsets[-1]).astype(np.int32)
+    return codes, points, offsets
+
+
+def _alias_table(n, rng):
+    accept = rng.integers(0, 2**32 + 1, size=n, dtype=np.uint64)
+    alias = rng.integers(0, n, size=n).astype(np.int32)
+    return accept, alias
+
+
+def _setup(sg, hs, negative, cbow_mean, sample, shrink, compute_loss=True):
+    rng = np.random.default_rng(7)
+    syn0 = ((rng.random((N_WORDS, DIM)) - 0.5) / DIM).astype(np.float32)
+    syn1 = ((rng.random((N_WORDS, DIM)) - 0.5) * 0.5).astype(np.float32)
+    syn1neg = ((rng.random((N_WORDS, DIM)) - 0.5) * 0.5).astype(np.float32)
+    sample_int = rng.integers(2**30, 2**32, size=N_WORDS, dtype=np.uint64).astype(np.uint32) if sample else None
+    accept, alias = _alias_table(N_WORDS, rng)
+    codes, points, offsets = _huffman_like_paths(N_WORDS, rng)
+    lengths = [7, 1, 0, 15, 4]
+    ids = rng.integers(0, N_WORDS, size=sum(lengths)).astype(np.int32)
+    sent_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, offsets)
+    kwargs = dict(sg=sg, hs=hs, negative=negative, window=3, cbow_mean=cbow_mean,
+                  shrink_windows=shrink, compute_loss=compute_loss)
+    return arrays, kwargs, ids, sent_offsets
+
+
+COMBINATIONS = [
+    (sg, hs, negative, cbow_mean)
+    for sg, (hs, negative), cbow_mean in itertools.product(
+        (1, 0), ((0, 5), (1, 0), (1, 3)), (1, 0))
+    if not (sg and cbow_mean == 0)
+]
+
+
+@pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)
+@pytest.mark.parametrize("sample,shrink", [(True, True), (False, False)])
+def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shrink):
+    arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, sample, shrink)
+    ours = [a.copy() if a is not None else None for a in arrays]
+    ref = [a.copy() if a is not None else None for a in arrays]
+    state = _inner.WorkerState(DIM, SEED)
+    ref_state = ReferenceState(SEED)
+    kernel = _inner.Kernel(*ours, **kwargs)
+    reference = ReferenceKernel(*ref, **kwargs)
+    for alpha in (0.025, 0.4):  # a large step makes saturated sigmoids and clipping happen
+        got = kernel.train_batch(state, ids, offsets, alpha)
+        want = reference.train_batch(ref_state, ids, offsets, alpha)
+        assert got == want
+        assert state.rng_state == ref_state.rng
+        for name, a, b in zip(("syn0", "syn1", "syn1neg"), ours[:3], ref[:3]):
+            np.testing.assert_allclose(a, b, atol=1e-5, err_msg=name)
+    assert state.examples == ref_state.examples
+    assert state.loss == pytest.approx(ref_state.loss, rel=1e-5)
+    assert not np.array_equal(ours[0], arrays[0]), "training changed nothing"
+
+
+def test_ns_gradient_direction_lowers_the_loss():
+    """An independent check of the sign conventions: repeating one (center, context) pair
+    must make the positive pair more likely."""
+    arrays, kwargs, _, _ = _setup(1, 0, 5, 1, False, False)
+    syn0, syn1neg = arrays[0], arrays[2]
+    kernel = _inner.Kernel(*arrays, **kwargs)
+    state = _inner.WorkerState(DIM, 3)
+    ids, offsets = np.array([4, 9], np.int32), np.array([0, 2], np.int32)
+    before = float(syn0[9] @ syn1neg[4])
+    for _ in range(50):
+        kernel.train_batch(state, ids, offsets, 0.05)
+    assert float(syn0[9] @ syn1neg[4]) > before + 1.0
+
+
+def test_effective_words_and_empty_sentences():
+    arrays, kwargs, _, _ = _setup(0, 0, 5, 1, False, True)
+    kernel = _inner.Kernel(*arrays, **kwargs)
+    state = _inner.WorkerState(DIM, 1)
+    ids = np.array([1, 2, 3], np.int32)
+    assert kernel.train_batch(state, ids, np.array([0, 0, 3, 3], np.int32), 0.025) == 3
+    assert kernel.train_batch(state, ids[:0], np.array([0], np.int32), 0.025) == 0
+
+
+@pytest.mark.parametrize("ids,offsets,message", [
+    ([1, 2, 99], [0, 3], "outside the vocabulary"),
+    ([1, -1], [0, 2], "outside the vocabulary"),
+    ([1, 2], [0, 3], "end at len"),
+    ([1, 2], [1, 2], "start at 0"),
+    ([1, 2, 3], [0, 2, 1, 3], "decrease"),
+])
+def test_malformed_batches_are_rejected(ids, offsets, message):
+    arrays, kwargs, _, _ = _setup(1, 1, 5, 1, True, True)
+    kernel = _inner.Kernel(*arrays, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        kernel.train_batch(_inner.WorkerState(DIM, 1), np.array(ids, np.int32),
+                           np.array(offsets, np.int32), 0.025)
+
+
+def test_bad_configurations_are_rejected():
+    arrays, kwargs, _, _ = _setup(1, 0, 0, 1, False, False)
+    with pytest.raises(ValueError, match="nothing to train"):
+        _inner.Kernel(*arrays, **kwargs)
+    arrays, kwargs, _, _ = _setup(1, 0, 5, 1, False, False)
+    with pytest.raises(ValueError, match="window"):
+        _inner.Kernel(*arrays, **{**kwargs, "window": 0})
+    bad_alias = arrays[5].copy()
+    bad_alias[0] = N_WORDS
+    with pytest.raises(ValueError, match="alias"):
+        _inner.Kernel(*arrays[:5], bad_alias, *arrays[6:], **kwargs)
+    with pytest.raises(ValueError, match="worker state"):
+        _inner.Kernel(*arrays, **kwargs).train_batch(
+            _inner.WorkerState(DIM + 1, 1), np.array([1], np.int32), np.array([0, 1], np.int32), 0.1)
+
+
+def test_rng_twin_matches_reference():
+    state, ref = 99, ReferenceState(99)
+    for _ in range(5):
+        draw, state = _inner.next_random(state)
+        assert draw == ref.next_random()
+
+
+def test_sigmoid_table_matches_numpy():
+    table = _inner.sigmoid_table()
+    x = (2 * np.arange(1000) / 1000 - 1) * 6
+    np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
