@@ -142,12 +142,12 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
             label = 0
         out = &p.syn1neg[<int64_t>word * p.size]
         f = _dot(h, out, p.size)
-        if f >= MAX_EXP:
-            g = (label - 1) * alpha
-        elif f <= -MAX_EXP:
-            g = label * alpha
-        else:
+        if f > -MAX_EXP and f < MAX_EXP:
             g = (label - _sigmoid(f)) * alpha
+        elif f >= MAX_EXP:
+            g = (label - 1) * alpha
+        else:  # f <= -MAX_EXP, or NaN after divergence: never index the table with it
+            g = label * alpha
         if p.compute_loss:
             s.loss += _softplus(-f if label > 0 else f)
         _axpy(g, out, s.grad, p.size)
@@ -168,7 +168,7 @@ cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t ta
         f = _dot(h, out, p.size)
         if p.compute_loss:
             s.loss += _softplus(f if code else -f)
-        if f <= -MAX_EXP or f >= MAX_EXP:
+        if not (f > -MAX_EXP and f < MAX_EXP):  # also skips NaN
             continue
         g = (1 - code - _sigmoid(f)) * alpha
         _axpy(g, out, s.grad, p.size)

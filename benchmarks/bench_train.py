@@ -1,0 +1,175 @@
+"""Training speed and quality, w2vlib vs gensim 4.4, side by side in one run on the same corpus.
+
+    python benchmarks/bench_train.py                       # full table (about 15 minutes)
+    python benchmarks/bench_train.py --tokens 2000000 --quality-modes ''   # quick check
+
+Speed: raw words/s over ``train()`` (vocabulary built beforehand, not timed), one epoch, gensim
+defaults except ``workers``; gensim is timed in both its iterable (LineSentence) and corpus_file
+modes and the better one is the reference. Quality: analogy accuracy (questions-words.txt,
+restrict_vocab=30000) and WordSim353 Spearman after the quality epochs; both models are evaluated by
+the same code (w2vlib's KeyedVectors, fed gensim's vectors). Memory: peak RSS of a child process
+training on the corpus and on the corpus concatenated ``--memory-copies`` times.
+"""
+import argparse
+import logging
+import lzma
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+
+HERE = pathlib.Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared" / "data"
+MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
+         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
+
+
+def corpus_file(workdir, tokens):
+    """The benchmark corpus, decompressed into workdir (optionally cut to about `tokens`)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    full = workdir / "gutenberg_10M.txt"
+    if not full.exists():
+        with lzma.open(SHARED / "corpus" / "gutenberg_en_10M.txt.xz", "rb") as src, open(full, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    if not tokens:
+        return full
+    cut = workdir / f"gutenberg_{tokens}.txt"
+    if not cut.exists():
+        count = 0
+        with open(full, "rb") as src, open(cut, "wb") as dst:
+            for line in src:
+                dst.write(line)
+                count += len(line.split())
+                if count >= tokens:
+                    break
+    return cut
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def gensim_speed(path, params, workers):
+    from gensim.models import Word2Vec as GWord2Vec
+    from gensim.models.word2vec import LineSentence
+    best = {}
+    model = GWord2Vec(workers=workers, **params)
+    model.build_vocab(corpus_file=str(path))
+    (_, raw), seconds = timed(lambda: model.train(
+        corpus_file=str(path), total_words=model.corpus_total_words, epochs=1))
+    best["corpus_file"] = raw / seconds
+    model = GWord2Vec(workers=workers, **params)
+    model.build_vocab(LineSentence(str(path)))
+    (_, raw), seconds = timed(lambda: model.train(
+        LineSentence(str(path)), total_examples=model.corpus_count, epochs=1))
+    best["iterable"] = raw / seconds
+    return best
+
+
+def ours_speed(path, params, workers):
+    from w2vlib import Word2Vec
+    model = Word2Vec(workers=workers, **params)
+    model.build_vocab(corpus_file=str(path))
+    (_, raw), seconds = timed(lambda: model.train(
+        corpus_file=str(path), total_words=model.corpus_total_words, epochs=1))
+    return raw / seconds
+
+
+def evaluate(keys, vectors, eval_dir):
+    """Analogy accuracy and WS353 Spearman, computed by w2vlib for any model's vectors."""
+    from w2vlib import KeyedVectors
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(list(keys), vectors)
+    analogy, _ = kv.evaluate_word_analogies(str(eval_dir / "questions-words.txt"), restrict_vocab=30000)
+    pairs = kv.evaluate_word_pairs(str(eval_dir / "wordsim353.tsv"))
+    return analogy, pairs[1][0]
+
+
+def quality(path, params, workers, epochs, eval_dir):
+    from gensim.models import Word2Vec as GWord2Vec
+    from w2vlib import Word2Vec
+    ours = Word2Vec(corpus_file=str(path), workers=workers, epochs=epochs, **params)
+    theirs = GWord2Vec(corpus_file=str(path), workers=workers, epochs=epochs, **params)
+    return (evaluate(ours.wv.index_to_key, ours.wv.vectors, eval_dir),
+            evaluate(theirs.wv.index_to_key, theirs.wv.vectors, eval_dir))
+
+
+def build_vocab_speed(path):
+    from gensim.models import Word2Vec as GWord2Vec
+    from w2vlib import Word2Vec
+    _, theirs = timed(lambda: GWord2Vec().build_vocab(corpus_file=str(path)))
+    _, ours = timed(lambda: Word2Vec().build_vocab(corpus_file=str(path)))
+    return ours, theirs
+
+
+def peak_rss_training(path, mode, workers):
+    """Peak RSS (MB) of a fresh process that trains one epoch on `path`."""
+    code = (
+        "import resource, sys; from w2vlib import Word2Vec; "
+        f"Word2Vec(corpus_file=sys.argv[1], workers={workers}, epochs=1, **{MODES[mode]!r}); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/w2vlib_bench"))
+    parser.add_argument("--tokens", type=int, default=0, help="cut the corpus to about this many tokens")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--quality-modes", default="sg-ns,cbow-ns")
+    parser.add_argument("--quality-epochs", type=int, default=5)
+    parser.add_argument("--memory-copies", type=int, default=10, help="0 skips the memory check")
+    parser.add_argument("--eval-dir", type=pathlib.Path, default=SHARED / "eval")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    path = corpus_file(args.workdir, args.tokens)
+    modes = [m for m in args.modes.split(",") if m]
+    print(f"corpus: {path} ({path.stat().st_size / 1e6:.1f} MB), workers={args.workers}\n")
+
+    print("| mode | gensim iterable (w/s) | gensim corpus_file (w/s) | w2vlib (w/s) | ratio vs gensim best |")
+    print("|---|---:|---:|---:|---:|")
+    for mode in modes:
+        theirs = gensim_speed(path, MODES[mode], args.workers)
+        ours = ours_speed(path, MODES[mode], args.workers)
+        best = max(theirs.values())
+        print(f"| {mode} | {theirs['iterable']:,.0f} | {theirs['corpus_file']:,.0f} | {ours:,.0f} "
+              f"| {ours / best:.2f}x |", flush=True)
+
+    one = ours_speed(path, MODES["sg-ns"], 1)
+    many = ours_speed(path, MODES["sg-ns"], args.workers)
+    print(f"\nsg-ns scaling: 1 worker {one:,.0f} w/s, {args.workers} workers {many:,.0f} w/s "
+          f"({many / one:.2f}x)")
+
+    ours, theirs = build_vocab_speed(path)
+    print(f"build_vocab(corpus_file): w2vlib {ours:.2f}s, gensim {theirs:.2f}s ({theirs / ours:.1f}x faster)")
+
+    quality_modes = [m for m in args.quality_modes.split(",") if m]
+    if quality_modes:
+        print(f"\n| mode ({args.quality_epochs} epochs) | w2vlib analogy | gensim analogy "
+              "| w2vlib WS353 | gensim WS353 |")
+        print("|---|---:|---:|---:|---:|")
+    for mode in quality_modes:
+        (oa, ow), (ga, gw) = quality(path, MODES[mode], args.workers, args.quality_epochs, args.eval_dir)
+        print(f"| {mode} | {oa:.1%} | {ga:.1%} | {ow:.3f} | {gw:.3f} |", flush=True)
+
+    if args.memory_copies:
+        big = args.workdir / f"{path.stem}_x{args.memory_copies}.txt"
+        if not big.exists():
+            with open(big, "wb") as dst:
+                for _ in range(args.memory_copies):
+                    with open(path, "rb") as src:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+        small_rss = peak_rss_training(path, "cbow-ns", args.workers)
+        big_rss = peak_rss_training(big, "cbow-ns", args.workers)
+        print(f"\npeak RSS training cbow-ns 1 epoch: {path.name} {small_rss:.0f} MB, "
+              f"{big.name} ({args.memory_copies}x) {big_rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Word2Vec façade and training engine: learning, gensim parity of the bookkeeping, failures."""
+import gzip
+import itertools
+import pathlib
+import threading
+
+import numpy as np
+import pytest
+from gensim.models import Word2Vec as GensimWord2Vec
+
+from w2vlib import CallbackAny2Vec, LineSentence, Word2Vec
+
+GROUPS = [["red", "green", "blue", "yellow"], ["one", "two", "three", "four"],
+          ["cat", "dog", "horse", "cow"], ["paris", "rome", "berlin", "madrid"]]
+MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
+         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
+
+
+def planted_corpus(n_sentences=1500, seed=0):
+    """Sentences drawn from one group each: words of a group share all their contexts."""
+    rng = np.random.default_rng(seed)
+    return [list(rng.choice(GROUPS[rng.integers(len(GROUPS))], size=8)) for _ in range(n_sentences)]
+
+
+def write_lines(path, sentences):
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences))
+    return path
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("source", ["iterable", "corpus_file"])
+def test_planted_groups_become_neighbours(mode, source, tmp_path):
+    sentences = planted_corpus()
+    corpus = dict(sentences=sentences) if source == "iterable" else dict(
+        corpus_file=str(write_lines(tmp_path / "c.txt", sentences)))
+    model = Word2Vec(**corpus, vector_size=20, window=3, min_count=1, sample=0, workers=2,
+                     epochs=5, seed=3, **MODES[mode])
+    for group in GROUPS:
+        for word in group:
+            neighbours = {w for w, _ in model.wv.most_similar(word, topn=3)}
+            assert neighbours == set(group) - {word}, (mode, word, neighbours)
+
+
+def test_vocabulary_and_word_counts_match_gensim(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes((pathlib.Path(__file__).parent / "data" / "corpus_small.txt").read_bytes())
+    ours = Word2Vec(min_count=3)
+    ours.build_vocab(corpus_file=str(path))
+    theirs = GensimWord2Vec(min_count=3)
+    theirs.build_vocab(corpus_file=str(path))
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    np.testing.assert_array_equal(ours.wv.expandos["count"], theirs.wv.expandos["count"])
+    assert (ours.corpus_count, ours.corpus_total_words) == (theirs.corpus_count, theirs.corpus_total_words)
+    from_iterable = Word2Vec(min_count=3)
+    from_iterable.build_vocab(LineSentence(str(path)))
+    assert from_iterable.wv.index_to_key == theirs.wv.index_to_key
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["corpus_file", "gz", "iterable"])
+def test_every_line_is_trained_once_per_epoch(workers, kind, tmp_path):
+    """Raw words reported by train() equal the corpus size times epochs, whatever the split."""
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(50)]
+    sentences = [list(rng.choice(words, size=rng.integers(1, 40))) for _ in range(997)]
+    total = sum(map(len, sentences))
+    plain = write_lines(tmp_path / "c.txt", sentences)
+    if kind == "gz":
+        with gzip.open(tmp_path / "c.txt.gz", "wt") as out:
+            out.write(plain.read_text())
+        corpus = dict(corpus_file=str(tmp_path / "c.txt.gz"))
+    elif kind == "corpus_file":
+        corpus = dict(corpus_file=str(plain))
+    else:
+        corpus = dict(corpus_iterable=sentences)
+    model = Word2Vec(min_count=1, sample=0, workers=workers, vector_size=8, batch_words=100)
+    model.build_vocab(**corpus)
+    effective, raw = model.train(**corpus, total_words=model.corpus_total_words, epochs=2)
+    assert raw == 2 * total
+    assert effective == 2 * total  # sample=0 and every word is in the vocabulary
+
+
+def test_sentence_longer_than_batch_is_fully_trained():
+    sentence = [f"w{i % 97}" for i in range(25000)]
+    model = Word2Vec(min_count=1, sample=0, workers=1, vector_size=8, batch_words=10000)
+    model.build_vocab([sentence])
+    assert model.train([sentence], total_examples=1, epochs=1) == (25000, 25000)
+
+
+def test_raw_words_and_subsampling_match_gensim():
+    sentences = planted_corpus(400)
+    ours = Word2Vec(sentences, vector_size=10, min_count=1, workers=1, epochs=1, sample=1e-2)
+    theirs = GensimWord2Vec(sentences, vector_size=10, min_count=1, workers=1, epochs=1, sample=1e-2)
+    np.testing.assert_array_equal(
+        ours.vocabulary.sample_int, [theirs.wv.get_vecattr(w, "sample_int") for w in ours.wv.index_to_key])
+    effective, raw = ours.train(sentences, total_examples=len(sentences), epochs=3)
+    g_effective, g_raw = theirs.train(sentences, total_examples=len(sentences), epochs=3)
+    assert raw == g_raw
+    assert abs(effective - g_effective) < 0.05 * g_effective
+
+
+def test_loss_is_per_epoch_and_independent_of_workers():
+    sentences = planted_corpus(600)
+    losses = {}
+    for workers in (1, 2):
+        per_epoch = []
+
+        class Recorder(CallbackAny2Vec):
+            def on_epoch_end(self, model):
+                per_epoch.append(model.get_latest_training_loss())
+
+        Word2Vec(sentences, vector_size=16, min_count=1, workers=workers, epochs=4, sg=1,
+                 compute_loss=True, callbacks=[Recorder()])
+        losses[workers] = per_epoch
+    for per_epoch in losses.values():
+        assert all(loss > 0 for loss in per_epoch)
+        assert per_epoch[-1] < per_epoch[0]  # a per-epoch figure, not a running total
+    np.testing.assert_allclose(losses[1], losses[2], rtol=0.05)
+
+
+def test_alpha_decays_linearly_over_all_epochs():
+    model = Word2Vec(min_count=1)
+    from w2vlib._train import Schedule
+    schedule = Schedule(epochs=4, start_alpha=0.025, end_alpha=0.0001, total_words=1000)
+    assert schedule.alpha(0, 0, 0) == pytest.approx(0.025)
+    assert schedule.alpha(2, 0, 0) == pytest.approx(0.025 - (0.025 - 0.0001) * 0.5)
+    assert schedule.alpha(3, 1000, 0) == pytest.approx(0.0001)
+    assert model.alpha == 0.025
+
+
+def test_update_vocabulary_keeps_trained_vectors():
+    first = planted_corpus(300)
+    model = Word2Vec(first, vector_size=12, min_count=1, workers=1, epochs=1)
+    before = model.wv["red"].copy()
+    model.build_vocab([["novel", "words", "here"]] * 3, update=True)
+    assert {"novel", "words", "here"} <= set(model.wv.key_to_index)
+    np.testing.assert_array_equal(model.wv["red"], before)
+    assert model.syn1neg.shape == model.wv.vectors.shape
+    model.train([["novel", "words", "red"]] * 10, total_examples=10, epochs=1)
+
+
+def test_save_load_round_trip(tmp_path):
+    model = Word2Vec(planted_corpus(300), vector_size=12, min_count=1, workers=1, epochs=1, hs=1)
+    model.save(tmp_path / "m.w2v")
+    loaded = Word2Vec.load(tmp_path / "m.w2v")
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    np.testing.assert_array_equal(loaded.syn1neg, model.syn1neg)
+    np.testing.assert_array_equal(loaded.syn1, model.syn1)
+    assert loaded.wv.index_to_key == model.wv.index_to_key
+    assert (loaded.hs, loaded.negative, loaded.window) == (1, 5, 5)
+    loaded.train(planted_corpus(50), total_examples=50, epochs=1)
+
+
+def test_predict_output_word_and_score_agree_with_gensim_maths():
+    sentences = planted_corpus(300)
+    model = Word2Vec(sentences, vector_size=12, min_count=1, workers=1, epochs=2, hs=1)
+    predicted = model.predict_output_word(["red", "green"], topn=4)
+    hidden = (model.wv["red"] + model.wv["green"]) / 2
+    prob = np.exp(model.syn1neg @ hidden)
+    prob /= prob.sum()
+    assert [w for w, _ in predicted] == [model.wv.index_to_key[i] for i in np.argsort(-prob)[:4]]
+    assert model.predict_output_word(["unknown"]) is None
+    scores = model.score([["red", "green", "blue"], ["red", "one", "cat"]])
+    assert scores.shape == (2,) and scores[0] > scores[1]
+
+
+class FailingCorpus:
+    def __init__(self, sentences, fail_at):
+        self.sentences, self.fail_at, self.passes = sentences, fail_at, 0
+
+    def __iter__(self):
+        self.passes += 1
+        for i, sentence in enumerate(self.sentences):
+            if self.passes > 1 and i == self.fail_at:
+                raise OSError("disk went away")
+            yield sentence
+
+
+def test_error_in_user_iterator_reaches_caller_and_stops_workers():
+    corpus = FailingCorpus(planted_corpus(2000), fail_at=700)
+    before = set(threading.enumerate())
+    model = Word2Vec(min_count=1, workers=3, batch_words=50)
+    model.build_vocab(corpus)
+    with pytest.raises(OSError, match="disk went away"):
+        model.train(corpus, total_examples=model.corpus_count, epochs=1)
+    assert set(threading.enumerate()) <= before
+    assert np.isfinite(model.wv.vectors).all()
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(sentences="a string"), TypeError, "not a single str"),
+    (dict(sentences=["a b c", "d e"], min_count=1), TypeError, "sentence 0 is a str"),
+    (dict(sentences=(s for s in [["a"]])), TypeError, "generator"),
+    (dict(sentences=[]), ValueError, "the corpus has no words"),
+    (dict(sentences=[["a", "b"]], min_count=5), ValueError, "min_count"),
+    (dict(hs=0, negative=0), ValueError, "nothing would be trained"),
+    (dict(window=0), ValueError, "window"),
+    (dict(vector_size=0), ValueError, "vector_size"),
+])
+def test_bad_input_gets_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Word2Vec(workers=1, **kwargs)
+
+
+def test_train_preconditions():
+    model = Word2Vec(min_count=1)
+    with pytest.raises(RuntimeError, match="build vocabulary"):
+        model.train([["a"]], total_examples=1, epochs=1)
+    model.build_vocab([["a", "b"]])
+    with pytest.raises(ValueError, match="total_examples or total_words"):
+        model.train([["a", "b"]], epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        model.train([["a", "b"]], total_examples=1)
+
+
+def test_divergence_is_reported_not_saved():
+    with pytest.raises(FloatingPointError, match="diverged"):
+        Word2Vec(planted_corpus(500), min_count=1, alpha=1e30, workers=1, epochs=1, sg=1)
+
+
+def test_iterator_cannot_be_trained_twice():
+    sentences = planted_corpus(20)
+    model = Word2Vec(min_count=1)
+    model.build_vocab(sentences)
+    with pytest.raises(TypeError, match="restartable"):
+        model.train(iter(sentences), total_examples=20, epochs=2)
+    assert model.train(itertools.chain(sentences), total_examples=20, epochs=1)[1] == 160

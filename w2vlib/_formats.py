@@ -1,0 +1,335 @@
+"""Reading and writing the word2vec text and binary formats.
+
+These are the formats of the original word2vec C tool, also written by gensim's
+``save_word2vec_format``, fastText (``.vec``) and GloVe (text without a header line)::
+
+    rows dims\\n                                      header (absent with no_header=True)
+    key v1 v2 ... vdims\\n                            text: one line per key
+    key v1v2...vdims\\n                               binary: space, dims little-endian float32
+
+The semantics follow gensim 4.4's ``KeyedVectors.load_word2vec_format`` and
+``save_word2vec_format``; docs/differences.md lists where w2vlib is stricter (corrupt files
+raise instead of loading silently) or fixes a gensim bug (duplicate keys).
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> path = os.path.join(tempfile.mkdtemp(), "tiny.txt")
+>>> write_word2vec(path, ["king", "queen"], np.array([[0.5, 1.0], [0.25, -2.0]], dtype=np.float32))
+>>> print(open(path).read(), end="")
+2 2
+king 0.5 1.0
+queen 0.25 -2.0
+>>> keys, vectors, counts = read_word2vec(path)
+>>> keys, vectors.tolist(), counts.tolist()
+(['king', 'queen'], [[0.5, 1.0], [0.25, -2.0]], [2, 1])
+"""
+import contextlib
+import logging
+import os
+import stat
+
+import numpy as np
+import smart_open
+from smart_open.compression import get_supported_extensions
+
+from w2vlib import _wvio
+from w2vlib._atomic import atomic_open, local_path
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 22            # bytes per read of the streaming parser
+MAX_HEADER_BYTES = 4096          # a "rows dims" line is never longer
+GROWTH_START_BYTES = 1 << 26     # first allocation for a file of unknown size (compressed, remote)
+WRITE_BLOCK_ROWS = 4096          # rows formatted per write call
+BINARY_VALUE_BYTES = 4           # every binary value is a float32
+MIN_TEXT_VALUE_BYTES = 2         # a blank and one digit
+SHOWN_KEYS = 5                   # examples quoted in warnings
+
+
+class Word2VecFormatError(ValueError):
+    """A word2vec file that cannot be read; the message names the file and the line (text)
+    or byte offset (binary)."""
+
+    def __init__(self, fname, detail, line=None, offset=None):
+        where = f"line {line}" if line is not None else f"byte offset {offset}"
+        super().__init__(f"{fname}: {where}: {detail}")
+
+
+def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
+                  limit=None, datatype=np.float32, no_header=False, *, allow_nonfinite=False):
+    """Read a word2vec text or binary file.
+
+    Parameters
+    ----------
+    fname : str or os.PathLike
+        Path or smart_open URI; ``.gz``/``.bz2`` files are decompressed on the fly. Plain local
+        files are streamed through a small buffer, so memory peaks at the matrix plus a few MB.
+    fvocab : str or os.PathLike, optional
+        A ``key count`` file (the C tool's ``-save-vocab`` output) providing the counts.
+    binary : bool
+        The file is in the binary format.
+    encoding, unicode_errors : str
+        Codec and error handler (``'strict'``, ``'replace'``, ``'ignore'`` ...) for the keys;
+        also used for the keys of ``fvocab``.
+    limit : int, optional
+        Read only the first ``limit`` rows. As in gensim, ``None`` or ``0`` reads them all.
+    datatype : numpy float dtype
+        dtype of the returned vectors. float32 and float64 are parsed directly; other float
+        types are converted afterwards.
+    no_header : bool
+        The text file has no ``rows dims`` line (GloVe); a first pass counts the rows and takes
+        the dimension from the first line. Not available for binary files (as in gensim).
+    allow_nonfinite : bool, keyword-only
+        Accept ``nan``/``inf`` values; by default they raise :class:`Word2VecFormatError`.
+
+    Returns
+    -------
+    keys : list of str
+        In file order. A key seen again later keeps its first vector; the later rows are
+        dropped with a warning (gensim's intent; gensim 4.4 leaves a ``None`` key behind).
+    vectors : numpy.ndarray of shape (len(keys), dims) and dtype ``datatype``
+    counts : numpy.ndarray of int64
+        From ``fvocab`` (0, with a warning, for keys it lacks); without ``fvocab``, gensim's
+        made-up descending counts: ``rows - index``, ``rows`` being the number of rows read.
+
+    Raises
+    ------
+    Word2VecFormatError
+        For a malformed file: empty file or header, a header promising more rows than the
+        file holds (checked against the file size before allocating) or fewer than it holds,
+        a line with the wrong number of values, a token that is not a number, a non-finite
+        value, a truncated binary record, a key that cannot be decoded.
+    NotImplementedError
+        For ``no_header=True`` with ``binary=True``.
+    """
+    datatype = np.dtype(datatype)
+    if datatype.kind != "f":
+        raise ValueError(f"datatype must be a floating point type, got {datatype}")
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be a non-negative number of rows, got {limit}")
+    if no_header and binary:
+        raise NotImplementedError("no_header is only available for text files")
+    name = os.fspath(fname)
+    vocab = _read_vocab(fvocab, encoding, unicode_errors) if fvocab is not None else None
+    single = datatype == np.float32 or (binary and datatype != np.float64)
+    parse_dtype = np.dtype(np.float32 if single else np.float64)
+
+    def parser_for(source):
+        return _wvio.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, allow_nonfinite, 1)
+
+    with _located(name):
+        if no_header:
+            with _open_source(fname) as (source, _):
+                rows, dims = parser_for(source).count_rows(limit or 0)
+            if dims < 0:
+                raise _wvio.ParseError("no rows in the file", 1, None)
+        with _open_source(fname) as (source, size):
+            parser = parser_for(source)
+            if not no_header:
+                rows, dims = _read_header(parser, binary)
+            if dims < 1:
+                raise _wvio.ParseError(f"the dimension must be positive, got {dims}", 1, 0)
+            wanted = min(rows, limit) if limit else rows
+            _check_size(wanted, dims, binary, size, parser.offset)
+            keys, vectors = _read_rows(parser, wanted, dims, parse_dtype, binary, size is not None)
+            if len(keys) < wanted:
+                raise _wvio.ParseError(f"the header declares {rows} rows but the file ends after {len(keys)}",
+                                       None if binary else parser.line, parser.offset if binary else None)
+            if wanted == rows and not (no_header and limit) and not parser.at_end():
+                raise _wvio.ParseError(f"unexpected data after the {rows} declared rows",
+                                       None if binary else parser.line, parser.offset if binary else None)
+    keys, vectors = _drop_duplicates(name, keys, vectors)
+    counts = _counts(name, keys, vocab, wanted)
+    return keys, vectors.astype(datatype, copy=False), counts
+
+
+def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False, total_vec=None,
+                   write_header=True, prefix="", append=False):
+    """Write vectors in the word2vec text or binary format, as gensim's ``save_word2vec_format``.
+
+    Parameters
+    ----------
+    fname : str or os.PathLike
+        Path or smart_open URI; ``.gz``/``.bz2`` names are compressed.
+    keys : sequence
+        Keys in the order to write (converted with ``str``).
+    vectors : numpy.ndarray of shape (len(keys), dims)
+    counts : sequence of int, optional
+        Needed with ``fvocab``.
+    fvocab : str or os.PathLike, optional
+        Also write ``prefix + key + ' ' + count`` lines to this file.
+    binary : bool
+        Binary rows: key, space, little-endian float32 values, ``\\n`` (the C tool's layout;
+        gensim 4.4 omits the ``\\n``, and both read either layout). Text rows: values printed
+        as numpy's ``str()`` prints them (shortest round-trip repr of their dtype), which is
+        what gensim writes.
+    total_vec : int, optional
+        Row count written in the header (default ``len(keys)``).
+    write_header : bool
+        Write the ``rows dims`` line.
+    prefix : str
+        Prepended to every key.
+    append : bool
+        Append to the existing files in place. Otherwise every file is written atomically:
+        it is replaced only once completely written, and an error leaves the old one intact.
+    """
+    vectors = np.asarray(vectors)
+    keys = list(keys)
+    if vectors.ndim != 2 or vectors.shape[0] != len(keys):
+        raise ValueError(f"vectors of shape {vectors.shape} do not match {len(keys)} keys")
+    if fvocab is not None:
+        if counts is None:
+            raise ValueError("cannot write fvocab without counts")
+        counts = np.asarray(counts)
+        if counts.shape != (len(keys),):
+            raise ValueError(f"counts of shape {counts.shape} do not match {len(keys)} keys")
+    total_vec = len(keys) if total_vec is None else total_vec
+    opener = _open_append if append else atomic_open
+    if fvocab is not None:
+        with opener(fvocab) as fout:
+            for start in range(0, len(keys), WRITE_BLOCK_ROWS):
+                stop = start + WRITE_BLOCK_ROWS
+                lines = (f"{prefix}{key} {count}\n" for key, count in zip(keys[start:stop], counts[start:stop]))
+                fout.write("".join(lines).encode("utf8"))
+    with opener(fname) as fout:
+        if write_header:
+            fout.write(f"{total_vec} {vectors.shape[1]}\n".encode("utf8"))
+        for start in range(0, len(keys), WRITE_BLOCK_ROWS):
+            stop = start + WRITE_BLOCK_ROWS
+            block_keys = [f"{prefix}{key}".encode("utf8") for key in keys[start:stop]]
+            fout.write(_format_block(block_keys, vectors[start:stop], binary))
+
+
+@contextlib.contextmanager
+def _located(name):
+    """Turn the parser's ParseError into a Word2VecFormatError naming the file."""
+    try:
+        yield
+    except _wvio.ParseError as err:
+        raise Word2VecFormatError(name, err.detail, err.line, err.offset) from None
+
+
+@contextlib.contextmanager
+def _open_source(fname):
+    """Yield ``(binary file object, size in bytes or None when unknown)``."""
+    local = local_path(fname)
+    if local is not None and os.path.splitext(local)[1].lower() not in get_supported_extensions():
+        with open(local, "rb", buffering=0) as source:
+            info = os.fstat(source.fileno())
+            yield source, info.st_size if stat.S_ISREG(info.st_mode) else None
+    else:
+        with smart_open.open(os.fspath(fname), "rb") as source:
+            yield source, None
+
+
+@contextlib.contextmanager
+def _open_append(fname):
+    with smart_open.open(os.fspath(fname), "ab") as fout:
+        yield fout
+
+
+def _read_header(parser, binary):
+    """Parse the ``rows dims`` line."""
+    where = (None, 0) if binary else (1, None)
+    line = parser.read_line(MAX_HEADER_BYTES)
+    if line is None:
+        raise _wvio.ParseError("the file is empty", *where)
+    parts = line.split()
+    try:
+        rows, dims = (int(part) for part in parts)
+    except ValueError:
+        raise _wvio.ParseError(f"expected a 'rows dims' header, found {line[:MAX_HEADER_BYTES]!r}", *where) from None
+    if rows < 0:
+        raise _wvio.ParseError(f"the row count must not be negative, got {rows}", *where)
+    return rows, dims
+
+
+def _check_size(rows, dims, binary, size, header_end):
+    """Refuse a header whose rows cannot fit in the file, before allocating for them."""
+    if size is None or rows == 0:
+        return
+    if binary:
+        minimum = rows * (1 + dims * BINARY_VALUE_BYTES)
+    else:
+        minimum = rows * (dims * MIN_TEXT_VALUE_BYTES + 1) - 1
+    if minimum > size - header_end:
+        raise _wvio.ParseError(
+            f"the header declares {rows} rows of {dims} values, needing at least {minimum} bytes, "
+            f"but only {size - header_end} bytes follow it", None if binary else 1, 0 if binary else None)
+
+
+def _read_rows(parser, rows, dims, dtype, binary, sized):
+    """Parse ``rows`` rows into one matrix; grow it geometrically when the file size is unknown."""
+    keys = []
+    if sized:
+        capacity = rows
+    else:
+        capacity = min(rows, max(1, GROWTH_START_BYTES // (dims * dtype.itemsize)))
+        minimum = 1 + dims * BINARY_VALUE_BYTES if binary else dims * MIN_TEXT_VALUE_BYTES
+        if rows and not parser.ensure(minimum):
+            return keys, None
+    vectors = np.empty((capacity, dims), dtype=dtype)
+    done = 0
+    while True:
+        done += parser.read_rows(vectors, done, capacity, keys)
+        if done < capacity or capacity == rows:
+            return keys, vectors
+        capacity = min(rows, 2 * capacity)
+        vectors.resize((capacity, dims), refcheck=False)
+
+
+def _drop_duplicates(name, keys, vectors):
+    """Keep the first row of every key (what gensim means to do; 4.4 leaves a None key)."""
+    if len(set(keys)) == len(keys):
+        return keys, vectors
+    first = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    keep = np.fromiter(first.values(), dtype=np.intp, count=len(first))
+    repeated = [key for index, key in enumerate(keys) if first[key] != index]
+    logger.warning("%s: %d rows repeat an earlier key and were ignored (first kept), e.g. %r",
+                   name, len(repeated), repeated[:SHOWN_KEYS])
+    _wvio.compact_rows(vectors, keep)
+    vectors.resize((len(keep), vectors.shape[1]), refcheck=False)
+    return list(first), vectors
+
+
+def _read_vocab(fvocab, encoding, unicode_errors):
+    """Read ``key count`` lines; a key listed twice keeps its last count (as gensim)."""
+    name = os.fspath(fvocab)
+    counts = {}
+    with smart_open.open(name, "rb") as fin:
+        for number, line in enumerate(fin, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise Word2VecFormatError(name, f"expected 'key count', found {line[:MAX_HEADER_BYTES]!r}", number)
+            try:
+                counts[parts[0].decode(encoding, unicode_errors)] = int(parts[1])
+            except ValueError as err:        # UnicodeDecodeError is a ValueError too
+                raise Word2VecFormatError(name, f"bad entry {line[:MAX_HEADER_BYTES]!r}: {err}", number) from None
+    return counts
+
+
+def _counts(name, keys, vocab, rows):
+    if vocab is None:
+        return np.arange(rows, rows - len(keys), -1, dtype=np.int64)
+    missing = [key for key in keys if key not in vocab]
+    if missing:
+        logger.warning("%s: the vocabulary file lacks %d keys (count 0 given), e.g. %r",
+                       name, len(missing), missing[:SHOWN_KEYS])
+    return np.fromiter((vocab.get(key, 0) for key in keys), dtype=np.int64, count=len(keys))
+
+
+def _format_block(keys, vectors, binary):
+    out = bytearray()
+    if binary:
+        rows = np.ascontiguousarray(vectors, dtype="<f4")
+        _wvio.format_binary(keys, rows.view(np.uint8).reshape(len(keys), -1), out)
+    elif vectors.dtype in (np.float32, np.float64):
+        _wvio.format_text(keys, np.ascontiguousarray(vectors), out)
+    else:
+        for key, row in zip(keys, vectors):
+            out += key + b" " + " ".join(str(value) for value in row).encode("utf8") + b"\n"
+    return out

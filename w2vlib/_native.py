@@ -1,0 +1,277 @@
+"""The native container: one pickle-free, memory-mappable file holding arrays and metadata.
+
+Layout (all integers little-endian)::
+
+    offset 0   magic  b"W2VLIB\\x00\\x01"            8 bytes
+    offset 8   format version                        uint32
+    offset 12  header length H                       uint64
+    offset 20  header: UTF-8 JSON                    H bytes
+               {"kind": str, "meta": {...},
+                "arrays": [{"name", "dtype", "shape", "offset", "nbytes"}, ...]}
+    data D     the first multiple of 64 at or after 20 + H
+    D+offset   each array's raw C-order bytes; every offset is a multiple of 64
+
+Nothing is ever unpickled: metadata is JSON and arrays are plain numbers of a whitelisted
+dtype. Loading checks the magic, the version, the header length against the file size, every
+dtype against the whitelist and every array's offset and size against the file, and raises
+:class:`NativeFormatError` (a ``ValueError``) naming the file and the byte offset.
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> path = os.path.join(tempfile.mkdtemp(), "model.w2v")
+>>> save_native(path, "KeyedVectors", {"keys": ["king", "queen"]},
+...             {"vectors": np.eye(2, dtype=np.float32)})
+>>> kind, meta, arrays = load_native(path, mmap="r")
+>>> kind, meta["keys"], arrays["vectors"].tolist()
+('KeyedVectors', ['king', 'queen'], [[1.0, 0.0], [0.0, 1.0]])
+"""
+import json
+import math
+import os
+import struct
+
+import numpy as np
+import smart_open
+from smart_open.compression import get_supported_extensions
+
+from w2vlib._atomic import atomic_open, local_path
+
+MAGIC = b"W2VLIB\x00\x01"
+VERSION = 1
+PRELUDE = struct.Struct("<8sIQ")            # magic, version, header length
+ALIGNMENT = 64
+DTYPES = frozenset({
+    "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8",
+    "<f2", "<f4", "<f8", "<c8", "<c16",
+})
+ARRAY_FIELDS = ("name", "dtype", "shape", "offset", "nbytes")
+MMAP_MODES = ("r", "r+", "c")
+READ_CHUNK_BYTES = 1 << 20
+
+
+class NativeFormatError(ValueError):
+    """A native file that is not what it should be; the message names the file and offset."""
+
+    def __init__(self, path, offset, detail):
+        super().__init__(f"{path}: byte offset {offset}: {detail}")
+
+
+def save_native(path, kind, meta, arrays):
+    """Write ``kind``, ``meta`` and ``arrays`` into one native file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target path or URI (a ``.gz``/``.bz2`` name is compressed, but then cannot be mmapped).
+    kind : str
+        What the file holds (e.g. ``'KeyedVectors'``), returned by :func:`load_native`.
+    meta : dict
+        JSON-serialisable metadata (strings, numbers, lists, dicts; no NaN or infinity).
+    arrays : dict of str to numpy.ndarray
+        Arrays of a numeric or boolean dtype; stored little-endian, C order, 64-byte aligned.
+
+    Raises
+    ------
+    ValueError
+        For an object (or other non-whitelisted) dtype or metadata JSON cannot represent.
+    """
+    if not isinstance(kind, str):
+        raise ValueError(f"kind must be a string, got {type(kind).__name__}")
+    table, stored, offset = [], [], 0
+    for name, array in arrays.items():
+        if not isinstance(name, str):
+            raise ValueError(f"array names must be strings, got {name!r}")
+        array = np.asarray(array)
+        little = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
+        if little.str not in DTYPES:
+            raise ValueError(f"array {name!r}: dtype {array.dtype} cannot be stored (numbers and bools only)")
+        array = np.ascontiguousarray(array, dtype=little)
+        table.append({"name": name, "dtype": little.str, "shape": list(array.shape),
+                      "offset": offset, "nbytes": array.nbytes})
+        stored.append(array)
+        offset = _align(offset + array.nbytes)
+    header = _encode_header(kind, meta, table)
+    data_start = _align(PRELUDE.size + len(header))
+    with atomic_open(path, "wb") as fout:
+        fout.write(PRELUDE.pack(MAGIC, VERSION, len(header)))
+        fout.write(header)
+        position = PRELUDE.size + len(header)
+        for entry, array in zip(table, stored):
+            fout.write(bytes(data_start + entry["offset"] - position))
+            if array.nbytes:
+                fout.write(memoryview(array).cast("B"))
+            position = data_start + entry["offset"] + array.nbytes
+
+
+def load_native(path, mmap=None):
+    """Read a file written by :func:`save_native`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path or URI; memory mapping needs a local, uncompressed file.
+    mmap : {None, 'r', 'r+', 'c'}
+        ``None`` reads the arrays into memory; otherwise they are :class:`numpy.memmap` views
+        opened with this mode (``'r'`` read-only, ``'c'`` copy-on-write).
+
+    Returns
+    -------
+    kind : str
+    meta : dict
+    arrays : dict of str to numpy.ndarray
+
+    Raises
+    ------
+    NativeFormatError
+        If the file is not a valid native file (bad magic, version, header or array table).
+    """
+    if mmap is not None and mmap not in MMAP_MODES:
+        raise ValueError(f"mmap must be None or one of {MMAP_MODES}, got {mmap!r}")
+    local = local_path(path)
+    name = os.fspath(path)
+    plain = local is not None and os.path.splitext(local)[1].lower() not in get_supported_extensions()
+    if mmap is not None and not plain:
+        raise ValueError(f"{name}: memory mapping needs a local uncompressed file")
+    with open(local, "rb") if plain else smart_open.open(name, "rb") as fin:
+        size = os.fstat(fin.fileno()).st_size if plain else None
+        kind, meta, table, header_end = _read_header(fin, name, size)
+        if mmap is not None:
+            arrays = {e["name"]: _map(local, e, _align(header_end), mmap) for e in table}
+        else:
+            arrays = _read_arrays(fin, name, table, header_end, validated=size is not None)
+    return kind, meta, arrays
+
+
+def _align(offset):
+    return -(-offset // ALIGNMENT) * ALIGNMENT
+
+
+def _encode_header(kind, meta, table):
+    try:
+        return json.dumps({"kind": kind, "meta": meta, "arrays": table},
+                          ensure_ascii=False, allow_nan=False).encode("utf8")
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"metadata cannot be stored as JSON: {err}") from None
+
+
+def _read_exact(fin, nbytes, name, offset, what):
+    """Read ``nbytes`` in bounded chunks (a corrupt length must not size one allocation)."""
+    data = bytearray()
+    while len(data) < nbytes:
+        chunk = fin.read(min(READ_CHUNK_BYTES, nbytes - len(data)))
+        if not chunk:
+            raise NativeFormatError(name, offset + len(data), f"file ends inside the {what}")
+        data += chunk
+    return data
+
+
+def _read_header(fin, name, size):
+    """Parse and validate the prelude, the JSON header and the array table."""
+    magic, version, length = PRELUDE.unpack(_read_exact(fin, PRELUDE.size, name, 0, "prelude"))
+    if magic != MAGIC:
+        raise NativeFormatError(name, 0, f"not a w2vlib native file (magic {magic!r})")
+    if version != VERSION:
+        raise NativeFormatError(name, len(MAGIC), f"unsupported version {version} (this w2vlib reads {VERSION})")
+    if size is not None and PRELUDE.size + length > size:
+        raise NativeFormatError(name, len(MAGIC) + 4, f"header length {length} exceeds the file size {size}")
+    raw = _read_exact(fin, length, name, PRELUDE.size, "header")
+    try:
+        header = json.loads(raw.decode("utf8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise NativeFormatError(name, PRELUDE.size, f"header is not UTF-8 JSON: {err}") from None
+    if (not isinstance(header, dict) or set(header) != {"kind", "meta", "arrays"}
+            or not isinstance(header["kind"], str) or not isinstance(header["meta"], dict)
+            or not isinstance(header["arrays"], list)):
+        raise NativeFormatError(name, PRELUDE.size, "header must hold exactly 'kind', 'meta' and 'arrays'")
+    data_start = _align(PRELUDE.size + length)
+    table = header["arrays"]
+    for entry in table:
+        _check_entry(entry, name, data_start, size)
+    _check_layout(table, name)
+    return header["kind"], header["meta"], table, PRELUDE.size + length
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_entry(entry, name, data_start, size):
+    """Validate one row of the array table (types, dtype, alignment, bounds)."""
+    if not isinstance(entry, dict) or set(entry) != set(ARRAY_FIELDS):
+        raise NativeFormatError(name, PRELUDE.size, f"array entry must have fields {ARRAY_FIELDS}: {entry!r}")
+    label = f"array {entry['name']!r}"
+    if not isinstance(entry["name"], str) or entry["dtype"] not in DTYPES:
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: dtype {entry['dtype']!r} is not allowed")
+    if not (_is_count(entry["offset"]) and _is_count(entry["nbytes"]) and isinstance(entry["shape"], list)
+            and all(_is_count(d) for d in entry["shape"])):
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: offset, nbytes and shape must be non-negative integers")
+    offset, nbytes = entry["offset"], entry["nbytes"]
+    if math.prod(entry["shape"]) * np.dtype(entry["dtype"]).itemsize != nbytes:
+        raise NativeFormatError(name, offset, f"{label}: shape {entry['shape']} does not match {nbytes} bytes")
+    if offset % ALIGNMENT:
+        raise NativeFormatError(name, data_start + offset, f"{label}: offset {offset} is not a multiple of {ALIGNMENT}")
+    if size is not None and data_start + offset + nbytes > size:
+        raise NativeFormatError(name, data_start + offset,
+                                f"{label}: {nbytes} bytes from here run past the file size {size}")
+
+
+def _check_layout(table, name):
+    """Array names are unique and array bytes do not overlap."""
+    names = [entry["name"] for entry in table]
+    if len(set(names)) != len(names):
+        raise NativeFormatError(name, PRELUDE.size, f"duplicate array names in {names}")
+    previous_end = 0
+    for entry in sorted(table, key=lambda e: e["offset"]):
+        if entry["offset"] < previous_end:
+            raise NativeFormatError(name, entry["offset"], f"array {entry['name']!r} overlaps the previous array")
+        previous_end = entry["offset"] + entry["nbytes"]
+
+
+def _map(local, entry, data_start, mode):
+    shape = tuple(entry["shape"])
+    if entry["nbytes"] == 0:
+        return np.empty(shape, dtype=entry["dtype"])
+    return np.memmap(local, dtype=entry["dtype"], mode=mode, offset=data_start + entry["offset"], shape=shape)
+
+
+def _read_arrays(fin, name, table, header_end, validated):
+    """Read the arrays in file order from a stream positioned at ``header_end``.
+
+    With ``validated`` (sizes already checked against the file) each array is read straight
+    into its final memory; otherwise in bounded chunks, so a lying header cannot size an
+    allocation beyond the data actually present.
+    """
+    arrays, position, data_start = {}, header_end, _align(header_end)
+    for entry in sorted(table, key=lambda e: e["offset"]):
+        start = data_start + entry["offset"]
+        label = f"array {entry['name']!r}"
+        _skip(fin, start - position, name, position, f"padding before {label}")
+        if validated:
+            array = np.empty(entry["shape"], dtype=entry["dtype"])
+            _read_into(fin, memoryview(array).cast("B") if entry["nbytes"] else b"", name, start, label)
+        else:
+            data = _read_exact(fin, entry["nbytes"], name, start, label)
+            array = np.frombuffer(data, dtype=entry["dtype"]).reshape(entry["shape"])
+        arrays[entry["name"]] = array
+        position = start + entry["nbytes"]
+    return arrays
+
+
+def _skip(fin, nbytes, name, offset, what):
+    """Read and discard ``nbytes`` in bounded chunks."""
+    while nbytes > 0:
+        chunk = fin.read(min(READ_CHUNK_BYTES, nbytes))
+        if not chunk:
+            raise NativeFormatError(name, offset, f"file ends inside the {what}")
+        nbytes -= len(chunk)
+        offset += len(chunk)
+
+
+def _read_into(fin, view, name, offset, what):
+    """Fill ``view`` from ``fin`` (one read call may return less than asked)."""
+    got = 0
+    while got < len(view):
+        more = fin.readinto(view[got:])
+        if not more:
+            raise NativeFormatError(name, offset + got, f"file ends inside the {what}")
+        got += more

@@ -1,0 +1,304 @@
+"""The engine room: batches, worker threads, the global progress counter and the alpha schedule.
+
+Two ways to feed the workers:
+
+* **ranges** — the corpus is plain local files: every worker opens each file itself and owns a byte
+  range aligned to line starts (:class:`w2vlib._reader.FileBatcher`), so reading, tokenizing, id
+  lookup and training all run without the GIL and every line is trained exactly once per epoch;
+* **queue** — anything else (a Python iterable, a compressed or remote file): one producer thread
+  turns the corpus into id batches (compiled conversion) and the workers take them from a bounded
+  queue, so memory stays constant whatever the corpus size.
+
+The workers share one progress counter (raw words or sentences done); the learning rate decays
+linearly from ``start_alpha`` to ``end_alpha`` over all epochs as in gensim, evaluated at the start
+of each batch. Each worker has its own :class:`w2vlib._inner.WorkerState` (RNG and float64 loss
+tally); the loss is reset at each epoch and summed over workers.
+"""
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+import smart_open
+
+from w2vlib import _inner, _reader
+
+logger = logging.getLogger("w2vlib.word2vec")
+
+#: Seconds between progress log lines, and the polling period that bounds how long a stop request
+#: (an error in another thread, or Ctrl-C) takes to reach every thread.
+REPORT_DELAY = 1.0
+POLL = 0.05
+#: Seconds to wait for threads to finish after a stop request before giving up on them.
+STOP_GRACE = 2.0
+#: Batches waiting in the queue per worker (bounds memory in queue mode).
+QUEUE_FACTOR = 2
+#: File suffixes that smart_open decompresses transparently; such files cannot be split by bytes.
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
+
+
+@dataclass
+class Schedule:
+    """What one ``train()`` call does: epochs, learning-rate decay and the epoch size."""
+    epochs: int
+    start_alpha: float
+    end_alpha: float
+    total_words: int = None
+    total_examples: int = None
+
+    def alpha(self, epoch, done_words, done_examples):
+        """gensim's linear decay, from the fraction of the epoch done so far."""
+        if self.total_words:
+            epoch_progress = done_words / self.total_words
+        elif self.total_examples:
+            epoch_progress = done_examples / self.total_examples
+        else:
+            epoch_progress = 0.0
+        progress = (epoch + min(epoch_progress, 1.0)) / self.epochs
+        return max(self.end_alpha, self.start_alpha - (self.start_alpha - self.end_alpha) * progress)
+
+
+@dataclass
+class EpochTally:
+    """Counters shared by the threads of one epoch (updated under ``lock``)."""
+    raw_words: int = 0
+    effective_words: int = 0
+    examples: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, raw, effective, examples):
+        with self.lock:
+            self.raw_words += raw
+            self.effective_words += effective
+            self.examples += examples
+
+
+class Stopped(Exception):
+    """Raised inside a thread whose epoch is being abandoned."""
+
+
+def _put(q, item, stop):
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=POLL)
+            return
+        except queue.Full:
+            pass
+    raise Stopped()
+
+
+def _get(q, stop):
+    while not stop.is_set():
+        try:
+            return q.get(timeout=POLL)
+        except queue.Empty:
+            pass
+    raise Stopped()
+
+
+class IterableFeed:
+    """Queue feed over a restartable iterable of token lists."""
+
+    def __init__(self, corpus, key_to_index, batch_words):
+        self.corpus, self.key_to_index, self.batch_words = corpus, key_to_index, batch_words
+
+    def batches(self):
+        pending, size = [], 0
+        for number, sentence in enumerate(self.corpus):
+            if isinstance(sentence, str):
+                raise TypeError(f"sentence {number} is a str; expected a list of str tokens "
+                                "(split it first, e.g. sentence.split())")
+            if len(sentence) > self.batch_words:
+                # A sentence longer than the batch is trained in pieces, never truncated.
+                if pending:
+                    yield _reader.sentences_to_ids(pending, self.key_to_index)
+                    pending, size = [], 0
+                for start in range(0, len(sentence), self.batch_words):
+                    yield _reader.sentences_to_ids(
+                        [sentence[start:start + self.batch_words]], self.key_to_index)
+                continue
+            if size + len(sentence) > self.batch_words and pending:
+                yield _reader.sentences_to_ids(pending, self.key_to_index)
+                pending, size = [], 0
+            pending.append(sentence)
+            size += len(sentence)
+        if pending:
+            yield _reader.sentences_to_ids(pending, self.key_to_index)
+
+
+class StreamFeed:
+    """Queue feed over files read as byte streams (compressed or remote), one after another."""
+
+    def __init__(self, sources, index, batch_words):
+        self.sources, self.index, self.batch_words = sources, index, batch_words
+
+    def batches(self):
+        for path, line_mode, max_sentence_length in self.sources:
+            with smart_open.open(path, "rb") as fileobj:
+                batcher = _reader.FileBatcher(
+                    fileobj, self.index, batch_words=self.batch_words,
+                    max_sentence_length=max_sentence_length, line_mode=line_mode)
+                while (batch := batcher.next_batch()) is not None:
+                    yield batch
+
+
+def splittable(sources):
+    """True when every source is a plain local file, so workers can own byte ranges of it."""
+    return all(
+        os.path.isfile(path) and not str(path).endswith(COMPRESSED)
+        for path, _, _ in sources)
+
+
+def _range_batches(sources, index, batch_words, worker, workers):
+    """This worker's share of every file: the lines that start in its byte range."""
+    for path, line_mode, max_sentence_length in sources:
+        size = os.path.getsize(path)
+        start, end = size * worker // workers, size * (worker + 1) // workers
+        if start >= end and size:
+            continue
+        with open(path, "rb") as fileobj:
+            batcher = _reader.FileBatcher(
+                fileobj, index, start=start, end=end, batch_words=batch_words,
+                max_sentence_length=max_sentence_length, line_mode=line_mode)
+            while (batch := batcher.next_batch()) is not None:
+                yield batch
+
+
+@dataclass
+class Corpus:
+    """What to train on: an iterable (with its key→index dict) or file sources (with the C index)."""
+    iterable: object = None
+    sources: list = None
+
+    def describe(self):
+        return "iterable" if self.sources is None else f"{len(self.sources)} file(s)"
+
+
+class Engine:
+    """Runs epochs of training with worker threads.
+
+    Parameters
+    ----------
+    kernel : w2vlib._inner.Kernel
+        The configured kernel (weights and tables).
+    vector_size, workers, batch_words, seed : int
+        As in :class:`w2vlib.Word2Vec`.
+    key_to_index : dict
+        Vocabulary for iterable corpora.
+    index : w2vlib._reader.VocabIndex
+        The same vocabulary as a C hash table, for file corpora.
+    """
+
+    def __init__(self, kernel, vector_size, workers, batch_words, seed, key_to_index, index):
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.kernel, self.workers, self.batch_words = kernel, workers, batch_words
+        self.key_to_index, self.index = key_to_index, index
+        self.states = [_inner.WorkerState(vector_size, _seed_for(seed, k)) for k in range(workers)]
+        self.tally = EpochTally()
+
+    @property
+    def epoch_loss(self):
+        """Loss tallied so far in the current (or last finished) epoch, summed over workers."""
+        return float(sum(state.loss for state in self.states))
+
+    def run_epoch(self, corpus, schedule, epoch, progress=None):
+        """Train one epoch; returns the :class:`EpochTally`. Errors from any thread are re-raised
+        here after every thread has stopped; KeyboardInterrupt stops all threads first."""
+        for state in self.states:
+            state.reset_loss()
+        self.tally = tally = EpochTally()
+        stop = threading.Event()
+        errors = []
+
+        def guarded(target, *args):
+            try:
+                target(*args)
+            except Stopped:
+                pass
+            except BaseException as exc:  # reaches the caller via `errors`
+                errors.append(exc)
+                stop.set()
+
+        def train(worker, batches):
+            state = self.states[worker]
+            for ids, offsets, raw in batches:
+                if stop.is_set():
+                    raise Stopped()
+                alpha = schedule.alpha(epoch, tally.raw_words, tally.examples)
+                effective = self.kernel.train_batch(state, ids, offsets, alpha)
+                tally.add(raw, effective, len(offsets) - 1)
+
+        threads = []
+        if corpus.sources is not None and splittable(corpus.sources):
+            for k in range(self.workers):
+                batches = _range_batches(corpus.sources, self.index, self.batch_words, k, self.workers)
+                threads.append(threading.Thread(target=guarded, args=(train, k, batches), daemon=True))
+        else:
+            jobs = queue.Queue(maxsize=QUEUE_FACTOR * self.workers)
+            feed = (IterableFeed(corpus.iterable, self.key_to_index, self.batch_words)
+                    if corpus.sources is None else StreamFeed(corpus.sources, self.index, self.batch_words))
+
+            def produce():
+                try:
+                    for batch in feed.batches():
+                        _put(jobs, batch, stop)
+                finally:
+                    for _ in range(self.workers):
+                        _put(jobs, None, stop)
+
+            def consume():
+                while (job := _get(jobs, stop)) is not None:
+                    yield job
+
+            threads.append(threading.Thread(target=guarded, args=(produce,), daemon=True))
+            for k in range(self.workers):
+                threads.append(threading.Thread(target=guarded, args=(train, k, consume()), daemon=True))
+        self._supervise(threads, stop, errors, schedule, epoch, progress)
+        return tally
+
+    def _supervise(self, threads, stop, errors, schedule, epoch, progress):
+        start = last_report = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        try:
+            while any(thread.is_alive() for thread in threads):
+                for thread in threads:
+                    thread.join(POLL)
+                now = time.perf_counter()
+                if now - last_report >= REPORT_DELAY:
+                    last_report = now
+                    self._report(schedule, epoch, now - start, progress)
+        except BaseException:
+            # Ctrl-C (or any error here): workers notice `stop` within one batch; a producer stuck
+            # in the user's iterator is a daemon thread and is left behind after STOP_GRACE.
+            stop.set()
+            deadline = time.perf_counter() + STOP_GRACE
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.perf_counter()))
+            raise
+        if errors:
+            raise errors[0]
+        if progress is not None:
+            progress(self.tally, schedule, epoch, time.perf_counter() - start, final=True)
+
+    def _report(self, schedule, epoch, elapsed, progress):
+        tally = self.tally
+        if schedule.total_words:
+            done = 100.0 * tally.raw_words / schedule.total_words
+            logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s", epoch, done,
+                        tally.effective_words / max(elapsed, 1e-9))
+        elif schedule.total_examples:
+            done = 100.0 * tally.examples / schedule.total_examples
+            logger.info("EPOCH %i - PROGRESS: at %.2f%% examples, %.0f words/s", epoch, done,
+                        tally.effective_words / max(elapsed, 1e-9))
+        if progress is not None:
+            progress(tally, schedule, epoch, elapsed, final=False)
+
+
+def _seed_for(seed, worker):
+    """Independent, reproducible RNG streams per worker, derived from the model seed."""
+    draw, _ = _inner.next_random((seed * 0x100000001B3 + worker) & 0xFFFFFFFFFFFFFFFF)
+    return draw

@@ -1,0 +1,620 @@
+"""Keyed vectors: a set of vectors looked up by key, and similarity queries over them.
+
+:class:`KeyedVectors` follows the API of gensim 4's ``gensim.models.KeyedVectors``: the same
+method names, arguments, defaults and return types. It holds no training state, so it can be
+loaded, queried and saved on its own.
+
+Build a small set by hand and query it:
+
+>>> import numpy as np
+>>> from w2vlib.keyedvectors import KeyedVectors
+>>> kv = KeyedVectors(vector_size=2)
+>>> kv.add_vectors(["cat", "dog", "car"], np.array([[1.0, 0.1], [0.9, 0.2], [-0.2, 1.0]]))
+>>> len(kv), kv.key_to_index["dog"]
+(3, 1)
+>>> [key for key, _ in kv.most_similar("cat", topn=2)]
+['dog', 'car']
+>>> round(float(kv.similarity("cat", "dog")), 4)
+0.9929
+
+Vectors in the word2vec text or binary format are read with
+:meth:`KeyedVectors.load_word2vec_format`; :meth:`KeyedVectors.save` writes w2vlib's own
+pickle-free container, which :meth:`KeyedVectors.load` can memory-map. This module holds the
+storage, lookups and nearest-neighbour search; the similarity measures and the analogy and
+word-pair evaluations come from :class:`w2vlib._evaluation.SimilarityMixin`, and
+:func:`w2vlib._evaluation.datapath` locates the evaluation sets shipped with the package
+(``datapath('questions-words.txt')``, ``datapath('wordsim353.tsv')``).
+
+Where gensim leaves the object inconsistent, w2vlib keeps it consistent: every change to the
+vectors drops the cached norms, per-key attribute arrays grow with the keys, and a key repeated
+inside one ``add_vectors`` call is added once.
+"""
+import logging
+import warnings
+from numbers import Integral
+
+import numpy as np
+
+from w2vlib import _evaluation
+from w2vlib._evaluation import KEY_TYPES
+
+logger = logging.getLogger(__name__)
+
+
+NATIVE_KIND = "KeyedVectors"
+"""The ``kind`` tag of a KeyedVectors file written by :meth:`KeyedVectors.save`."""
+
+EXPANDO_PREFIX = "expando:"
+"""Prefix of the array names that hold per-key attributes in a native file."""
+
+_MIGRATION_NOTE = "See https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4"
+
+
+def _removed(name, advice):
+    """A property for an attribute removed in gensim 4.0.0: reading it raises AttributeError."""
+    def fail(self):
+        raise AttributeError(f"{name} was removed in gensim 4.0.0: {advice}. {_MIGRATION_NOTE}")
+    return property(fail, doc=f"Removed in gensim 4.0.0: {advice}.")
+
+
+def _stable_descending(values):
+    """Permutation that sorts `values` in descending order, ties kept in their original order."""
+    ascending_of_reversed = np.argsort(values[::-1], kind="stable")
+    return len(values) - 1 - ascending_of_reversed[::-1]
+
+
+class KeyedVectors(_evaluation.SimilarityMixin):
+    """Vectors, one per key, with similarity queries.
+
+    Parameters
+    ----------
+    vector_size : int
+        Number of dimensions of every vector.
+    count : int, optional
+        Number of empty slots to preallocate; :meth:`add_vector` fills them in order.
+    dtype : numpy dtype, optional
+        Element type of :attr:`vectors`.
+
+    Attributes
+    ----------
+    vectors : numpy.ndarray
+        ``(len(self), vector_size)`` array; row ``i`` is the vector of ``index_to_key[i]``.
+    index_to_key : list
+        Keys in storage order.
+    key_to_index : dict
+        Key to row number.
+    norms : numpy.ndarray or None
+        Cached L2 norms of the rows, filled on demand by :meth:`fill_norms`.
+    expandos : dict of str to numpy.ndarray
+        Per-key attributes (for example ``'count'``), one array entry per key; use
+        :meth:`get_vecattr` / :meth:`set_vecattr`.
+
+    Examples
+    --------
+    >>> kv = KeyedVectors(3)
+    >>> kv.add_vectors(["a", "b"], [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+    >>> kv["b"]
+    array([0., 2., 0.], dtype=float32)
+    >>> kv[["a", "b"]].shape
+    (2, 3)
+    >>> "a" in kv, "z" in kv
+    (True, False)
+    """
+
+    index2word = _removed("index2word", "use index_to_key")
+    index2entity = _removed("index2entity", "use index_to_key")
+    vocab = _removed("vocab", "use key_to_index, index_to_key, get_vecattr() and set_vecattr()")
+    vectors_norm = _removed("vectors_norm", "use get_normed_vectors()")
+
+    def __init__(self, vector_size, count=0, dtype=np.float32):
+        self.vector_size = vector_size
+        self.index_to_key = [None] * count
+        self.next_index = 0
+        self.key_to_index = {}
+        self.vectors = np.zeros((count, vector_size), dtype=dtype)
+        self.norms = None
+        self.expandos = {}
+
+    def __str__(self):
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    # --- per-key attributes ------------------------------------------------------------------
+
+    def allocate_vecattrs(self, attrs=None, types=None):
+        """Make sure per-key attribute arrays exist and have one entry per key.
+
+        Parameters
+        ----------
+        attrs : list of str, optional
+            Attribute names; by default every existing attribute is resized.
+        types : list of type, optional
+            Element type of each new attribute (``int`` means int64, ``str`` means object).
+
+        Raises
+        ------
+        TypeError
+            If an existing attribute has a type that `types` does not fit.
+        """
+        if attrs is None:
+            attrs = list(self.expandos)
+            types = [self.expandos[attr].dtype for attr in attrs]
+        size = len(self.index_to_key)
+        for attr, kind in zip(attrs, types):
+            if kind is int:
+                kind = np.int64
+            elif kind is str:
+                kind = object
+            old = self.expandos.get(attr)
+            if old is None:
+                self.expandos[attr] = np.zeros(size, dtype=kind)
+                continue
+            if not np.issubdtype(kind, old.dtype):
+                raise TypeError(f"cannot store {kind} in attribute {attr!r} of type {old.dtype}")
+            if len(old) != size:
+                grown = np.zeros(size, dtype=old.dtype)
+                kept = min(size, len(old))
+                grown[:kept] = old[:kept]
+                self.expandos[attr] = grown
+
+    def set_vecattr(self, key, attr, val):
+        """Set the per-key attribute `attr` of `key` to `val`.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b"], [[1.0, 0.0], [0.0, 1.0]])
+        >>> kv.set_vecattr("b", "count", 7)
+        >>> int(kv.get_vecattr("b", "count")), int(kv.get_vecattr("a", "count"))
+        (7, 0)
+        """
+        self.allocate_vecattrs(attrs=[attr], types=[type(val)])
+        self.expandos[attr][self.get_index(key)] = val
+
+    def get_vecattr(self, key, attr):
+        """Value of the per-key attribute `attr` of `key` (a numpy scalar)."""
+        return self.expandos[attr][self.get_index(key)]
+
+    def resize_vectors(self, seed=0):
+        """Give :attr:`vectors` one row per key, random-initialising any new rows.
+
+        Existing rows are kept; new ones are drawn uniformly from ``[-1, 1) / vector_size``
+        with ``numpy.random.default_rng(seed)`` (the same values gensim draws).
+        """
+        shape = (len(self.index_to_key), self.vector_size)
+        if self.vectors.shape != shape:
+            rng = np.random.default_rng(seed=seed)
+            fresh = rng.random(shape, dtype=np.float32)
+            fresh *= 2.0
+            fresh -= 1.0
+            fresh /= self.vector_size
+            rows, cols = self.vectors.shape
+            fresh[:rows, :cols] = self.vectors
+            self.vectors = fresh
+        self.allocate_vecattrs()
+        self.norms = None
+
+    def sort_by_descending_frequency(self):
+        """Reorder the keys by descending ``'count'`` attribute (gensim's order: ties put the
+        later key first).
+
+        >>> kv = KeyedVectors(1)
+        >>> kv.add_vectors(["rare", "common"], [[1.0], [2.0]])
+        >>> kv.set_vecattr("common", "count", 10)
+        >>> kv.sort_by_descending_frequency()
+        >>> kv.index_to_key, kv["common"]
+        (['common', 'rare'], array([2.], dtype=float32))
+        """
+        if not len(self):
+            return
+        counts = np.asarray(self.expandos["count"], dtype=np.int64)
+        order = np.lexsort((-np.arange(len(counts)), -counts))
+        self.index_to_key = [self.index_to_key[i] for i in order]
+        self.allocate_vecattrs()
+        for attr in self.expandos:
+            self.expandos[attr] = self.expandos[attr][order]
+        if len(self.vectors):
+            self.vectors = self.vectors[order]
+        self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
+        self.norms = None
+
+    # --- lookup ------------------------------------------------------------------------------
+
+    def get_index(self, key, default=None):
+        """Row number of `key`.
+
+        An integer that is not a key but is a valid row number is returned as is.
+
+        Raises
+        ------
+        KeyError
+            If `key` is absent and no `default` is given.
+        """
+        index = self.key_to_index.get(key, -1)
+        if index >= 0:
+            return index
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self.index_to_key):
+            return key
+        if default is not None:
+            return default
+        raise KeyError(f"Key '{key}' not present")
+
+    def has_index_for(self, key):
+        """Whether `key` maps to a row."""
+        return self.get_index(key, -1) >= 0
+
+    def __contains__(self, key):
+        return self.has_index_for(key)
+
+    def get_vector(self, key, norm=False):
+        """Read-only vector of `key`, scaled to unit length when `norm` is true.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[3.0, 4.0]])
+        >>> kv.get_vector("a", norm=True)
+        array([0.6, 0.8], dtype=float32)
+        """
+        index = self.get_index(key)
+        if norm:
+            self.fill_norms()
+            result = self.vectors[index] / self.norms[index]
+        else:
+            result = self.vectors[index]
+        result.setflags(write=False)
+        return result
+
+    def __getitem__(self, key_or_keys):
+        """Vector of one key (1-D) or of a list of keys (2-D)."""
+        if isinstance(key_or_keys, KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        rows = [self.get_index(key) for key in key_or_keys]
+        return self.vectors[rows]
+
+    def fill_norms(self, force=False):
+        """Compute the row norms into :attr:`norms` unless they are cached (or `force`)."""
+        if self.norms is None or force:
+            self.norms = np.linalg.norm(self.vectors, axis=1)
+
+    def get_normed_vectors(self):
+        """All vectors scaled to unit length, as a new 2-D array."""
+        self.fill_norms()
+        return self.vectors / self.norms[..., np.newaxis]
+
+    # --- adding vectors ----------------------------------------------------------------------
+
+    def add_vector(self, key, vector):
+        """Add one vector, into the next preallocated slot when there is one.
+
+        Returns the row number of `key`. A key already present gets its vector replaced.
+        Growing one row at a time copies the whole array each time (a UserWarning says so):
+        prefer :meth:`add_vectors` or preallocate with ``KeyedVectors(size, count=n)``.
+
+        >>> kv = KeyedVectors(2, count=2)
+        >>> kv.add_vector("a", [1.0, 2.0]), kv.add_vector("b", [3.0, 4.0])
+        (0, 1)
+        """
+        existing = self.key_to_index.get(key)
+        if existing is not None:
+            self.add_vectors([key], [vector], replace=True)
+            return existing
+        target = self.next_index
+        if target < len(self) and self.index_to_key[target] is None:
+            self.index_to_key[target] = key
+            self.key_to_index[key] = target
+            self.vectors[target] = vector
+            self.norms = None
+        else:
+            target = len(self)
+            warnings.warn("adding vectors one at a time to a full KeyedVectors copies the whole array "
+                          "each time; add them in batches or preallocate with count=", UserWarning)
+            self.add_vectors([key], [vector])
+        self.next_index = target + 1
+        return target
+
+    def add_vectors(self, keys, weights, extras=None, replace=False):
+        """Append keys and their vectors; existing keys keep their vector unless `replace`.
+
+        Parameters
+        ----------
+        keys : key or list of keys
+        weights : array-like
+            One row per key (a single vector when `keys` is a single key).
+        extras : dict of str to array-like, optional
+            Per-key attribute values, one entry per key, stored like :meth:`set_vecattr`.
+        replace : bool, optional
+            Overwrite the vectors (and extras) of keys that are already present.
+
+        >>> kv = KeyedVectors(1)
+        >>> kv.add_vectors(["a", "b"], [[1.0], [2.0]], extras={"count": np.array([5, 3])})
+        >>> kv.add_vectors(["b", "c"], [[9.0], [4.0]])
+        >>> kv.vectors.ravel().tolist(), int(kv.get_vecattr("a", "count"))
+        ([1.0, 2.0, 4.0], 5)
+        """
+        if isinstance(keys, KEY_TYPES):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        else:
+            keys, weights = list(keys), np.asarray(weights)
+        if not keys:
+            return
+        if weights.shape != (len(keys), self.vector_size):
+            raise ValueError(f"expected weights of shape {(len(keys), self.vector_size)}, "
+                             f"got {weights.shape}")
+        extras = {attr: np.asarray(values) for attr, values in (extras or {}).items()}
+        for attr, values in extras.items():
+            if len(values) != len(keys):
+                raise ValueError(f"extras[{attr!r}] has {len(values)} values for {len(keys)} keys")
+        self.allocate_vecattrs(list(extras), [values.dtype for values in extras.values()])
+
+        new_positions, old_positions, old_rows = [], [], []
+        for position, key in enumerate(keys):
+            row = self.key_to_index.get(key)
+            if row is None:
+                self.key_to_index[key] = len(self.index_to_key)
+                self.index_to_key.append(key)
+                new_positions.append(position)
+            else:
+                old_positions.append(position)
+                old_rows.append(row)
+        first_new_row = len(self.vectors)
+        self.vectors = np.vstack((self.vectors, weights[new_positions].astype(self.vectors.dtype)))
+        self.allocate_vecattrs()
+        for attr, values in extras.items():
+            self.expandos[attr][first_new_row:] = values[new_positions]
+        if replace and old_rows:
+            self.vectors[old_rows] = weights[old_positions]
+            for attr, values in extras.items():
+                self.expandos[attr][old_rows] = values[old_positions]
+        self.norms = None
+
+    def __setitem__(self, keys, weights):
+        """Add or replace vectors: ``add_vectors(keys, weights, replace=True)``.
+
+        A `keys` that is not a list is taken as a single key.
+        """
+        if not isinstance(keys, list):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
+
+    # --- similarity queries ------------------------------------------------------------------
+
+    def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
+                     restrict_vocab=None, indexer=None):
+        """Keys nearest (by cosine) to the weighted mean of positive and negative examples.
+
+        Parameters
+        ----------
+        positive, negative : key, vector, or list of (key or vector or (key or vector, weight))
+            Examples; plain entries weigh +1 (positive) or -1 (negative), a tuple's weight is
+            used as given. Each key's vector is unit-normalised before averaging.
+        topn : int or None, optional
+            Number of results; None returns the similarity to every row of the searched range.
+        clip_start, clip_end : int, optional
+            Search only rows ``clip_start:clip_end``.
+        restrict_vocab : int, optional
+            Search only the first `restrict_vocab` rows (overrides the clip range).
+        indexer : object, optional
+            Approximate-nearest-neighbour index with a ``most_similar(vector, topn)`` method.
+
+        Returns
+        -------
+        list of (key, float) or numpy.ndarray
+            Best first; keys given as examples are left out.
+
+        Raises
+        ------
+        KeyError
+            If an example key is absent.
+        ValueError
+            If there are no examples.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["king", "man", "woman", "queen"],
+        ...                [[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.1, 2.0]])
+        >>> kv.most_similar(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
+        'queen'
+        >>> kv.most_similar("man", topn=None).shape
+        (4,)
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        examples = [(item, 1.0) for item in _evaluation.query_list(positive)]
+        examples += [(item, -1.0) for item in _evaluation.query_list(negative)]
+        self.fill_norms()
+        clip_end = clip_end or len(self.vectors)
+        if restrict_vocab:
+            clip_start, clip_end = 0, restrict_vocab
+        keys, weights = [], []
+        for item, default_weight in examples:
+            if isinstance(item, KEY_TYPES + (np.ndarray,)):
+                keys.append(item)
+                weights.append(default_weight)
+            else:
+                keys.append(item[0])
+                weights.append(item[1])
+        mean = self.get_mean_vector(keys, np.array(weights, dtype=np.float64), pre_normalize=True,
+                                    post_normalize=True, ignore_missing=False)
+        if indexer is not None and isinstance(topn, int):
+            return indexer.most_similar(mean, topn)
+        exclude = {self.get_index(key) for key in keys if isinstance(key, KEY_TYPES) and key in self}
+        dists = self.vectors[clip_start:clip_end] @ mean / self.norms[clip_start:clip_end]
+        if not topn:
+            return dists
+        best = _evaluation.top_indices(dists, topn + len(exclude))
+        result = [(self.index_to_key[i + clip_start], float(dists[i]))
+                  for i in best if i + clip_start not in exclude]
+        return result[:topn]
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014).
+
+        Each row scores ``prod((1 + cos(row, p)) / 2) / (prod((1 + cos(row, n)) / 2) + 1e-6)``
+        over positive examples ``p`` and negative ``n``. Keys are unit-normalised, raw vectors
+        used as given. Unlike gensim 4.4, `restrict_vocab` limits the search to the first rows.
+
+        Returns
+        -------
+        list of (key, float) or numpy.ndarray
+            As :meth:`most_similar`.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["king", "man", "woman", "queen"],
+        ...                [[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.1, 2.0]])
+        >>> kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
+        'queen'
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        positive, negative = _evaluation.query_list(positive), _evaluation.query_list(negative)
+        if not positive:
+            raise ValueError("cannot compute similarity with no input")
+        self.fill_norms()
+        exclude = {self.get_index(item) for item in positive + negative
+                   if not isinstance(item, np.ndarray) and item in self}
+        end = restrict_vocab or len(self.vectors)
+        rows, norms = self.vectors[:end], self.norms[:end]
+
+        def cosines(items):
+            terms = [item if isinstance(item, np.ndarray) else self.get_vector(item, norm=True)
+                     for item in items]
+            return [rows @ term / norms for term in terms]
+
+        dists = _evaluation.cosmul_scores(cosines(positive), cosines(negative))
+        if not topn:
+            return dists
+        best = _evaluation.top_indices(dists, topn + len(exclude))
+        return [(self.index_to_key[i], float(dists[i])) for i in best if i not in exclude][:topn]
+
+    # --- files -------------------------------------------------------------------------------
+
+    @classmethod
+    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
+                             unicode_errors="strict", limit=None, datatype=np.float32,
+                             no_header=False):
+        """Read vectors in the word2vec C tool's text or binary format.
+
+        Parameters are those of gensim. Without `fvocab`, each key gets a made-up ``'count'``
+        attribute that decreases with its position (``len - index``), as in gensim. A key
+        repeated in the file keeps its first vector.
+        """
+        from w2vlib._formats import read_word2vec
+
+        keys, vectors, counts = read_word2vec(
+            fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
+            limit=limit, datatype=datatype, no_header=no_header)
+        key_to_index = {key: i for i, key in enumerate(keys)}
+        if len(key_to_index) != len(keys):
+            first = {}
+            for position, key in enumerate(keys):
+                first.setdefault(key, position)
+            logger.warning("%s repeats %d keys; keeping the first vector of each",
+                           fname, len(keys) - len(first))
+            rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+            keys, vectors = list(first), vectors[rows]
+            counts = None if counts is None else np.asarray(counts)[rows]
+            key_to_index = {key: i for i, key in enumerate(keys)}
+        if counts is None:
+            counts = np.arange(len(keys), 0, -1)
+        kv = cls(vectors.shape[1], dtype=datatype)
+        kv.index_to_key = list(keys)
+        kv.key_to_index = key_to_index
+        kv.vectors = np.asarray(vectors, dtype=datatype)
+        kv.next_index = len(keys)
+        kv.expandos["count"] = np.asarray(counts, dtype=np.int64)
+        return kv
+
+    def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
+                             write_header=True, prefix="", append=False, sort_attr="count"):
+        """Write the vectors in the word2vec C tool's text or binary format.
+
+        Keys are written in descending order of the per-key attribute `sort_attr` (ties in
+        storage order), or in storage order when there is no such attribute. `fvocab` receives
+        ``key value`` lines of that attribute. Other parameters are those of gensim.
+
+        Raises
+        ------
+        ValueError
+            If `fvocab` is given but the keys have no `sort_attr` attribute.
+        """
+        from w2vlib._formats import write_word2vec
+
+        keys, vectors, counts = self.index_to_key, self.vectors, None
+        if sort_attr in self.expandos:
+            self.allocate_vecattrs()
+            values = self.expandos[sort_attr]
+            order = _stable_descending(values)
+            if np.any(order != np.arange(len(order))):
+                keys, vectors, values = [keys[i] for i in order], vectors[order], values[order]
+            if fvocab is not None:
+                counts = values
+        elif fvocab is not None:
+            raise ValueError(f"cannot write {fvocab}: the keys have no {sort_attr!r} attribute")
+        else:
+            logger.warning("no %r attribute in %s; writing keys in storage order", sort_attr, self)
+        write_word2vec(fname, [str(key) for key in keys], vectors, counts=counts, fvocab=fvocab,
+                       binary=binary, total_vec=len(keys) if total_vec is None else total_vec,
+                       write_header=write_header, prefix=prefix, append=append)
+
+    def save(self, fname):
+        """Save to w2vlib's native, pickle-free file (see :meth:`load`).
+
+        Per-key attributes must be numeric arrays (object arrays cannot be stored).
+        """
+        meta, arrays = self._native_state()
+        from w2vlib._native import save_native
+
+        save_native(fname, NATIVE_KIND, meta, arrays)
+
+    @classmethod
+    def load(cls, fname, mmap=None):
+        """Load a file written by :meth:`save`; ``mmap='r'`` maps the arrays read-only.
+
+        Raises
+        ------
+        ValueError
+            If the file holds another kind of object or is inconsistent.
+        """
+        from w2vlib._native import load_native
+
+        kind, meta, arrays = load_native(fname, mmap=mmap)
+        if kind != NATIVE_KIND:
+            raise ValueError(f"{fname}: holds a {kind!r}, not {NATIVE_KIND!r}")
+        return cls._from_native_state(meta, arrays, fname)
+
+    def _native_state(self):
+        """``(meta, arrays)`` describing this object for :func:`w2vlib._native.save_native`."""
+        keys = [int(key) if isinstance(key, np.integer) else key for key in self.index_to_key]
+        meta = {"vector_size": int(self.vector_size), "keys": keys, "next_index": int(self.next_index)}
+        arrays = {"vectors": self.vectors}
+        for attr, values in self.expandos.items():
+            if values.dtype == object:
+                raise ValueError(f"per-key attribute {attr!r} holds Python objects; only numeric "
+                                 "attributes can be saved")
+            arrays[EXPANDO_PREFIX + attr] = values
+        return meta, arrays
+
+    @classmethod
+    def _from_native_state(cls, meta, arrays, fname):
+        """Rebuild an instance from :meth:`_native_state` output read back from `fname`."""
+        try:
+            keys, vector_size, vectors = meta["keys"], meta["vector_size"], arrays["vectors"]
+        except KeyError as err:
+            raise ValueError(f"{fname}: KeyedVectors entry {err} is missing") from None
+        if not isinstance(keys, list):
+            raise ValueError(f"{fname}: keys are a {type(keys).__name__}, not a list")
+        if vectors.ndim != 2 or vectors.shape != (len(keys), vector_size):
+            raise ValueError(f"{fname}: vectors have shape {vectors.shape}, expected "
+                             f"{(len(keys), vector_size)}")
+        kv = cls(vector_size, dtype=vectors.dtype)
+        kv.index_to_key = list(keys)
+        kv.key_to_index = {key: i for i, key in enumerate(keys) if key is not None}
+        if len(kv.key_to_index) != len(keys) - keys.count(None):
+            raise ValueError(f"{fname}: repeated keys")
+        kv.vectors = vectors
+        kv.next_index = meta.get("next_index", len(keys))
+        for name, values in arrays.items():
+            if name.startswith(EXPANDO_PREFIX):
+                if values.shape != (len(keys),):
+                    raise ValueError(f"{fname}: attribute array {name!r} has shape {values.shape}, "
+                                     f"expected {(len(keys),)}")
+                kv.expandos[name[len(EXPANDO_PREFIX):]] = values
+        return kv

@@ -1,0 +1,351 @@
+"""Word2Vec: the public training façade, with gensim 4.x names, defaults and behaviour.
+
+Train from a list of token lists, any restartable iterable, or a file:
+
+>>> from w2vlib import Word2Vec
+>>> sentences = [["king", "queen", "royal"], ["cat", "dog", "pet"]] * 50
+>>> model = Word2Vec(sentences, vector_size=16, min_count=1, workers=1, epochs=3, seed=1)
+>>> model.wv["king"].shape
+(16,)
+>>> model.train(sentences, total_examples=model.corpus_count, epochs=1)  # doctest: +ELLIPSIS
+(..., 300)
+
+Large corpora stream from disk: ``Word2Vec(corpus_file="corpus.txt")`` or
+``Word2Vec(LineSentence("corpus.txt.gz"))`` — memory stays bounded by the vocabulary and weights.
+Where w2vlib differs from gensim on purpose, see ``docs/differences.md``.
+"""
+import logging
+import os
+import types
+
+import numpy as np
+import smart_open
+
+from w2vlib import _inner, _native, _reader, _tables, _train
+from w2vlib._scoring import predict_output_word, score_sentences
+from w2vlib.keyedvectors import KeyedVectors
+from w2vlib.vocab import Vocabulary
+
+logger = logging.getLogger(__name__)
+
+#: gensim's default batch size (words per job) and maximum sentence length for files.
+MAX_WORDS_IN_BATCH = 10000
+_NATIVE_KIND = "Word2Vec"
+#: Hyperparameters saved with the model, in constructor order.
+_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
+           "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
+           "null_word", "sorted_vocab", "batch_words", "compute_loss", "max_final_vocab",
+           "shrink_windows")
+
+
+class Word2Vec:
+    """Train word vectors with skip-gram or CBOW, negative sampling and/or hierarchical softmax.
+
+    The parameters are gensim's (``gensim.models.Word2Vec``) with the same defaults and meaning;
+    passing ``sentences`` or ``corpus_file`` builds the vocabulary and trains at once.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        A restartable iterable of token lists (a list, :class:`~w2vlib.corpora.LineSentence`, ...).
+    corpus_file : str, optional
+        Path or URI of a text file, one sentence per line, tokens separated by whitespace.
+    vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers, min_alpha, sg,
+    hs, negative, ns_exponent, cbow_mean, epochs, null_word, trim_rule, sorted_vocab, batch_words,
+    compute_loss, callbacks, max_final_vocab, shrink_windows
+        As in gensim 4.
+
+    Attributes
+    ----------
+    wv : KeyedVectors
+        The trained vectors, with a ``count`` attribute per key.
+    syn1, syn1neg : numpy.ndarray
+        Output weights for hierarchical softmax / negative sampling.
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
+                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
+                 min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
+                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+                 batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(),
+                 comment=None, max_final_vocab=None, shrink_windows=True):
+        self.vector_size, self.alpha, self.window = int(vector_size), float(alpha), int(window)
+        self.min_count, self.max_vocab_size, self.sample = int(min_count), max_vocab_size, float(sample)
+        self.seed, self.workers, self.min_alpha = int(seed), int(workers), float(min_alpha)
+        self.sg, self.hs, self.negative = int(sg), int(hs), int(negative)
+        self.ns_exponent, self.cbow_mean, self.epochs = float(ns_exponent), int(cbow_mean), int(epochs)
+        self.null_word, self.sorted_vocab, self.batch_words = int(null_word), int(sorted_vocab), int(batch_words)
+        self.compute_loss, self.max_final_vocab = bool(compute_loss), max_final_vocab
+        self.shrink_windows, self.comment = bool(shrink_windows), comment
+        self._check_params()
+        self.wv = KeyedVectors(self.vector_size)
+        self.vocabulary = self._new_vocabulary()
+        self.syn1 = self.syn1neg = None
+        self.corpus_count = self.corpus_total_words = 0
+        self.running_training_loss = 0.0
+        self._engine = self._index = None
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
+                       total_words=self.corpus_total_words, epochs=self.epochs,
+                       start_alpha=self.alpha, end_alpha=self.min_alpha,
+                       compute_loss=self.compute_loss, callbacks=callbacks)
+
+    def _check_params(self):
+        checks = [(self.vector_size >= 1, "vector_size must be >= 1"),
+                  (self.window >= 1, "window must be >= 1"),
+                  (self.workers >= 1, "workers must be >= 1"),
+                  (self.epochs >= 1, "epochs must be >= 1"),
+                  (self.negative >= 0, "negative must be >= 0"),
+                  (self.batch_words >= 1, "batch_words must be >= 1"),
+                  (self.sample >= 0, "sample must be >= 0"),
+                  (np.isfinite(self.alpha) and self.alpha > 0, "alpha must be a positive number"),
+                  (self.hs or self.negative, "set hs=1 and/or negative > 0: with hs=0 and "
+                                             "negative=0 nothing would be trained")]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    def _new_vocabulary(self):
+        return Vocabulary(min_count=self.min_count, max_vocab_size=self.max_vocab_size,
+                          sample=self.sample, max_final_vocab=self.max_final_vocab,
+                          sorted_vocab=bool(self.sorted_vocab), null_word=self.null_word)
+
+    # --- corpora ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _corpus(corpus_iterable, corpus_file, passes):
+        if (corpus_iterable is None) == (corpus_file is None):
+            raise TypeError("pass exactly one of corpus_iterable (sentences) and corpus_file")
+        if corpus_file is not None:
+            if not isinstance(corpus_file, (str, os.PathLike)):
+                raise TypeError(f"corpus_file must be a path or URI, got {type(corpus_file).__name__}")
+            return _train.Corpus(sources=[(os.fspath(corpus_file), True, MAX_WORDS_IN_BATCH)])
+        if isinstance(corpus_iterable, (str, bytes)):
+            raise TypeError("sentences must be an iterable of token lists, not a single str; "
+                            "for a file use corpus_file= or LineSentence(path)")
+        if isinstance(corpus_iterable, types.GeneratorType) or (
+                passes > 1 and iter(corpus_iterable) is corpus_iterable):
+            raise TypeError(
+                "a generator or iterator can be read only once, but training needs "
+                f"{passes} passes: pass a restartable iterable (a list, or a class whose __iter__ "
+                "starts over, such as LineSentence)")
+        file_sources = getattr(corpus_iterable, "_file_sources", None)
+        sources = file_sources() if file_sources is not None else None
+        return _train.Corpus(iterable=corpus_iterable, sources=sources)
+
+    # --- vocabulary ---------------------------------------------------------------------------
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, **kwargs):
+        """Scan the corpus once: count words, apply min_count / max_final_vocab / trim_rule,
+        compute subsampling thresholds and initialise the weights.
+
+        ``update=True`` adds new words to a trained model, keeping the trained vectors.
+        """
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
+        if not update:
+            self.vocabulary = self._new_vocabulary()
+        elif not len(self.wv):
+            raise RuntimeError("cannot update the vocabulary of a model that has none: "
+                               "call build_vocab() without update=True first")
+        if corpus.sources is not None:
+            # One count table chained through every file, so max_vocab_size pruning happens
+            # exactly as in one gensim scan over the concatenation.
+            counts, total_words, sentences, min_reduce = {}, 0, 0, 1
+            for path, line_mode, max_len in corpus.sources:
+                with smart_open.open(path, "rb") as fileobj:
+                    counts, words, sents, min_reduce = _reader.count_words(
+                        fileobj, line_mode=line_mode, max_sentence_length=max_len,
+                        max_vocab_size=self.max_vocab_size, min_reduce_start=min_reduce,
+                        trim_rule=trim_rule, counts=counts)
+                total_words, sentences = total_words + words, sentences + sents
+            self.vocabulary.merge_counts(counts, total_words, sentences)
+        else:
+            self.vocabulary.scan(corpus.iterable, progress_per=progress_per, trim_rule=trim_rule)
+        self.corpus_count = self.vocabulary.corpus_count
+        self.corpus_total_words = self.vocabulary.total_words
+        report = self.vocabulary.prepare(update=update, keep_raw_vocab=keep_raw_vocab,
+                                         trim_rule=trim_rule, **kwargs)
+        self._prepare_weights(update)
+        return report
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
+                              trim_rule=None, update=False):
+        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
+        if not update:
+            self.vocabulary = self._new_vocabulary()
+        report = self.vocabulary.from_freq(word_freq, keep_raw_vocab=keep_raw_vocab,
+                                           corpus_count=corpus_count, trim_rule=trim_rule,
+                                           update=update)
+        self.corpus_count = self.vocabulary.corpus_count
+        self.corpus_total_words = self.vocabulary.total_words
+        self._prepare_weights(update)
+        return report
+
+    @property
+    def raw_vocab(self):
+        """Raw word counts of the last scan (emptied after build_vocab unless keep_raw_vocab)."""
+        return self.vocabulary.raw_vocab
+
+    def _prepare_weights(self, update):
+        vocab = self.vocabulary
+        old = len(self.wv) if update else 0
+        if not update:
+            self.wv = KeyedVectors(self.vector_size)
+        self.wv.index_to_key = list(vocab.index_to_key)
+        self.wv.key_to_index = {key: i for i, key in enumerate(self.wv.index_to_key)}
+        self.wv.resize_vectors(seed=self.seed)
+        self.wv.allocate_vecattrs(["count"], [int])
+        self.wv.expandos["count"][:] = vocab.counts
+        grown = len(self.wv) - old
+        if self.hs:
+            self.syn1 = _grow(self.syn1 if update else None, grown, self.vector_size)
+        if self.negative:
+            self.syn1neg = _grow(self.syn1neg if update else None, grown, self.vector_size)
+        self._engine = self._index = None
+
+    # --- training -----------------------------------------------------------------------------
+
+    def _kernel(self, compute_loss):
+        vocab, hs = self.vocabulary, bool(self.hs)
+        codes = points = offsets = accept = alias = None
+        if hs:
+            codes, points, offsets = _tables.huffman_tree(vocab.counts)
+        if self.negative:
+            accept, alias = _tables.alias_table(vocab.counts, self.ns_exponent)
+        sample_int = vocab.sample_int if self.sample else None
+        return _inner.Kernel(
+            self.wv.vectors, self.syn1, self.syn1neg, sample_int, accept, alias, codes, points,
+            offsets, sg=bool(self.sg), hs=hs, negative=self.negative, window=self.window,
+            cbow_mean=bool(self.cbow_mean), shrink_windows=self.shrink_windows,
+            compute_loss=compute_loss)
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
+              report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+        """Train for ``epochs`` passes over the corpus; returns ``(effective_words, raw_words)``.
+
+        As in gensim, ``epochs`` and one of ``total_examples`` (sentences) or ``total_words``
+        (raw words) must be given; after ``build_vocab`` on the same corpus use
+        ``total_examples=model.corpus_count``.
+        """
+        if not len(self.wv):
+            raise RuntimeError("you must first build vocabulary before training the model")
+        if total_words is None and total_examples is None:
+            raise ValueError("You must specify either total_examples or total_words, for proper "
+                             "learning-rate and progress calculations (after build_vocab on the "
+                             "same corpus: total_examples=model.corpus_count)")
+        if epochs is None or epochs <= 0:
+            raise ValueError("You must specify an explicit epochs count, e.g. epochs=model.epochs")
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs)
+        self.compute_loss = bool(compute_loss)
+        schedule = _train.Schedule(epochs, self.alpha if start_alpha is None else start_alpha,
+                                   self.min_alpha if end_alpha is None else end_alpha,
+                                   total_words=total_words, total_examples=total_examples)
+        if self._index is None and corpus.sources is not None:
+            self._index = _reader.VocabIndex(self.wv.index_to_key)
+        engine = _train.Engine(self._kernel(self.compute_loss), self.vector_size, self.workers,
+                               self.batch_words, self.seed, self.wv.key_to_index, self._index)
+        self._engine = engine
+        self.wv.norms = None
+        effective = raw = 0
+        for callback in callbacks:
+            callback.on_train_begin(self)
+        for epoch in range(epochs):
+            for callback in callbacks:
+                callback.on_epoch_begin(self)
+            tally = engine.run_epoch(corpus, schedule, epoch)
+            if epoch > 0 and tally.raw_words == 0 and raw > 0:
+                raise ValueError("the corpus produced no words in epoch "
+                                 f"{epoch} after {raw} in the first: is it a one-shot iterator?")
+            effective, raw = effective + tally.effective_words, raw + tally.raw_words
+            self.running_training_loss = engine.epoch_loss
+            _check_finite(self.wv.vectors, epoch)
+            logger.info("EPOCH %i: training on %i raw words (%i effective words)", epoch,
+                        tally.raw_words, tally.effective_words)
+            for callback in callbacks:
+                callback.on_epoch_end(self)
+        for callback in callbacks:
+            callback.on_train_end(self)
+        return effective, raw
+
+    def get_latest_training_loss(self):
+        """Loss of the latest epoch (summed over workers, float64); needs ``compute_loss=True``.
+
+        Unlike gensim it is reset at each epoch and does not depend on ``workers``.
+        """
+        if self._engine is not None:
+            return self._engine.epoch_loss
+        return self.running_training_loss
+
+    # --- queries on the output layer ----------------------------------------------------------
+
+    def predict_output_word(self, context_words_list, topn=10):
+        """Most probable center words for a context, as ``[(word, probability), ...]``
+        (negative sampling models only, as in gensim); None if no context word is known."""
+        if not self.negative:
+            raise RuntimeError("predict_output_word needs a model trained with negative sampling "
+                               "(negative > 0)")
+        return predict_output_word(self.wv, self.syn1neg, context_words_list, topn, self.cbow_mean)
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
+              report_delay=1):
+        """Log-probability of each sentence under the model (hierarchical softmax models only)."""
+        if not self.hs:
+            raise RuntimeError("score needs a model trained with hierarchical softmax (hs=1)")
+        codes, points, offsets = _tables.huffman_tree(self.vocabulary.counts)
+        return score_sentences(self.wv, self.syn1, codes, points, offsets, sentences,
+                               total_sentences, self.window, bool(self.sg), bool(self.cbow_mean))
+
+    # --- persistence --------------------------------------------------------------------------
+
+    def save(self, fname):
+        """Save the whole model (vectors, output weights, vocabulary, parameters) in w2vlib's
+        native format: no pickle, so loading an untrusted file cannot run code."""
+        arrays = {"vectors": self.wv.vectors, "counts": np.asarray(self.vocabulary.counts, np.int64),
+                  "sample_int": np.asarray(self.vocabulary.sample_int, np.uint32)}
+        if self.syn1 is not None:
+            arrays["syn1"] = self.syn1
+        if self.syn1neg is not None:
+            arrays["syn1neg"] = self.syn1neg
+        meta = {name: getattr(self, name) for name in _PARAMS}
+        meta.update(keys=list(self.wv.index_to_key), corpus_count=self.corpus_count,
+                    corpus_total_words=self.corpus_total_words,
+                    running_training_loss=self.running_training_loss)
+        _native.save_native(fname, _NATIVE_KIND, meta, arrays)
+
+    @classmethod
+    def load(cls, fname, mmap=None):
+        """Load a model written by :meth:`save` (``mmap='r'`` maps the arrays read-only)."""
+        kind, meta, arrays = _native.load_native(fname, mmap=mmap)
+        if kind != _NATIVE_KIND:
+            raise ValueError(f"{fname}: holds a {kind}, not a {_NATIVE_KIND}")
+        model = cls(**{name: meta[name] for name in _PARAMS})
+        model.vocabulary.restore(meta["keys"], arrays["counts"], arrays["sample_int"])
+        model.wv.index_to_key = list(meta["keys"])
+        model.wv.key_to_index = {key: i for i, key in enumerate(model.wv.index_to_key)}
+        model.wv.vectors = arrays["vectors"]
+        model.wv.allocate_vecattrs(["count"], [int])
+        model.wv.expandos["count"][:] = arrays["counts"]
+        model.syn1, model.syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
+        model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
+        model.running_training_loss = meta["running_training_loss"]
+        return model
+
+    def __str__(self):
+        return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
+                f"alpha={self.alpha}>")
+
+
+def _grow(weights, rows, size):
+    """Output weights start at zero, as in word2vec; new rows are appended for new words."""
+    fresh = np.zeros((rows, size), dtype=np.float32)
+    return fresh if weights is None else np.vstack([weights, fresh])
+
+
+def _check_finite(vectors, epoch):
+    if not np.isfinite(vectors).all():
+        raise FloatingPointError(
+            f"training diverged in epoch {epoch}: the vectors contain NaN or infinity "
+            "(try a smaller alpha)")
