@@ -22,7 +22,7 @@ ONLY = {n for n in os.environ.get("W2VLIB_ONLY", "").split(",") if n}
 # It is limited to the training kernels: parsers keep strict IEEE semantics.
 FAST_MATH_MODULES = {"_inner"}
 FAST_MATH_FLAGS = ["-fno-math-errno", "-fno-trapping-math", "-fassociative-math",
-                   "-fno-signed-zeros", "-ffp-contract=fast"]
+                   "-fno-signed-zeros", "-ffp-contract=fast", "-funroll-loops", "-fvariable-expansion-in-unroller"]
 
 
 def extension(pyx_path):

@@ -225,3 +225,42 @@ def test_iterator_cannot_be_trained_twice():
     with pytest.raises(TypeError, match="restartable"):
         model.train(iter(sentences), total_examples=20, epochs=2)
     assert model.train(itertools.chain(sentences), total_examples=20, epochs=1)[1] == 160
+
+
+INTERRUPT_SCRIPT = r"""
+import sys, time
+import numpy as np
+from w2vlib import Word2Vec
+rng = np.random.default_rng(0)
+words = [f"w{i}" for i in range(500)]
+sentences = [list(rng.choice(words, size=50)) for _ in range(20000)]
+model = Word2Vec(min_count=1, workers=2, sg=1, vector_size=50)
+model.build_vocab(sentences)
+print("ready", flush=True)
+start = time.time()
+try:
+    model.train(sentences, total_examples=len(sentences), epochs=1000)
+except KeyboardInterrupt:
+    model.wv.save_word2vec_format(sys.argv[1])
+    print(f"stopped {time.time() - start:.2f} finite={np.isfinite(model.wv.vectors).all()}", flush=True)
+"""
+
+
+def test_keyboard_interrupt_stops_training_quickly_and_model_stays_usable(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "v.txt"
+    proc = subprocess.Popen([sys.executable, "-c", INTERRUPT_SCRIPT, str(out)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    sent = time.time()
+    proc.send_signal(signal.SIGINT)
+    line = proc.stdout.readline()
+    elapsed = time.time() - sent
+    proc.wait(timeout=30)
+    assert line.startswith("stopped") and "finite=True" in line, line
+    assert elapsed < 1.5
+    assert len(out.read_text().splitlines()) == 501

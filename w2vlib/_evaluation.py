@@ -33,7 +33,6 @@ import os
 
 import numpy as np
 import smart_open
-from scipy import stats
 
 logger = logging.getLogger(__name__)
 
@@ -604,6 +603,8 @@ class SimilarityMixin:
             raise ValueError(f"{pairs}: no usable similarity judgement (malformed lines or all words "
                              f"out of vocabulary of {self})")
         model = _pair_similarities(self, rows)
+        from scipy import stats  # imported here: scipy.stats costs ~0.7 s at import time
+
         pearson = stats.pearsonr(gold, model)
         spearman = stats.spearmanr(gold, model)
         oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)

@@ -42,6 +42,12 @@ cdef uint64_t GOLDEN_GAMMA = 0x9E3779B97F4A7C15ULL
 cdef uint64_t MIX1 = 0xBF58476D1CE4E5B9ULL
 cdef uint64_t MIX2 = 0x94D049BB133111EBULL
 cdef uint64_t LOW32 = 0xFFFFFFFFULL
+# Floats per 64-byte cache line, the prefetch stride.
+cdef enum:
+    FLOATS_PER_LINE = 16
+
+cdef extern from *:
+    void __builtin_prefetch(const void* addr) noexcept nogil
 
 
 cdef inline uint64_t _next_random(uint64_t* state) noexcept nogil:
@@ -107,21 +113,32 @@ cdef struct Params:
 cdef struct Scratch:
     real* hidden
     real* grad
+    int32_t* targets              # the positive and negative words of one example
     int32_t* kept
     int32_t* kept_offsets
     Py_ssize_t kept_cap
     Py_ssize_t offsets_cap
+    int targets_cap
     uint64_t rng
     double loss
     uint64_t examples
+
+
+cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
+    cdef int k = 0
+    while k < size:
+        __builtin_prefetch(&row[k])
+        k += FLOATS_PER_LINE
 
 
 cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t target,
                           real alpha) noexcept nogil:
     """Negative sampling: one positive (``target``) and ``negative`` drawn words.
 
-    The gradient saturates outside (-MAX_EXP, MAX_EXP) like the original tool: a confidently wrong
-    prediction still gets the full step.
+    All words are drawn first and their output rows prefetched, so the cache misses of the
+    random rows overlap instead of stalling one after another. The gradient saturates outside
+    (-MAX_EXP, MAX_EXP) like the original tool: a confidently wrong prediction still gets the
+    full step.
     """
     cdef int d
     cdef uint64_t r
@@ -129,16 +146,21 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
     cdef int32_t word
     cdef real label, f, g
     cdef real* out
+    s.targets[0] = target
+    _prefetch_row(&p.syn1neg[<int64_t>target * p.size], p.size)
+    for d in range(1, p.negative + 1):
+        r = _next_random(&s.rng)
+        i = _below(r, p.n_words)
+        word = <int32_t>i if (r & LOW32) < p.accept[i] else p.alias[i]
+        s.targets[d] = word
+        _prefetch_row(&p.syn1neg[<int64_t>word * p.size], p.size)
     for d in range(p.negative + 1):
+        word = s.targets[d]
         if d == 0:
-            word = target
             label = 1
+        elif word == target:
+            continue
         else:
-            r = _next_random(&s.rng)
-            i = _below(r, p.n_words)
-            word = <int32_t>i if (r & LOW32) < p.accept[i] else p.alias[i]
-            if word == target:
-                continue
             label = 0
         out = &p.syn1neg[<int64_t>word * p.size]
         f = _dot(h, out, p.size)
@@ -304,11 +326,18 @@ cdef class WorkerState:
     def __dealloc__(self):
         free(self.s.hidden)
         free(self.s.grad)
+        free(self.s.targets)
         free(self.s.kept)
         free(self.s.kept_offsets)
 
-    cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences) except -1:
+    cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences, int n_targets) except -1:
         cdef void* grown
+        if n_targets > self.s.targets_cap:
+            grown = realloc(self.s.targets, n_targets * sizeof(int32_t))
+            if grown == NULL:
+                raise MemoryError()
+            self.s.targets = <int32_t*>grown
+            self.s.targets_cap = n_targets
         if n_words > self.s.kept_cap:
             grown = realloc(self.s.kept, n_words * sizeof(int32_t))
             if grown == NULL:
@@ -418,7 +447,7 @@ cdef class Kernel:
         _check_batch(ids, offsets, self.p.n_words)
         if n_sentences < 1 or n_ids == 0:
             return 0
-        state._reserve(n_ids, n_sentences)
+        state._reserve(n_ids, n_sentences, self.p.negative + 1)
         with nogil:
             kept_sentences = _subsample(&self.p, &state.s, &ids[0], &offsets[0], n_sentences)
             trained = _train_sentences(&self.p, &state.s, kept_sentences, alpha)
