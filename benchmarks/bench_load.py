@@ -8,7 +8,9 @@ like the C tool's output), then times for each file, best of ``--repeat`` runs:
 * ``w2vlib._formats.read_word2vec``,
 * gensim's ``KeyedVectors.load_word2vec_format``,
 
-and measures the peak RSS of a w2vlib load in a fresh subprocess (``ru_maxrss``). Prints a
+and measures the peak RSS of a w2vlib load in a fresh subprocess (``VmHWM``, the Linux peak
+RSS of the process, which unlike ``ru_maxrss`` is not inherited from the parent; ``ru_maxrss``
+where there is no /proc). Prints a
 markdown table. The full-size run (1M x 300 binary, 200k x 300 text) needs about 2 GB of disk
 and 4 GB of memory; ``--rows 100000`` makes a quick check.
 
@@ -30,13 +32,20 @@ TEXT_DECIMALS = 6
 SEED = 0
 SCALE = 0.1          # typical magnitude of trained word2vec values
 
+# Peak RSS in KiB. ru_maxrss survives exec(), so a child started by a big parent would report
+# the parent's size; Linux's VmHWM (peak of this process image) does not have that problem.
 RSS_PROBE = """
 import resource, sys
+def peak_kib():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from w2vlib._formats import read_word2vec
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kib()
 keys, vectors, counts = read_word2vec(sys.argv[1], binary=sys.argv[2] == "1")
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(before, after, vectors.nbytes)
+print(before, peak_kib(), vectors.nbytes)
 """
 
 

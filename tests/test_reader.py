@@ -1,7 +1,6 @@
 """Tests of w2vlib._reader against plain-Python readings of the same bytes and against gensim."""
 import bz2
 import collections
-import doctest
 import gzip
 import itertools
 import math
@@ -402,7 +401,3 @@ def test_sentences_to_ids_rejects_strings_and_non_iterables():
     with pytest.raises(TypeError, match="sentence 0 is of type int, which is not iterable"):
         sentences_to_ids([5], {"a": 0})
 
-
-def test_doctests():
-    result = doctest.testmod(_reader)
-    assert result.attempted > 0 and result.failed == 0

@@ -32,12 +32,13 @@ import numpy as np
 import smart_open
 from smart_open.compression import get_supported_extensions
 
-from w2vlib import _wvio
+from w2vlib import _wvfmt, _wvio
 from w2vlib._atomic import atomic_open, local_path
 
 logger = logging.getLogger(__name__)
 
-CHUNK_BYTES = 1 << 22            # bytes per read of the streaming parser
+CHUNK_BYTES = 1 << 20            # bytes per read of the streaming parser (the buffer grows only
+                                 # to hold one longer line)
 MAX_HEADER_BYTES = 4096          # a "rows dims" line is never longer
 GROWTH_START_BYTES = 1 << 26     # first allocation for a file of unknown size (compressed, remote)
 WRITE_BLOCK_ROWS = 4096          # rows formatted per write call
@@ -128,16 +129,15 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
             if not no_header:
                 rows, dims = _read_header(parser, binary)
             if dims < 1:
-                raise _wvio.ParseError(f"the dimension must be positive, got {dims}", 1, 0)
+                raise _wvio.ParseError(f"the dimension must be positive, got {dims}", *_start(binary))
             wanted = min(rows, limit) if limit else rows
             _check_size(wanted, dims, binary, size, parser.offset)
             keys, vectors = _read_rows(parser, wanted, dims, parse_dtype, binary, size is not None)
             if len(keys) < wanted:
                 raise _wvio.ParseError(f"the header declares {rows} rows but the file ends after {len(keys)}",
-                                       None if binary else parser.line, parser.offset if binary else None)
+                                       *_here(parser, binary))
             if wanted == rows and not (no_header and limit) and not parser.at_end():
-                raise _wvio.ParseError(f"unexpected data after the {rows} declared rows",
-                                       None if binary else parser.line, parser.offset if binary else None)
+                raise _wvio.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
     keys, vectors = _drop_duplicates(name, keys, vectors)
     counts = _counts(name, keys, vocab, wanted)
     return keys, vectors.astype(datatype, copy=False), counts
@@ -228,9 +228,19 @@ def _open_append(fname):
         yield fout
 
 
+def _start(binary):
+    """``(line, offset)`` of the start of the file, for ParseError."""
+    return (None, 0) if binary else (1, None)
+
+
+def _here(parser, binary):
+    """``(line, offset)`` of the parser's position, for ParseError."""
+    return (None, parser.offset) if binary else (parser.line, None)
+
+
 def _read_header(parser, binary):
     """Parse the ``rows dims`` line."""
-    where = (None, 0) if binary else (1, None)
+    where = _start(binary)
     line = parser.read_line(MAX_HEADER_BYTES)
     if line is None:
         raise _wvio.ParseError("the file is empty", *where)
@@ -255,7 +265,7 @@ def _check_size(rows, dims, binary, size, header_end):
     if minimum > size - header_end:
         raise _wvio.ParseError(
             f"the header declares {rows} rows of {dims} values, needing at least {minimum} bytes, "
-            f"but only {size - header_end} bytes follow it", None if binary else 1, 0 if binary else None)
+            f"but only {size - header_end} bytes follow it", *_start(binary))
 
 
 def _read_rows(parser, rows, dims, dtype, binary, sized):
@@ -267,7 +277,7 @@ def _read_rows(parser, rows, dims, dtype, binary, sized):
         capacity = min(rows, max(1, GROWTH_START_BYTES // (dims * dtype.itemsize)))
         minimum = 1 + dims * BINARY_VALUE_BYTES if binary else dims * MIN_TEXT_VALUE_BYTES
         if rows and not parser.ensure(minimum):
-            return keys, None
+            return keys, np.empty((0, dims), dtype=dtype)
     vectors = np.empty((capacity, dims), dtype=dtype)
     done = 0
     while True:
@@ -326,9 +336,9 @@ def _format_block(keys, vectors, binary):
     out = bytearray()
     if binary:
         rows = np.ascontiguousarray(vectors, dtype="<f4")
-        _wvio.format_binary(keys, rows.view(np.uint8).reshape(len(keys), -1), out)
+        _wvfmt.format_binary(keys, rows.view(np.uint8).reshape(len(keys), -1), out)
     elif vectors.dtype in (np.float32, np.float64):
-        _wvio.format_text(keys, np.ascontiguousarray(vectors), out)
+        _wvfmt.format_text(keys, np.ascontiguousarray(vectors), out)
     else:
         for key, row in zip(keys, vectors):
             out += key + b" " + " ".join(str(value) for value in row).encode("utf8") + b"\n"

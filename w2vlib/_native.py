@@ -66,7 +66,8 @@ def save_native(path, kind, meta, arrays):
     kind : str
         What the file holds (e.g. ``'KeyedVectors'``), returned by :func:`load_native`.
     meta : dict
-        JSON-serialisable metadata (strings, numbers, lists, dicts; no NaN or infinity).
+        JSON-serialisable metadata: strings, numbers (numpy scalars included), lists, dicts,
+        booleans and None; no NaN or infinity. Tuples come back as lists.
     arrays : dict of str to numpy.ndarray
         Arrays of a numeric or boolean dtype; stored little-endian, C order, 64-byte aligned.
 
@@ -85,7 +86,7 @@ def save_native(path, kind, meta, arrays):
         little = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
         if little.str not in DTYPES:
             raise ValueError(f"array {name!r}: dtype {array.dtype} cannot be stored (numbers and bools only)")
-        array = np.ascontiguousarray(array, dtype=little)
+        array = array.astype(little, order="C", copy=False)
         table.append({"name": name, "dtype": little.str, "shape": list(array.shape),
                       "offset": offset, "nbytes": array.nbytes})
         stored.append(array)
@@ -148,10 +149,17 @@ def _align(offset):
 
 def _encode_header(kind, meta, table):
     try:
-        return json.dumps({"kind": kind, "meta": meta, "arrays": table},
-                          ensure_ascii=False, allow_nan=False).encode("utf8")
+        return json.dumps({"kind": kind, "meta": meta, "arrays": table}, ensure_ascii=False,
+                          allow_nan=False, default=_numpy_scalar).encode("utf8")
     except (TypeError, ValueError) as err:
         raise ValueError(f"metadata cannot be stored as JSON: {err}") from None
+
+
+def _numpy_scalar(value):
+    """Let numpy scalars (np.int64 counts, np.float32 parameters ...) into the JSON metadata."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _read_exact(fin, nbytes, name, offset, what):

@@ -9,7 +9,7 @@ a table and silently drops terms outside (-6, 6)).
 >>> kv.add_vectors(["a", "b", "c"], np.eye(3, 2, dtype=np.float32))
 >>> syn1neg = np.array([[4, 0], [0, 4], [0, 0]], dtype=np.float32)
 >>> [word for word, _ in predict_output_word(kv, syn1neg, ["a"], topn=2, cbow_mean=True)]
-['a', 'c']
+['a', 'b']
 """
 import logging
 

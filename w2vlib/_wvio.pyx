@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Compiled reading and writing of word2vec text and binary rows.
+"""Compiled reading of word2vec text and binary rows (writing is in ``_wvfmt``).
 
 Private engine of :mod:`w2vlib._formats`, which opens files, checks headers and turns
 :class:`ParseError` into messages naming the file. Here a :class:`Parser` streams bytes through
@@ -15,7 +15,7 @@ import numpy as np
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
-from libc.math cimport fabs, floor, isfinite, log10, nextafterf, signbit, INFINITY, NAN
+from libc.math cimport isfinite
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memchr, memcpy, memmove
 
@@ -23,10 +23,6 @@ from libc.string cimport memchr, memcpy, memmove
 cdef extern from "Python.h":
     ctypedef struct PyObject
     double PyOS_string_to_double(const char *s, char **endptr, PyObject *overflow) except? -1.0
-    char *PyOS_double_to_string(double val, char format_code, int precision, int flags,
-                                int *ptype) except NULL
-    int Py_DTSF_ADD_DOT_0
-    void PyMem_Free(void *p)
 
 
 cdef extern from *:
@@ -72,11 +68,7 @@ cdef enum:
     BATCH_ROWS = 1024          # rows parsed per GIL-free pass (key spans are kept per pass)
     MAX_FAST_DIGITS = 19       # significant digits that always fit in a uint64
     MAX_EXACT_POW10 = 22       # largest power of ten exactly representable as a double
-    EXPONENT_CLAMP = 100000    # larger exponents are left to the slow parser
-    FLOAT32_DIGITS = 9         # significant digits that always identify a float32
     FLOAT32_EXP_MASK = 0x7f800000
-    FLOAT32_MANT_MASK = 0x007fffff
-    VALUE_CHARS = 32           # room reserved per formatted value (longest: 24 chars)
     SHOWN_TOKEN_BYTES = 40     # how much of a bad token an error message quotes
     WORD_BYTES = 8             # digits examined at once; the buffer has this much slack
 
@@ -90,10 +82,6 @@ cdef enum Status:
     BLANK_LINE
 
 cdef double TWO_POW_53 = 9007199254740992.0
-cdef double MIDPOINT_MARGIN = 8.881784197001252e-16    # 2**-50, relative
-cdef double ROUNDING_MARGIN = 2.384185791015625e-07    # 2**-22, absolute on y < 2**30
-cdef double POSITIONAL_MIN = 1e-4                      # numpy prints float32 in [1e-4, 1e6)
-cdef double POSITIONAL_MAX = 1e6                       # positionally, otherwise scientifically
 cdef uint64_t POW10_INT[9]
 cdef double POW10[23]
 cdef double INV_POW10[23]
@@ -131,41 +119,15 @@ cdef inline bint is_record_gap(char c) noexcept nogil:
     return c == b'\n' or c == b'\r' or c == b'\t' or c == b'\v' or c == b'\f'
 
 
-cdef inline bint is_digit(char c) noexcept nogil:
-    return c'0' <= c <= b'9'
-
-
-cdef inline bint match_word(const char *p, const char *stop, const char *word) noexcept nogil:
-    """Case-insensitive match of the ASCII lowercase ``word`` at ``p``."""
-    cdef Py_ssize_t i = 0
-    while word[i]:
-        if p + i >= stop or (p[i] | 0x20) != word[i]:
-            return False
-        i += 1
-    return True
-
-
 cdef Status parse_slow(const char *start, const char *stop, double *value) noexcept with gil:
-    """CPython's correctly rounded parser, for tokens the fast path cannot convert exactly."""
+    """CPython's own parser (``float()`` without its blank stripping and digit underscores),
+    for the tokens :func:`parse_decimal` leaves; the whole token must be a number."""
     cdef char *end = NULL
     try:
         value[0] = PyOS_string_to_double(start, &end, NULL)
     except ValueError:
         return NOT_A_NUMBER
     return OK if end == stop else NOT_A_NUMBER
-
-
-cdef inline bint float32_unambiguous(double d) noexcept nogil:
-    """Whether ``d``, within 2**-51 (relative) of the exact value, is far enough from the
-    midpoints around ``(float)d`` that the exact value rounds to the same float32."""
-    cdef float f = <float>d
-    cdef double below, above
-    if not isfinite(f):
-        return False
-    below = (<double>f + <double>nextafterf(f, -INFINITY)) * 0.5
-    above = (<double>f + <double>nextafterf(f, INFINITY)) * 0.5
-    return (fabs(d - below) > fabs(d) * MIDPOINT_MARGIN and
-            fabs(d - above) > fabs(d) * MIDPOINT_MARGIN)
 
 
 cdef inline const char *scan_digits(const char *s, uint64_t *mantissa) noexcept nogil:
@@ -197,20 +159,22 @@ cdef inline const char *scan_digits(const char *s, uint64_t *mantissa) noexcept 
             return s
 
 
-cdef inline Status parse_plain(const char *s, bint to_float32, double *value,
-                               const char **end) noexcept nogil:
-    """The common token shape, ``[+-]digits[.digits]`` with at most 19 digits.
+cdef inline Status parse_decimal(const char *s, bint to_float32, double *value,
+                                 const char **end) noexcept nogil:
+    """Convert the common token shape ``[+-]digits[.digits][(e|E)[+-]digits]``.
 
-    Converted exactly (one correctly rounded division), or for a float32 target with a cheaper
-    multiplication whose result is used only when it cannot be rounded differently. Any other
-    shape returns SLOW_PATH for :func:`parse_number`. The token must be followed by a blank,
-    a line end or the buffer's NUL sentinel.
+    With at most 19 significant digits and a decimal exponent within +-22, the value is one
+    multiplication or division of exact doubles: correctly rounded, like ``float()``. For a
+    float32 target a multiplication by a rounded power of ten is used instead, unless its
+    result lies so close to the midpoint of two float32 values that rounding could differ.
+    Anything else returns SLOW_PATH (nan/inf, long mantissas, large exponents, bad tokens).
+    The token must be followed by a blank, a line end or the buffer's NUL sentinel.
     """
-    cdef bint negative = s[0] == c'-'
+    cdef bint negative = s[0] == c'-', exponent_negative
     cdef uint64_t mantissa = 0, bits
     cdef unsigned int digit
     cdef const char *start
-    cdef Py_ssize_t ndigits, nfraction = 0
+    cdef Py_ssize_t ndigits, exponent = 0, written = 0
     cdef double d
     if negative or s[0] == c'+':
         s += 1
@@ -225,101 +189,42 @@ cdef inline Status parse_plain(const char *s, bint to_float32, double *value,
         s += 1
         start = s
         s = scan_digits(s, &mantissa)
-        nfraction = s - start
-        ndigits += nfraction
-    if (ndigits == 0 or ndigits > MAX_FAST_DIGITS or nfraction > MAX_EXACT_POW10
-            or mantissa > <uint64_t>TWO_POW_53 or not (s[0] == 0 or is_space(s[0]))):
+        exponent = start - s
+        ndigits -= exponent
+    if ndigits == 0 or ndigits > MAX_FAST_DIGITS:
+        return SLOW_PATH
+    if s[0] == c'e' or s[0] == c'E':
+        s += 1
+        exponent_negative = s[0] == c'-'
+        if exponent_negative or s[0] == c'+':
+            s += 1
+        start = s
+        digit = <unsigned char>s[0] - <unsigned char>c'0'
+        while digit < 10 and written <= MAX_EXACT_POW10 + MAX_FAST_DIGITS:
+            written = written * 10 + digit
+            s += 1
+            digit = <unsigned char>s[0] - <unsigned char>c'0'
+        if s == start:
+            return SLOW_PATH
+        exponent += -written if exponent_negative else written
+    if not (s[0] == 0 or is_space(s[0])) or exponent < -MAX_EXACT_POW10 or exponent > MAX_EXACT_POW10:
         return SLOW_PATH
     d = <double>mantissa
     if to_float32:
-        d *= INV_POW10[nfraction]
+        d = d * POW10[exponent] if exponent >= 0 else d * INV_POW10[-exponent]
         memcpy(&bits, &d, 8)
         bits = (bits & FLOAT32_DROPPED_MASK) - FLOAT32_DROPPED_HALF + FLOAT32_MIDPOINT_SLACK
         if bits <= 2 * FLOAT32_MIDPOINT_SLACK:
-            d = <double>mantissa / POW10[nfraction]
+            if mantissa > <uint64_t>TWO_POW_53:
+                return SLOW_PATH
+            d = <double>mantissa
+            d = d * POW10[exponent] if exponent >= 0 else d / POW10[-exponent]
+    elif mantissa > <uint64_t>TWO_POW_53:
+        return SLOW_PATH
     else:
-        d /= POW10[nfraction]
+        d = d * POW10[exponent] if exponent >= 0 else d / POW10[-exponent]
     value[0] = -d if negative else d
     end[0] = s
-    return OK
-
-
-cdef Status parse_number(const char *p, const char *stop, bint to_float32, double *value,
-                         const char **end) noexcept nogil:
-    """Parse one decimal token starting at ``p``; it must end at ``stop`` or a blank."""
-    cdef const char *s = p
-    cdef bint negative = False, exact = True, any_digit = False, exp_negative = False
-    cdef uint64_t mantissa = 0
-    cdef int digits = 0
-    cdef long exponent = 0, written = 0
-    cdef double d
-    if s < stop and (s[0] == b'+' or s[0] == b'-'):
-        negative = s[0] == b'-'
-        s += 1
-    while s < stop and is_digit(s[0]):
-        any_digit = True
-        if mantissa or s[0] != b'0':
-            if digits < MAX_FAST_DIGITS:
-                mantissa = mantissa * 10 + <uint64_t>(s[0] - c'0')
-                digits += 1
-            else:
-                exponent += 1
-                exact = exact and s[0] == b'0'
-        s += 1
-    if s < stop and s[0] == b'.':
-        s += 1
-        while s < stop and is_digit(s[0]):
-            any_digit = True
-            if mantissa == 0 and s[0] == b'0':
-                exponent -= 1
-            elif digits < MAX_FAST_DIGITS:
-                mantissa = mantissa * 10 + <uint64_t>(s[0] - c'0')
-                digits += 1
-                exponent -= 1
-            else:
-                exact = exact and s[0] == b'0'
-            s += 1
-    if not any_digit:
-        if match_word(s, stop, b"infinity"):
-            s += 8
-            value[0] = -INFINITY if negative else INFINITY
-        elif match_word(s, stop, b"inf"):
-            s += 3
-            value[0] = -INFINITY if negative else INFINITY
-        elif match_word(s, stop, b"nan"):
-            s += 3
-            value[0] = -NAN if negative else NAN
-        else:
-            return NOT_A_NUMBER
-        end[0] = s
-        return OK if s == stop or is_space(s[0]) else NOT_A_NUMBER
-    if s < stop and (s[0] == b'e' or s[0] == b'E'):
-        s += 1
-        if s < stop and (s[0] == b'+' or s[0] == b'-'):
-            exp_negative = s[0] == b'-'
-            s += 1
-        if s >= stop or not is_digit(s[0]):
-            return NOT_A_NUMBER
-        while s < stop and is_digit(s[0]):
-            if written < EXPONENT_CLAMP:
-                written = written * 10 + (s[0] - c'0')
-            s += 1
-        if written >= EXPONENT_CLAMP:
-            exact = False
-        exponent += -written if exp_negative else written
-    end[0] = s
-    if s < stop and not is_space(s[0]):
-        return NOT_A_NUMBER
-    if mantissa == 0:
-        value[0] = -0.0 if negative else 0.0
-        return OK
-    if not exact or exponent < -MAX_EXACT_POW10 or exponent > MAX_EXACT_POW10:
-        return SLOW_PATH
-    d = <double>mantissa
-    d = d * POW10[exponent] if exponent >= 0 else d / POW10[-exponent]
-    if mantissa > <uint64_t>TWO_POW_53 and not (to_float32 and float32_unambiguous(d)):
-        return SLOW_PATH
-    value[0] = -d if negative else d
     return OK
 
 
@@ -328,7 +233,7 @@ cdef Status parse_values(const char *buf, Py_ssize_t p, Py_ssize_t stop, Py_ssiz
                          Failure *failure) noexcept nogil:
     """Parse the blank-separated values of one line into ``rowf`` or ``rowd``."""
     cdef Py_ssize_t n = 0
-    cdef double value, slow_value
+    cdef double value = 0, slow_value = 0
     cdef float single
     cdef const char *end = NULL
     cdef const char *slow_end = NULL
@@ -343,18 +248,17 @@ cdef Status parse_values(const char *buf, Py_ssize_t p, Py_ssize_t stop, Py_ssiz
             failure.pos = p
             failure.count = n + 1
             return TOO_MANY
-        status = parse_plain(buf + p, rowf != NULL, &value, &end)
+        status = parse_decimal(buf + p, rowf != NULL, &value, &end)
         if status == SLOW_PATH:
-            status = parse_number(buf + p, buf + stop, rowf != NULL, &slow_value, &slow_end)
-            if status == SLOW_PATH:
-                status = parse_slow(buf + p, slow_end, &slow_value)
+            slow_end = buf + p
+            while slow_end < buf + stop and not is_space(slow_end[0]):
+                slow_end += 1
+            status = parse_slow(buf + p, slow_end, &slow_value)
             value = slow_value
             end = slow_end
         if status != OK:
             failure.pos = p
-            failure.length = end - (buf + p) if end != NULL and end > buf + p else 1
-            while p + failure.length < stop and not is_space(buf[p + failure.length]):
-                failure.length += 1
+            failure.length = end - (buf + p)
             return status
         if rowf != NULL:
             single = <float>value
@@ -470,7 +374,8 @@ cdef class Parser:
             nl = <const char *>memchr(self.buf + self.pos, b'\n', self.end - self.pos)
             length = nl - (self.buf + self.pos) if nl != NULL else self.end - self.pos
             if length > max_bytes:
-                raise ParseError(f"no line end within {max_bytes} bytes", self.line, self.offset)
+                raise ParseError(f"no line end within {max_bytes} bytes",
+                                 None if self.binary else self.line, self.offset if self.binary else None)
             if nl != NULL or self.eof:
                 break
             self.fill()
@@ -638,7 +543,7 @@ cdef class Parser:
             outd = &viewd[0, 0]
         while row < stop:
             want = min(stop - row, <Py_ssize_t>BATCH_ROWS)
-            failure.status = OK
+            failure = Failure(OK, 0, 0, 0)
             with nogil:
                 if self.binary:
                     got = self.binary_batch(outf + row * dims if outf != NULL else NULL,
@@ -676,7 +581,8 @@ cdef class Parser:
             raise ParseError(detail, self.key_line[i], None) from None
 
     cdef raise_failure(self, Failure *failure, Py_ssize_t dims):
-        cdef bytes token = self.buf[failure.pos:failure.pos + min(failure.length, <Py_ssize_t>SHOWN_TOKEN_BYTES)]
+        cdef Py_ssize_t shown = min(failure.length, <Py_ssize_t>SHOWN_TOKEN_BYTES)
+        cdef bytes token = self.buf[failure.pos:failure.pos + shown]
         if failure.status == TOO_FEW:
             detail = f"expected {dims} values after the key, found {failure.count}"
         elif failure.status == TOO_MANY:
@@ -732,191 +638,3 @@ def compact_rows(out, Py_ssize_t[::1] keep):
         for j in range(keep.shape[0]):
             if keep[j] != j:
                 memmove(&rows[j, 0], &rows[keep[j], 0], width)
-
-
-cdef Py_ssize_t format_float32_fallback(float value, char *dst) except -1 with gil:
-    text = str(np.float32(value)).encode("ascii")
-    memcpy(dst, <const char *>text, len(text))
-    return len(text)
-
-
-cdef Py_ssize_t write_digits(char *dst, uint64_t m) noexcept nogil:
-    """Write the decimal digits of ``m`` (> 0) without trailing zeros; return their count."""
-    cdef char tmp[24]
-    cdef Py_ssize_t n = 0, i
-    while m % 10 == 0:
-        m //= 10
-    while m:
-        tmp[n] = c'0' + <char>(m % 10)
-        m //= 10
-        n += 1
-    for i in range(n):
-        dst[i] = tmp[n - 1 - i]
-    return n
-
-
-cdef Py_ssize_t format_float32(float value, char *dst) except -1 nogil:
-    """Write ``str(np.float32(value))``: the shortest digits that round-trip, numpy's layout.
-
-    The shortest length ``p`` is searched with exact double arithmetic; the rare cases it
-    cannot decide (powers of two, exact ties, magnitudes needing huge scales) fall back to
-    numpy itself.
-    """
-    cdef double x = fabs(<double>value), half, y, low, frac, candidate
-    cdef uint32_t bits
-    cdef int k, p, s = 0, exponent, ndigits, i
-    cdef uint64_t m = 0
-    cdef char digits[24]
-    cdef Py_ssize_t n = 0
-    memcpy(&bits, &value, 4)
-    if not isfinite(value) or (bits & FLOAT32_MANT_MASK) == 0:
-        if value == 0:
-            if signbit(value):
-                dst[0] = b'-'
-                n = 1
-            memcpy(dst + n, b"0.0", 3)
-            return n + 3
-        return format_float32_fallback(value, dst)
-    half = (<double>nextafterf(<float>x, INFINITY) - x) * 0.5
-    k = <int>floor(log10(x))
-    if k < -MAX_EXACT_POW10 or k > MAX_EXACT_POW10:
-        return format_float32_fallback(value, dst)
-    y = x / POW10[k] if k >= 0 else x * POW10[-k]     # exact comparison with 1 and 10
-    if y >= 10:
-        k += 1
-    elif y < 1:
-        k -= 1
-    for p in range(1, FLOAT32_DIGITS + 1):
-        s = p - 1 - k
-        if s < -MAX_EXACT_POW10 or s > MAX_EXACT_POW10:
-            return format_float32_fallback(value, dst)
-        y = x * POW10[s] if s >= 0 else x / POW10[-s]
-        low = floor(y)
-        frac = y - low
-        if fabs(frac - 0.5) < ROUNDING_MARGIN:
-            return format_float32_fallback(value, dst)
-        m = <uint64_t>low + (1 if frac > 0.5 else 0)
-        candidate = <double>m / POW10[s] if s >= 0 else <double>m * POW10[-s]
-        if candidate == x - half or candidate == x + half:
-            return format_float32_fallback(value, dst)
-        if x - half < candidate < x + half:
-            break
-    else:
-        return format_float32_fallback(value, dst)
-    ndigits = write_digits(digits, m)
-    exponent = -s
-    while m >= 10:
-        m //= 10
-        exponent += 1
-    if value < 0:
-        dst[n] = b'-'
-        n += 1
-    if POSITIONAL_MIN <= x < POSITIONAL_MAX:
-        if exponent >= 0:
-            for i in range(exponent + 1):
-                dst[n] = digits[i] if i < ndigits else b'0'
-                n += 1
-            dst[n] = b'.'
-            n += 1
-            if ndigits <= exponent + 1:
-                dst[n] = b'0'
-                n += 1
-            for i in range(exponent + 1, ndigits):
-                dst[n] = digits[i]
-                n += 1
-        else:
-            dst[n] = b'0'
-            dst[n + 1] = b'.'
-            n += 2
-            for i in range(-exponent - 1):
-                dst[n] = b'0'
-                n += 1
-            memcpy(dst + n, digits, ndigits)
-            n += ndigits
-    else:
-        dst[n] = digits[0]
-        n += 1
-        if ndigits > 1:
-            dst[n] = b'.'
-            memcpy(dst + n + 1, digits + 1, ndigits - 1)
-            n += ndigits
-        dst[n] = b'e'
-        dst[n + 1] = b'-' if exponent < 0 else b'+'
-        n += 2
-        exponent = -exponent if exponent < 0 else exponent
-        if exponent >= 100:
-            dst[n] = c'0' + <char>(exponent // 100)
-            n += 1
-        dst[n] = c'0' + <char>((exponent // 10) % 10)
-        dst[n + 1] = c'0' + <char>(exponent % 10)
-        n += 2
-    return n
-
-
-cdef Py_ssize_t format_float64(double value, char *dst) except -1:
-    """Write ``repr(value)`` (equal to ``str(np.float64(value))``)."""
-    cdef char *text = PyOS_double_to_string(value, b'r', 0, Py_DTSF_ADD_DOT_0, NULL)
-    cdef Py_ssize_t n = 0
-    while text[n]:
-        dst[n] = text[n]
-        n += 1
-    PyMem_Free(text)
-    return n
-
-
-cdef char *reserve(bytearray out, Py_ssize_t *used, Py_ssize_t extra) except NULL:
-    """Make room for ``extra`` more bytes after ``used[0]``; return the write position."""
-    if used[0] + extra > PyByteArray_GET_SIZE(out):
-        PyByteArray_Resize(out, 2 * (used[0] + extra))
-    return PyByteArray_AS_STRING(out) + used[0]
-
-
-def format_text(list keys, vectors, bytearray out):
-    """Append ``key value value ...\\n`` per row to ``out``, values as numpy's ``str()``.
-
-    ``vectors`` is a C-contiguous float32 or float64 matrix; ``keys`` are encoded bytes.
-    """
-    cdef float[:, ::1] vf
-    cdef double[:, ::1] vd
-    cdef bint single = vectors.dtype == np.float32
-    cdef Py_ssize_t used = PyByteArray_GET_SIZE(out), dims = vectors.shape[1], r, i
-    cdef bytes key
-    cdef char *dst
-    if single:
-        vf = vectors
-    else:
-        vd = vectors
-    for r in range(vectors.shape[0]):
-        key = keys[r]
-        dst = reserve(out, &used, len(key) + dims * VALUE_CHARS + 1)
-        memcpy(dst, <const char *>key, len(key))
-        dst += len(key)
-        if single:
-            with nogil:
-                for i in range(dims):
-                    dst[0] = b' '
-                    dst += 1 + format_float32(vf[r, i], dst + 1)
-        else:
-            for i in range(dims):
-                dst[0] = b' '
-                dst += 1 + format_float64(vd[r, i], dst + 1)
-        dst[0] = b'\n'
-        used = dst + 1 - PyByteArray_AS_STRING(out)
-    PyByteArray_Resize(out, used)
-
-
-def format_binary(list keys, const unsigned char[:, ::1] vectors, bytearray out):
-    """Append ``key`` + space + the row's bytes (little-endian float32) + ``\\n`` per row."""
-    cdef Py_ssize_t used = PyByteArray_GET_SIZE(out), width = vectors.shape[1], r
-    cdef bytes key
-    cdef char *dst
-    for r in range(vectors.shape[0]):
-        key = keys[r]
-        dst = reserve(out, &used, len(key) + width + 2)
-        memcpy(dst, <const char *>key, len(key))
-        dst[len(key)] = b' '
-        if width:
-            memcpy(dst + len(key) + 1, &vectors[r, 0], width)
-        dst[len(key) + 1 + width] = b'\n'
-        used += len(key) + width + 2
-    PyByteArray_Resize(out, used)
