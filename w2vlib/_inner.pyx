@@ -179,11 +179,14 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
 cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
                           real alpha) noexcept nogil:
     """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
-    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool)."""
+    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the path's rows are prefetched
+    first."""
     cdef int64_t b
     cdef real f, g
     cdef real* out
     cdef int code
+    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
+        _prefetch_row(&p.syn1[<int64_t>p.points[b] * p.size], p.size)
     for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
         out = &p.syn1[<int64_t>p.points[b] * p.size]
         code = p.codes[b]

@@ -286,7 +286,9 @@ class Engine:
 
     def _report(self, schedule, epoch, elapsed, progress):
         tally = self.tally
-        if schedule.total_words:
+        if progress is not None:
+            progress(tally, schedule, epoch, elapsed, final=False)
+        elif schedule.total_words:
             done = 100.0 * tally.raw_words / schedule.total_words
             logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s", epoch, done,
                         tally.effective_words / max(elapsed, 1e-9))
@@ -294,8 +296,6 @@ class Engine:
             done = 100.0 * tally.examples / schedule.total_examples
             logger.info("EPOCH %i - PROGRESS: at %.2f%% examples, %.0f words/s", epoch, done,
                         tally.effective_words / max(elapsed, 1e-9))
-        if progress is not None:
-            progress(tally, schedule, epoch, elapsed, final=False)
 
 
 def _seed_for(seed, worker):

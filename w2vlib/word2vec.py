@@ -22,6 +22,7 @@ import numpy as np
 import smart_open
 
 from w2vlib import _inner, _native, _reader, _tables, _train
+from w2vlib._progress import make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.vocab import Vocabulary
@@ -223,12 +224,14 @@ class Word2Vec:
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
-              report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+              report_delay=1.0, compute_loss=False, callbacks=(), progress=False, **kwargs):
         """Train for ``epochs`` passes over the corpus; returns ``(effective_words, raw_words)``.
 
         As in gensim, ``epochs`` and one of ``total_examples`` (sentences) or ``total_words``
         (raw words) must be given; after ``build_vocab`` on the same corpus use
-        ``total_examples=model.corpus_count``.
+        ``total_examples=model.corpus_count``. Progress goes to the ``w2vlib.word2vec`` logger;
+        ``progress=True`` also draws a progress bar per epoch on stderr (None: a bar only when
+        stderr is a terminal, log lines otherwise).
         """
         if not len(self.wv):
             raise RuntimeError("you must first build vocabulary before training the model")
@@ -248,6 +251,7 @@ class Word2Vec:
         engine = _train.Engine(self._kernel(self.compute_loss), self.vector_size, self.workers,
                                self.batch_words, self.seed, self.wv.key_to_index, self._index)
         self._engine = engine
+        report = make_progress(progress, loss=(lambda: engine.epoch_loss) if compute_loss else None)
         self.wv.norms = None
         effective = raw = 0
         for callback in callbacks:
@@ -255,7 +259,7 @@ class Word2Vec:
         for epoch in range(epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(self)
-            tally = engine.run_epoch(corpus, schedule, epoch)
+            tally = engine.run_epoch(corpus, schedule, epoch, report)
             if epoch > 0 and tally.raw_words == 0 and raw > 0:
                 raise ValueError("the corpus produced no words in epoch "
                                  f"{epoch} after {raw} in the first: is it a one-shot iterator?")
