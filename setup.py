@@ -13,6 +13,7 @@ import os
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 NATIVE = os.environ.get("W2VLIB_NATIVE") == "1"
 DEBUG = os.environ.get("W2VLIB_DEBUG") == "1"
@@ -43,6 +44,16 @@ def extension(pyx_path):
     )
 
 
+class BuildExtAlsoInSource(build_ext):
+    """Also copy the compiled modules beside their sources, so that ``python -m w2vlib`` run from
+    the checkout after ``pip install .`` (the current folder comes first on sys.path) finds them."""
+
+    def run(self):
+        super().run()
+        if not self.inplace:
+            self.copy_extensions_to_source()
+
+
 directives = {
     "language_level": 3,
     "boundscheck": DEBUG,
@@ -52,6 +63,7 @@ directives = {
 }
 
 setup(
+    cmdclass={"build_ext": BuildExtAlsoInSource},
     ext_modules=cythonize(
         [extension(p) for p in sorted(glob.glob(os.path.join("w2vlib", "*.pyx")))
          if not ONLY or os.path.splitext(os.path.basename(p))[0] in ONLY],

@@ -253,10 +253,20 @@ class Word2Vec:
         self._engine = engine
         report = make_progress(progress, loss=(lambda: engine.epoch_loss) if compute_loss else None)
         self.wv.norms = None
-        effective = raw = 0
         for callback in callbacks:
             callback.on_train_begin(self)
-        for epoch in range(epochs):
+        try:
+            effective, raw = self._train_epochs(engine, corpus, schedule, callbacks, report)
+        finally:
+            if report is not None:
+                report.close()
+        for callback in callbacks:
+            callback.on_train_end(self)
+        return effective, raw
+
+    def _train_epochs(self, engine, corpus, schedule, callbacks, report):
+        effective = raw = 0
+        for epoch in range(schedule.epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(self)
             tally = engine.run_epoch(corpus, schedule, epoch, report)
@@ -270,8 +280,6 @@ class Word2Vec:
                         tally.raw_words, tally.effective_words)
             for callback in callbacks:
                 callback.on_epoch_end(self)
-        for callback in callbacks:
-            callback.on_train_end(self)
         return effective, raw
 
     def get_latest_training_loss(self):

@@ -1,0 +1,369 @@
+"""The command line (w2vlib.cli) and the training progress reporters (w2vlib._progress).
+
+References: gensim 4.4 reading the files the CLI writes (and answering the same queries), the
+word2vec C tool's documented defaults and file layouts, counts made here with collections.Counter,
+and learning rates computed by hand.
+"""
+import collections
+import io
+import logging
+import re
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors as GensimKeyedVectors
+
+from w2vlib import Word2Vec, _progress
+from w2vlib._evaluation import datapath
+from w2vlib._train import EpochTally, Schedule
+from w2vlib._vectorfiles import detect_format
+from w2vlib.cli import build_parser, main, train_params
+from w2vlib.keyedvectors import KeyedVectors
+
+PTB_BIN = "vectors/c_tool/ptb_sgns_d50.bin"
+TOPICS = [["king", "queen", "prince", "princess", "throne", "crown", "royal", "palace"],
+          ["ship", "boat", "sail", "sea", "harbour", "captain", "crew", "anchor"],
+          ["cat", "dog", "mouse", "horse", "cow", "sheep", "goat", "pig"],
+          ["red", "green", "blue", "yellow", "black", "white", "brown", "grey"]]
+COMMON = ["the", "a", "of", "and", "to", "in"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """~24k tokens: sentences of one topic's words mixed with common words, plus rare words."""
+    rng = np.random.default_rng(4)
+    lines = []
+    for number in range(2000):
+        topic = TOPICS[number % len(TOPICS)]
+        words = list(rng.choice(topic, 6)) + list(rng.choice(COMMON, 5))
+        rng.shuffle(words)
+        if number % 250 == 0:
+            words.append(f"rare{number}")  # seen once: below -min-count 2
+        lines.append(" ".join(words))
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory):
+    """One training run writing text and binary vectors, the vocabulary and the model."""
+    folder = tmp_path_factory.mktemp("trained")
+    files = {name: folder / name for name in ("vectors.txt", "vectors.bin", "vocab.txt", "model.w2v")}
+    common = ["train", "-train", str(corpus), "-size", "16", "-min-count", "2", "-iter", "3",
+              "-threads", "2", "--quiet"]
+    assert main(common + ["-output", str(files["vectors.bin"]), "-binary", "1",
+                          "-save-vocab", str(files["vocab.txt"]),
+                          "--save-model", str(files["model.w2v"])]) == 0
+    assert main(common + ["-output", str(files["vectors.txt"])]) == 0
+    return files
+
+
+def run(capsys, argv):
+    """main(argv) -> (status, stdout, stderr)."""
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def ranked(out):
+    """``[(word, score)]`` from the indented lines of `similar` / `analogy` output."""
+    return [(fields[0], float(fields[1])) for fields in
+            (line.split() for line in out.splitlines() if line.startswith("  "))]
+
+
+SCORE_TOLERANCE = 1e-4  # the output has 4 decimals; float32 sums may differ in the last bits
+
+
+def assert_same_top(answers, reference):
+    """`answers` are the best len(answers) of gensim's ranking `reference` (a longer list):
+    the same scores word by word, in order, with nothing better left out (near-ties may swap)."""
+    scores = dict(reference)
+    for word, score in answers:
+        assert word in scores and abs(scores[word] - score) <= SCORE_TOLERANCE, (word, score)
+    printed = [score for _, score in answers]
+    assert all(a >= b - SCORE_TOLERANCE for a, b in zip(printed, printed[1:]))
+    assert printed[-1] >= reference[len(answers)][1] - SCORE_TOLERANCE
+
+
+# --- train -> similar -> convert --------------------------------------------------------------
+
+def test_train_similar_convert_round_trip(trained, tmp_path, capsys):
+    text = trained["vectors.txt"]
+    reference = GensimKeyedVectors.load_word2vec_format(str(text))
+    status, out, _ = run(capsys, ["similar", "king", "ship", "--model", str(text), "--topn", "4"])
+    assert status == 0
+    answers = ranked(out)
+    assert out.splitlines()[0] == "king" and out.splitlines()[5] == "ship"
+    assert_same_top(answers[:4], reference.most_similar("king", topn=10))
+    assert_same_top(answers[4:], reference.most_similar("ship", topn=10))
+
+    chain = [text, tmp_path / "v.bin", tmp_path / "v.kv", tmp_path / "v.vec.gz", tmp_path / "back.txt"]
+    for source, target in zip(chain, chain[1:]):
+        assert run(capsys, ["convert", str(source), str(target), "--quiet"])[0] == 0
+    for path, fmt in [(chain[1], "binary"), (chain[3], "text"), (chain[4], "text")]:
+        got = GensimKeyedVectors.load_word2vec_format(str(path), binary=fmt == "binary")
+        assert got.index_to_key == reference.index_to_key
+        np.testing.assert_array_equal(got.vectors, reference.vectors)
+    native = KeyedVectors.load(str(chain[2]))
+    assert native.index_to_key == reference.index_to_key
+    np.testing.assert_array_equal(native.vectors, reference.vectors)
+
+
+def test_binary_output_loads_in_gensim_with_identical_vectors(trained):
+    model = Word2Vec.load(str(trained["model.w2v"]))
+    got = GensimKeyedVectors.load_word2vec_format(str(trained["vectors.bin"]), binary=True)
+    assert got.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(got.vectors, model.wv.vectors)
+
+
+def test_binary_output_has_the_c_tool_layout(trained):
+    """'rows dims\\n', then per word: the word, a space, dims little-endian float32, '\\n'."""
+    model = Word2Vec.load(str(trained["model.w2v"]))
+    data = trained["vectors.bin"].read_bytes()
+    header, _, body = data.partition(b"\n")
+    assert header == f"{len(model.wv)} 16".encode()
+    position = 0
+    for key, vector in zip(model.wv.index_to_key, model.wv.vectors):
+        space = body.index(b" ", position)
+        assert body[position:space] == key.encode()
+        values = struct.unpack_from("<16f", body, space + 1)
+        assert values == tuple(vector.tolist())
+        assert body[space + 1 + 16 * 4:space + 2 + 16 * 4] == b"\n"
+        position = space + 2 + 16 * 4
+    assert position == len(body)
+
+
+def test_save_vocab_writes_word_count_lines(trained, corpus):
+    counts = collections.Counter(corpus.read_text().split())
+    expected = {word: count for word, count in counts.items() if count >= 2}
+    lines = [line.split() for line in trained["vocab.txt"].read_text().splitlines()]
+    assert {word: int(count) for word, count in lines} == expected
+    numbers = [int(count) for _, count in lines]
+    assert numbers == sorted(numbers, reverse=True)
+    assert GensimKeyedVectors.load_word2vec_format(
+        str(trained["vectors.txt"]), fvocab=str(trained["vocab.txt"])).get_vecattr("king", "count") \
+        == counts["king"]
+
+
+def test_read_vocab_takes_the_vocabulary_from_the_file(corpus, tmp_path, capsys):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("</s> 0\nking 500\nqueen 400\nship 300\nsea 3\nthe 1\n")
+    out = tmp_path / "v.txt"
+    status = main(["train", "-train", str(corpus), "-read-vocab", str(vocab), "-output", str(out),
+                   "-size", "8", "-iter", "1", "-threads", "1", "--quiet"])
+    assert status == 0
+    # min_count 5 (the C default) drops "</s>", "sea" and "the"; rows ordered by count.
+    assert GensimKeyedVectors.load_word2vec_format(str(out)).index_to_key == ["king", "queen", "ship"]
+
+
+def test_train_without_output_only_builds_the_vocabulary(corpus, tmp_path, capsys):
+    vocab = tmp_path / "vocab.txt"
+    status, _, err = run(capsys, ["train", "-train", str(corpus), "-save-vocab", str(vocab)])
+    assert status == 0 and vocab.exists()
+    assert "Vocab size: 38" in err  # 32 topic words + 6 common ones
+    assert "Trained" not in err
+
+
+# --- flags ------------------------------------------------------------------------------------
+
+C_TOOL_DEFAULTS = {  # word2vec.c: the values its usage text lists
+    "vector_size": 100, "window": 5, "sample": 1e-3, "hs": 0, "negative": 5, "workers": 12,
+    "epochs": 5, "min_count": 5, "alpha": 0.05, "min_alpha": 0.05 * 1e-4, "sg": 0, "seed": 1}
+
+
+def parse_train(*flags):
+    args = build_parser().parse_args(["train", "-train", "corpus.txt", *flags])
+    return args, train_params(args)
+
+
+def test_train_defaults_are_the_c_tools():
+    args, params = parse_train()
+    assert params == C_TOOL_DEFAULTS
+    assert args.binary == 0 and args.output is None
+    assert parse_train("-cbow", "0")[1]["alpha"] == 0.025
+    assert parse_train("--sg")[1]["sg"] == 1
+
+
+def test_c_flags_and_gnu_flags_agree():
+    c_style = ["-size", "50", "-window", "3", "-sample", "1e-4", "-hs", "1", "-negative", "0",
+               "-threads", "3", "-iter", "7", "-min-count", "2", "-alpha", "0.1", "-cbow", "0",
+               "-binary", "1", "-output", "v.bin", "-save-vocab", "s.txt", "-read-vocab", "r.txt"]
+    gnu = ["--vector-size", "50", "--window", "3", "--sample", "1e-4", "--hs", "1",
+           "--negative", "0", "--workers", "3", "--epochs", "7", "--min-count", "2",
+           "--alpha", "0.1", "--sg", "--binary", "1", "--output", "v.bin", "--save-vocab", "s.txt",
+           "--read-vocab", "r.txt"]
+    (c_args, c_params), (gnu_args, gnu_params) = parse_train(*c_style), parse_train(*gnu)
+    assert c_params == gnu_params == {
+        "vector_size": 50, "window": 3, "sample": 1e-4, "hs": 1, "negative": 0, "workers": 3,
+        "epochs": 7, "min_count": 2, "alpha": 0.1, "min_alpha": 0.1 * 1e-4, "sg": 1, "seed": 1}
+    assert vars(c_args) == vars(gnu_args)
+
+
+# --- exit codes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    [], ["bogus"], ["train"], ["train", "-train", "c.txt", "-hs", "2"],
+    ["train", "-train", "c.txt", "-size", "0"], ["train", "-train", "c.txt", "-classes", "5"],
+    ["train", "-train", "c.txt", "-hs", "0", "-negative", "0"],
+    ["similar", "king"], ["convert", "in.txt", "out.dat"]])
+def test_usage_errors_exit_2(argv, capsys, tmp_path):
+    if argv[:1] == ["convert"]:
+        argv = ["convert", str(tmp_path / "missing.txt"), str(tmp_path / "out.dat")]
+    status, _, err = run(capsys, argv)
+    assert status == 2
+    assert "error" in err and "Traceback" not in err
+
+
+def test_failures_exit_1_with_one_line(trained, tmp_path, capsys):
+    missing = str(tmp_path / "missing.bin")
+    for argv in (["info", missing], ["similar", "nowhere", "--model", str(trained["vectors.txt"])],
+                 ["info", str(trained["vocab.txt"])]):
+        status, out, err = run(capsys, argv)
+        assert status == 1 and out == ""
+        assert len(err.strip().splitlines()) == 1 and err.startswith(f"w2vlib {argv[0]}: error: ")
+    assert "nowhere" in run(capsys, ["similar", "nowhere", "-m", str(trained["vectors.txt"])])[2]
+    status, _, err = run(capsys, ["info", missing, "--debug"])
+    assert status == 1 and "Traceback" in err
+
+
+def test_help_exits_0(capsys):
+    status, out, _ = run(capsys, ["train", "--help"])
+    assert status == 0 and "-min-count" in out and "--vector-size" in out
+
+
+# --- queries and files on vectors written by other tools --------------------------------------
+
+@pytest.mark.parametrize("name, fmt", [
+    (PTB_BIN, "binary"), ("vectors/c_tool/ptb_sgns_d50_head500.txt", "text"),
+    ("vectors/gensim/euclidean_vectors.bin", "binary"), ("vectors/gensim/high_precision.kv.bin", "binary"),
+    ("vectors/gensim/high_precision.kv.txt", "text"), ("vectors/fasttext/toy-model.vec", "text"),
+    ("vectors/finalfusion/similarity.bin", "binary")])
+def test_info_reports_format_rows_and_dims(data_dir, name, fmt, capsys):
+    reference = GensimKeyedVectors.load_word2vec_format(str(data_dir / name), binary=fmt == "binary")
+    status, out, _ = run(capsys, ["info", str(data_dir / name)])
+    assert status == 0
+    assert f"format: {fmt}\nrows: {len(reference)}\ndims: {reference.vector_size}\n" in out
+
+
+def test_detect_format_refuses_a_file_without_header(data_dir):
+    with pytest.raises(ValueError, match="test_glove.txt"):
+        detect_format(data_dir / "vectors/glove/test_glove.txt")
+
+
+def test_info_on_native_files(trained, capsys):
+    status, out, _ = run(capsys, ["info", str(trained["model.w2v"])])
+    assert status == 0 and "format: native (Word2Vec)" in out and "dims: 16" in out
+    assert "negative 5" in out
+
+
+def test_convert_limit_matches_gensim(data_dir, tmp_path, capsys):
+    out = tmp_path / "head.txt"
+    assert run(capsys, ["convert", str(data_dir / PTB_BIN), str(out), "--limit", "100"])[0] == 0
+    reference = GensimKeyedVectors.load_word2vec_format(str(data_dir / PTB_BIN), binary=True, limit=100)
+    got = GensimKeyedVectors.load_word2vec_format(str(out))
+    assert got.index_to_key == reference.index_to_key
+    np.testing.assert_array_equal(got.vectors, reference.vectors)
+
+
+def test_analogy_matches_gensim(data_dir, capsys):
+    reference = GensimKeyedVectors.load_word2vec_format(str(data_dir / PTB_BIN), binary=True)
+    status, out, _ = run(capsys, ["analogy", "man", "king", "woman", "-m", str(data_dir / PTB_BIN)])
+    assert status == 0 and out.startswith("man : king :: woman : ?")
+    expected = reference.most_similar(positive=["king", "woman"], negative=["man"], topn=20)
+    assert len(ranked(out)) == 5
+    assert_same_top(ranked(out), expected)
+
+
+def test_evaluate_matches_gensim(data_dir, capsys):
+    path = str(data_dir / PTB_BIN)
+    reference = GensimKeyedVectors.load_word2vec_format(path, binary=True)
+    accuracy, _ = reference.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=3000)
+    _, spearman, _ = reference.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=3000)
+    status, out, _ = run(capsys, ["evaluate", "--model", path, "--restrict-vocab", "3000"])
+    assert status == 0
+    printed_accuracy = float(re.search(r"accuracy ([\d.]+)%", out).group(1))
+    printed_spearman = float(re.search(r"Spearman (-?[\d.]+)", out).group(1))
+    assert abs(printed_accuracy - 100 * accuracy) <= 0.05 + 1e-9  # printed with 1 decimal
+    assert abs(printed_spearman - spearman[0]) <= 0.0005 + 1e-6  # printed with 3 decimals
+    assert re.search(r"^  family\s+\d+/\d+", out, re.MULTILINE)
+
+
+def test_module_entry_point(data_dir, tmp_path):
+    """`python -m w2vlib` runs the same main() and returns its status to the shell."""
+    command = [sys.executable, "-m", "w2vlib", "info", str(data_dir / PTB_BIN)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "rows: 9859" in done.stdout
+    command = [sys.executable, "-m", "w2vlib", "info", str(tmp_path / "missing")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+def test_demo_prints_neighbours_and_scores(tmp_path, capsys):
+    output = tmp_path / "demo.bin"
+    status, out, _ = run(capsys, ["demo", "--max-tokens", "200000", "--epochs", "1",
+                                  "--workers", "2", "--quiet", "--output", str(output)])
+    assert status == 0
+    match = re.search(r"\(([\d,]+) distinct words", out)
+    rows = int(match.group(1).replace(",", ""))
+    assert re.search(r"^  king\s+\w+ [\d.-]+, ", out, re.MULTILINE)
+    assert re.search(r"^Analogy: king - man \+ woman = \w+", out, re.MULTILINE)
+    assert re.search(r"accuracy [\d.]+% of \d+ questions", out)
+    assert re.search(r"Spearman -?[\d.]+", out)
+    assert len(GensimKeyedVectors.load_word2vec_format(str(output), binary=True)) == rows
+
+
+# --- progress reporters -----------------------------------------------------------------------
+
+SCHEDULE = Schedule(epochs=2, start_alpha=0.025, end_alpha=0.0001, total_words=1000)
+
+
+def test_make_progress_choices():
+    assert _progress.make_progress(False) is None
+    assert isinstance(_progress.make_progress(True, stream=io.StringIO()), _progress.BarProgress)
+    assert isinstance(_progress.make_progress(None, stream=io.StringIO()), _progress.LogProgress)
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    assert isinstance(_progress.make_progress(None, stream=Terminal()), _progress.BarProgress)
+
+
+def test_bar_shows_percent_alpha_and_loss():
+    stream = io.StringIO()
+    report = _progress.make_progress(True, stream=stream, loss=lambda: 1234.5)
+    report(EpochTally(raw_words=500, effective_words=400, examples=5), SCHEDULE, 0, 1.0, final=False)
+    assert " 50%" in stream.getvalue()
+    # halfway through epoch 1 of 2: 0.025 - (0.025 - 0.0001) * 0.25
+    assert "alpha=0.018775" in stream.getvalue() and "loss=1234" in stream.getvalue()
+    report(EpochTally(raw_words=990, effective_words=800, examples=9), SCHEDULE, 0, 2.0, final=True)
+    assert "100%" in stream.getvalue() and report.bar is None
+    report(EpochTally(raw_words=10), SCHEDULE, 1, 0.1, final=False)
+    assert "epoch 2/2" in stream.getvalue()
+    report.close()
+
+
+def test_log_lines_are_periodic(caplog):
+    report = _progress.LogProgress(period=3600)
+    with caplog.at_level(logging.INFO, logger="w2vlib.progress"):
+        for words in (100, 200, 300):
+            report(EpochTally(raw_words=words, effective_words=words), SCHEDULE, 0, 1.0, final=False)
+        report(EpochTally(raw_words=1000, effective_words=900), SCHEDULE, 0, 2.0, final=True)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2
+    assert messages[0].startswith("epoch 1/2: 10.0% of words") and "alpha 0.023755" in messages[0]
+    assert messages[1].startswith("epoch 1/2: done in 2.0 s, 1,000 words") and "words/s 450" in messages[1]
+
+
+def test_training_draws_a_bar(capsys):
+    sentences = [TOPICS[0], TOPICS[1]] * 50
+    model = Word2Vec(vector_size=8, min_count=1, workers=1, epochs=2)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=model.corpus_count, epochs=2, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "epoch 2/2" in err and "100%" in err

@@ -1,0 +1,174 @@
+"""Vectors files of any supported kind, recognised by their content (used by the command line).
+
+Three formats hold word vectors: the word2vec C tool's text and binary formats
+(:mod:`w2vlib._formats`) and w2vlib's native file (:mod:`w2vlib._native`, written by
+``KeyedVectors.save`` or ``Word2Vec.save``). :func:`detect_format` tells them apart from their
+first bytes, :func:`load_vectors` reads any of them into a :class:`~w2vlib.KeyedVectors`, and
+:func:`save_vectors` writes one. Also here: the C tool's vocabulary files (``word count`` lines).
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> from w2vlib import KeyedVectors
+>>> folder = tempfile.mkdtemp()
+>>> kv = KeyedVectors(2)
+>>> kv.add_vectors(["king", "queen"], np.array([[1.0, 0.5], [0.25, 1.0]]))
+>>> for name, fmt in [("v.txt", "text"), ("v.bin", "binary"), ("v.kv", "native")]:
+...     save_vectors(kv, os.path.join(folder, name), fmt)
+>>> [detect_format(os.path.join(folder, name)) for name in ("v.txt", "v.bin", "v.kv")]
+['text', 'binary', 'native']
+>>> load_vectors(os.path.join(folder, "v.bin")).index_to_key
+['king', 'queen']
+"""
+import os
+
+import numpy as np
+import smart_open
+from smart_open.compression import get_supported_extensions
+
+from w2vlib import _native
+from w2vlib._atomic import atomic_open, local_path
+from w2vlib.keyedvectors import KeyedVectors
+from w2vlib.word2vec import Word2Vec
+
+#: Vectors file formats: word2vec text, word2vec binary, w2vlib native.
+FORMATS = ("text", "binary", "native")
+#: Format of an output file by extension (after any compression extension).
+EXTENSION_FORMATS = {".txt": "text", ".vec": "text", ".bin": "binary", ".kv": "native",
+                     ".w2v": "native", ".model": "native", ".native": "native"}
+#: Bytes read to recognise the format of a vectors file.
+SNIFF_BYTES = 1 << 20
+#: Characters of a text-format value line.
+TEXT_VALUE_BYTES = frozenset(b"0123456789+-.eEinfatyINFATY \t\r")
+#: Bytes of a bad line quoted in an error message.
+SHOWN_BYTES = 80
+
+
+def _strip_compression(path):
+    root, ext = os.path.splitext(os.fspath(path))
+    return root if ext.lower() in get_supported_extensions() else os.fspath(path)
+
+
+def format_from_name(path):
+    """The format an output file name asks for, or None.
+
+    >>> format_from_name("vectors.bin"), format_from_name("vectors.txt.gz"), format_from_name("x.kv")
+    ('binary', 'text', 'native')
+    >>> format_from_name("vectors.dat") is None
+    True
+    """
+    return EXTENSION_FORMATS.get(os.path.splitext(_strip_compression(path))[1].lower())
+
+
+def detect_format(path):
+    """Recognise a vectors file by its first bytes: ``'native'``, ``'text'`` or ``'binary'``.
+
+    Raises
+    ------
+    ValueError
+        If the file is none of them (the message names the file).
+    """
+    with smart_open.open(os.fspath(path), "rb") as fin:
+        head = fin.read(SNIFF_BYTES)
+    if head.startswith(_native.MAGIC):
+        return "native"
+    header, _, body = head.partition(b"\n")
+    fields = header.split()
+    if len(fields) != 2 or not all(field.isdigit() for field in fields):
+        raise ValueError(f"{path}: not a vectors file: the first line {header[:SHOWN_BYTES]!r} is not a "
+                         "word2vec 'rows dims' header, and the file is not a w2vlib native file")
+    dims = int(fields[1])
+    key_end = body.find(b" ")
+    if key_end < 0:
+        return "text"
+    values = body[key_end + 1:].split(b"\n", 1)[0]
+    if set(values) <= TEXT_VALUE_BYTES and len(values.split()) == dims:
+        return "text"
+    return "binary"
+
+
+def mmap_mode(path):
+    """The ``mmap`` argument for loading the native file `path`: ``'c'`` for a local uncompressed
+    file, else None. Copy-on-write mapping reads nothing before it is needed, leaves the arrays
+    writable for the code that uses them, and never changes the file."""
+    local = local_path(path)
+    return "c" if local is not None and _strip_compression(local) == local else None
+
+
+def load_vectors(path, fmt=None, limit=None):
+    """Read vectors from a word2vec text/binary file or a native KeyedVectors/Word2Vec file.
+
+    Parameters
+    ----------
+    path : str
+    fmt : {'text', 'binary', 'native'}, optional
+        Recognised from the content when not given.
+    limit : int, optional
+        Read only the first rows.
+
+    Returns
+    -------
+    KeyedVectors
+    """
+    fmt = fmt or detect_format(path)
+    if fmt != "native":
+        return KeyedVectors.load_word2vec_format(path, binary=fmt == "binary", limit=limit)
+    mmap = mmap_mode(path)
+    kind, meta, arrays = _native.load_native(path, mmap=mmap)
+    if kind == "Word2Vec":
+        kv = Word2Vec.load(path, mmap=mmap).wv
+    elif kind == "KeyedVectors":
+        kv = KeyedVectors._from_native_state(meta, arrays, path)
+    else:
+        raise ValueError(f"{path}: holds a {kind!r}, not word vectors")
+    return _first_rows(kv, limit) if limit else kv
+
+
+def _first_rows(kv, limit):
+    """A copy of the first `limit` rows of `kv` and their per-key attributes."""
+    head = KeyedVectors(kv.vector_size, dtype=kv.vectors.dtype)
+    head.index_to_key = list(kv.index_to_key[:limit])
+    head.key_to_index = {key: i for i, key in enumerate(head.index_to_key)}
+    head.vectors = np.array(kv.vectors[:limit])
+    head.next_index = len(head.index_to_key)
+    head.expandos = {attr: np.array(values[:limit]) for attr, values in kv.expandos.items()}
+    return head
+
+
+def save_vectors(kv, path, fmt):
+    """Write `kv` to `path` in the word2vec text or binary format or the native format."""
+    if fmt == "native":
+        kv.save(path)
+    else:
+        kv.save_word2vec_format(path, binary=fmt == "binary")
+
+
+def read_vocab_file(path):
+    """``{word: count}`` from a ``word count`` file (the C tool's ``-save-vocab`` output).
+
+    A word listed twice keeps its last count.
+
+    Raises
+    ------
+    ValueError
+        On a line that is not ``word count`` (naming the file and line).
+    """
+    counts = {}
+    with smart_open.open(os.fspath(path), "rb") as fin:
+        for number, line in enumerate(fin, start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            try:
+                word, count = fields
+                counts[word.decode("utf8")] = int(count)
+            except ValueError:
+                raise ValueError(f"{path}: line {number}: expected 'word count', found "
+                                 f"{line[:SHOWN_BYTES]!r}") from None
+    return counts
+
+
+def write_vocab_file(path, keys, counts):
+    """Write ``word count`` lines, the C tool's ``-save-vocab`` layout."""
+    with atomic_open(path, "w") as fout:
+        for key, count in zip(keys, counts):
+            fout.write(f"{key} {int(count)}\n")

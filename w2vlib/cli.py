@@ -1,0 +1,522 @@
+"""The command line: ``python -m w2vlib COMMAND ...`` or the ``w2vlib`` console script.
+
+Commands (``w2vlib COMMAND --help`` lists each one's options; docs/cli.md has the details):
+
+* ``demo`` — train on the corpus shipped with w2vlib and show neighbours, an analogy and scores;
+* ``train`` — train from a text file, with the original word2vec C tool's flags and defaults
+  (``-train -output -size -window -sample -hs -negative -threads -iter -min-count -alpha
+  -binary -cbow -save-vocab -read-vocab``) or their GNU-style spellings (``--vector-size`` ...);
+* ``similar WORD...``, ``analogy A B C``, ``evaluate``: queries and scores on a vectors file;
+* ``convert IN OUT``: between the word2vec text and binary formats and w2vlib's native file;
+* ``info FILE``: format, rows and dimensions of a vectors file.
+
+Vectors files are recognised by their content (native magic bytes, or the ``rows dims`` header
+followed by text or binary values); output formats come from ``--to`` or the file extension.
+Exit status: 0 on success, 2 on a usage error, 1 on any other failure, reported as one line on
+stderr (``--debug`` adds the traceback).
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "tiny.txt")
+>>> with open(path, "w") as fout:
+...     _ = fout.write("2 3\\nking 1 0 0\\nqueen 0.5 0.5 0\\n")
+>>> main(["info", path])  # doctest: +ELLIPSIS
+file: ...tiny.txt
+format: text
+rows: 2
+dims: 3
+0
+"""
+import argparse
+import contextlib
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+import smart_open
+
+from w2vlib import _native
+from w2vlib._evaluation import DATA_DIR, datapath
+from w2vlib._vectorfiles import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
+                                 load_vectors, mmap_mode, read_vocab_file, save_vectors,
+                                 write_vocab_file)
+from w2vlib.word2vec import Word2Vec
+
+#: Exit statuses.
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: The word2vec C tool's defaults (word2vec.c), used by ``train``.
+C_DEFAULTS = {"vector_size": 100, "window": 5, "sample": 1e-3, "hs": 0, "negative": 5,
+              "workers": 12, "epochs": 5, "min_count": 5, "binary": 0, "cbow": 1}
+#: The C tool's starting learning rate for CBOW and skip-gram.
+C_ALPHA_CBOW, C_ALPHA_SG = 0.05, 0.025
+#: The C tool never lets the learning rate fall below this fraction of its starting value.
+C_MIN_ALPHA_FRACTION = 1e-4
+
+#: Defaults of the query commands: neighbours shown, analogy answers, vocabulary evaluated (gensim's).
+SIMILAR_TOPN, ANALOGY_TOPN, EVALUATE_RESTRICT_VOCAB = 10, 5, 300000
+#: Random seed of training (gensim's default).
+DEFAULT_SEED = 1
+
+#: The demo: bundled corpus, settings, and what it shows.
+DEMO_CORPUS = os.path.join(DATA_DIR, "demo_corpus.txt.xz")
+DEMO_SETTINGS = {"sg": 0, "vector_size": 100, "window": 8, "min_count": 5, "sample": 1e-3,
+                 "negative": 5, "hs": 0}
+DEMO_EPOCHS = 10
+DEMO_WORDS = ("king", "woman", "ship", "good")
+DEMO_ANALOGY = ("man", "king", "woman")
+DEMO_TOPN = 6
+DEMO_ANALOGY_TOPN = 3
+DEMO_RESTRICT_VOCAB = 30000
+#: Bytes per copy step when unpacking the demo corpus.
+COPY_CHUNK_BYTES = 1 << 20
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out as written (exit status 2)."""
+
+
+def output_format(path, requested=None):
+    """The output format: `requested`, else from the file extension (UsageError if unknown)."""
+    fmt = requested or format_from_name(path)
+    if fmt is None:
+        known = ", ".join(sorted(EXTENSION_FORMATS))
+        raise UsageError(f"cannot tell the format of {path} from its extension ({known}); "
+                         f"give --to {{{','.join(FORMATS)}}}")
+    return fmt
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+def _say(args, message):
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def _progress_flag(args):
+    """What to pass as ``Word2Vec.train(progress=...)``: off when quiet, else automatic."""
+    return False if args.quiet else None
+
+
+def train_params(args):
+    """Word2Vec keyword arguments for the ``train`` command's parsed flags (C tool semantics)."""
+    sg = int(not args.cbow)
+    alpha = args.alpha if args.alpha is not None else (C_ALPHA_SG if sg else C_ALPHA_CBOW)
+    if not args.hs and not args.negative:
+        raise UsageError("-hs 0 with -negative 0 trains nothing: set -hs 1 or -negative > 0")
+    return {"vector_size": args.vector_size, "window": args.window, "sample": args.sample,
+            "hs": args.hs, "negative": args.negative, "workers": args.workers,
+            "epochs": args.epochs, "min_count": args.min_count, "alpha": alpha,
+            "min_alpha": alpha * C_MIN_ALPHA_FRACTION, "sg": sg, "seed": args.seed}
+
+
+def cmd_train(args):
+    """Train on a text file; write vectors (and vocabulary, model) as asked."""
+    model = Word2Vec(**train_params(args))
+    _say(args, f"Starting training using file {args.train}")
+    if args.read_vocab:
+        model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
+    else:
+        model.build_vocab(corpus_file=args.train)
+    _say(args, f"Vocab size: {len(model.wv)}")
+    _say(args, f"Words in train file: {model.corpus_total_words}")
+    if args.save_vocab:
+        write_vocab_file(args.save_vocab, model.wv.index_to_key, model.wv.expandos["count"])
+    if not (args.output or args.save_model):
+        return EXIT_OK  # as the C tool: without -output, only the vocabulary is built
+    start = time.perf_counter()
+    _, raw = model.train(corpus_file=args.train, total_words=model.corpus_total_words,
+                         epochs=model.epochs, progress=_progress_flag(args))
+    elapsed = time.perf_counter() - start
+    _say(args, f"Trained {model.epochs} epochs in {elapsed:.1f} s ({_rate(raw, elapsed)})")
+    if args.output:
+        model.wv.save_word2vec_format(args.output, binary=bool(args.binary))
+    if args.save_model:
+        model.save(args.save_model)
+    return EXIT_OK
+
+
+def _rate(words, seconds):
+    return f"{words / seconds if seconds > 0 else 0.0:,.0f} words/s"
+
+
+def _neighbours_line(pairs):
+    return ", ".join(f"{word} {score:.2f}" for word, score in pairs)
+
+
+def _check_known(kv, words, path):
+    missing = [word for word in words if word not in kv]
+    if missing:
+        raise KeyError(f"not in the vocabulary of {path}: {' '.join(missing)}")
+
+
+def cmd_similar(args):
+    """Nearest neighbours of each word."""
+    kv = load_vectors(args.model, args.format, args.limit)
+    _check_known(kv, args.words, args.model)
+    for word in args.words:
+        print(word)
+        _print_ranked(kv.most_similar(word, topn=args.topn))
+    return EXIT_OK
+
+
+def _print_ranked(pairs):
+    width = max((len(word) for word, _ in pairs), default=0)
+    for word, score in pairs:
+        print(f"  {word:<{width}}  {score:.4f}")
+
+
+def cmd_analogy(args):
+    """``A is to B as C is to ?``: the words nearest to ``B - A + C``."""
+    kv = load_vectors(args.model, args.format, args.limit)
+    _check_known(kv, [args.a, args.b, args.c], args.model)
+    print(f"{args.a} : {args.b} :: {args.c} : ?")
+    _print_ranked(kv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn))
+    return EXIT_OK
+
+
+def _evaluate(kv, analogies, pairs, restrict_vocab, sections=False):
+    """Print the analogy accuracy (per section too, if asked) and the word-pair correlations."""
+    if analogies:
+        accuracy, results = kv.evaluate_word_analogies(analogies, restrict_vocab=restrict_vocab)
+        total = results[-1]
+        answered = len(total["correct"]) + len(total["incorrect"])
+        print(f"analogies ({os.path.basename(analogies)}, first {restrict_vocab} words): "
+              f"accuracy {100 * accuracy:.1f}% of {answered} questions in vocabulary")
+        for section in results[:-1] if sections else ():
+            right, asked = len(section["correct"]), len(section["correct"]) + len(section["incorrect"])
+            if asked:
+                print(f"  {section['section']:<28} {right:>5}/{asked:<5} {100 * right / asked:5.1f}%")
+    if pairs:
+        pearson, rank, oov = kv.evaluate_word_pairs(pairs, restrict_vocab=restrict_vocab)
+        print(f"word pairs ({os.path.basename(pairs)}): Spearman {float(rank[0]):.3f}, "
+              f"Pearson {float(pearson[0]):.3f}, {oov:.1f}% of pairs out of vocabulary")
+
+
+def cmd_evaluate(args):
+    """Analogy accuracy and word-pair correlation (the shipped sets by default)."""
+    analogies, pairs = args.analogies, args.pairs
+    if analogies is None and pairs is None:
+        analogies, pairs = datapath("questions-words.txt"), datapath("wordsim353.tsv")
+    kv = load_vectors(args.model, args.format, args.limit)
+    _evaluate(kv, analogies, pairs, args.restrict_vocab, sections=True)
+    return EXIT_OK
+
+
+def cmd_convert(args):
+    """Convert between text, binary and native vectors files."""
+    fmt = output_format(args.output, args.to)
+    kv = load_vectors(args.input, args.source_format, args.limit)
+    save_vectors(kv, args.output, fmt)
+    _say(args, f"wrote {len(kv)} vectors of {kv.vector_size} dimensions to {args.output} ({fmt})")
+    return EXIT_OK
+
+
+def cmd_info(args):
+    """Format, rows and dimensions (from the header; native files are not read in full)."""
+    fmt = detect_format(args.file)
+    print(f"file: {args.file}")
+    if fmt == "native":
+        kind, meta, arrays = _native.load_native(args.file, mmap=mmap_mode(args.file))
+        vectors = arrays.get("vectors")
+        print(f"format: native ({kind})")
+        if vectors is not None:
+            print(f"rows: {vectors.shape[0]}\ndims: {vectors.shape[1]}\ndtype: {vectors.dtype}")
+        if kind == "Word2Vec":
+            print("model: " + ", ".join(f"{name} {meta[name]}" for name in
+                                        ("sg", "hs", "negative", "window", "epochs", "min_count")
+                                        if name in meta))
+        return EXIT_OK
+    with smart_open.open(os.fspath(args.file), "rb") as fin:
+        rows, dims = fin.readline().split()
+    print(f"format: {fmt}\nrows: {int(rows)}\ndims: {int(dims)}")
+    return EXIT_OK
+
+
+def _unpack_demo_corpus(folder, max_tokens):
+    """Decompress the bundled corpus (its first lines up to `max_tokens` words) into `folder`,
+    so training reads a plain file (split across workers by byte ranges, no decompression per
+    epoch)."""
+    path = os.path.join(folder, "demo_corpus.txt")
+    with smart_open.open(DEMO_CORPUS, "rb") as fin, open(path, "wb") as fout:
+        if max_tokens is None:
+            while chunk := fin.read(COPY_CHUNK_BYTES):
+                fout.write(chunk)
+        else:
+            words = 0
+            for line in fin:
+                if words >= max_tokens:
+                    break
+                fout.write(line)
+                words += len(line.split())
+    return path
+
+
+def cmd_demo(args):
+    """Train on the bundled corpus; show neighbours, an analogy and evaluation scores."""
+    settings = dict(DEMO_SETTINGS, workers=args.workers, epochs=args.epochs, seed=args.seed)
+    with tempfile.TemporaryDirectory(prefix="w2vlib-demo-") as folder:
+        corpus = _unpack_demo_corpus(folder, args.max_tokens)
+        model = Word2Vec(**settings)
+        model.build_vocab(corpus_file=corpus)
+        print(f"Training CBOW ({model.vector_size} dimensions, window {model.window}, "
+              f"{model.epochs} epochs, {model.workers} workers) on {model.corpus_total_words:,} "
+              f"words of public-domain Project Gutenberg books ({len(model.wv):,} distinct words "
+              f"seen at least {model.min_count} times)")
+        start = time.perf_counter()
+        _, raw = model.train(corpus_file=corpus, total_examples=model.corpus_count,
+                             total_words=model.corpus_total_words, epochs=model.epochs,
+                             progress=_progress_flag(args))
+        elapsed = time.perf_counter() - start
+    kv = model.wv
+    print(f"Trained in {elapsed:.1f} s ({_rate(raw, elapsed)})\n")
+    print("Nearest neighbours:")
+    width = max(len(word) for word in DEMO_WORDS)
+    for word in DEMO_WORDS:
+        if word in kv:
+            print(f"  {word:<{width}}  {_neighbours_line(kv.most_similar(word, topn=DEMO_TOPN))}")
+    a, b, c = DEMO_ANALOGY
+    if all(word in kv for word in DEMO_ANALOGY):
+        answers = kv.most_similar(positive=[b, c], negative=[a], topn=DEMO_ANALOGY_TOPN)
+        print(f"\nAnalogy: {b} - {a} + {c} = {_neighbours_line(answers)}\n")
+    print("Evaluation:")
+    _evaluate(kv, datapath("questions-words.txt"), datapath("wordsim353.tsv"), DEMO_RESTRICT_VOCAB)
+    if args.output:
+        save_vectors(kv, args.output, output_format(args.output))
+        print(f"\nSaved the vectors to {args.output}")
+    return EXIT_OK
+
+
+# --- argument parsing --------------------------------------------------------------------------
+
+def _number(kind, minimum, name):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {name}: {text!r}") from None
+        if not (math.isfinite(value) and value >= minimum):
+            raise argparse.ArgumentTypeError(f"must be a finite number >= {minimum}: {text!r}")
+        return value
+    return parse
+
+
+POSITIVE_INT = _number(int, 1, "whole number")
+NATURAL = _number(int, 0, "whole number")
+NON_NEGATIVE = _number(float, 0.0, "number")
+
+
+def _positive_float(text):
+    value = NON_NEGATIVE(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _switch(text):
+    if text not in ("0", "1"):
+        raise argparse.ArgumentTypeError(f"must be 0 or 1: {text!r}")
+    return int(text)
+
+
+def _default_workers():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _add_train_flags(parser):
+    c_tool = parser.add_argument_group(
+        "word2vec C tool flags (each also spelled --flag; defaults are the C tool's)")
+    add = c_tool.add_argument
+    add("-train", "--train", required=True, metavar="FILE", help="training text, one sentence a line")
+    add("-output", "--output", metavar="FILE",
+        help="write the vectors here (without it, only the vocabulary is built, as the C tool)")
+    add("-size", "--size", "--vector-size", dest="vector_size", type=POSITIVE_INT,
+        default=C_DEFAULTS["vector_size"], metavar="N", help="dimensions (default %(default)s)")
+    add("-window", "--window", type=POSITIVE_INT, default=C_DEFAULTS["window"], metavar="N",
+        help="maximum context distance (default %(default)s)")
+    add("-sample", "--sample", type=NON_NEGATIVE, default=C_DEFAULTS["sample"], metavar="X",
+        help="downsampling threshold of frequent words, 0 = off (default %(default)s)")
+    add("-hs", "--hs", type=_switch, default=C_DEFAULTS["hs"], metavar="{0,1}",
+        help="hierarchical softmax (default %(default)s)")
+    add("-negative", "--negative", type=NATURAL, default=C_DEFAULTS["negative"], metavar="N",
+        help="negative samples, 0 = none (default %(default)s)")
+    add("-threads", "--threads", "--workers", dest="workers", type=POSITIVE_INT,
+        default=C_DEFAULTS["workers"], metavar="N", help="worker threads (default %(default)s)")
+    add("-iter", "--iter", "--epochs", dest="epochs", type=POSITIVE_INT,
+        default=C_DEFAULTS["epochs"], metavar="N", help="epochs (default %(default)s)")
+    add("-min-count", "--min-count", dest="min_count", type=NATURAL,
+        default=C_DEFAULTS["min_count"], metavar="N",
+        help="ignore words seen fewer times (default %(default)s)")
+    add("-alpha", "--alpha", type=_positive_float, metavar="X",
+        help=f"starting learning rate (default {C_ALPHA_SG} skip-gram, {C_ALPHA_CBOW} CBOW)")
+    add("-binary", "--binary", type=_switch, default=C_DEFAULTS["binary"], metavar="{0,1}",
+        help="write -output in the binary format (default %(default)s)")
+    add("-cbow", "--cbow", type=_switch, default=C_DEFAULTS["cbow"], metavar="{0,1}",
+        help="1 = CBOW, 0 = skip-gram (default %(default)s)")
+    add("-save-vocab", "--save-vocab", dest="save_vocab", metavar="FILE",
+        help="write the vocabulary as 'word count' lines")
+    add("-read-vocab", "--read-vocab", dest="read_vocab", metavar="FILE",
+        help="take the vocabulary from 'word count' lines instead of counting the corpus")
+    extra = parser.add_argument_group("w2vlib additions")
+    extra.add_argument("--sg", dest="cbow", action="store_const", const=0, help="same as -cbow 0")
+    extra.add_argument("--seed", type=NATURAL, default=DEFAULT_SEED,
+                       help="random seed (default %(default)s)")
+    extra.add_argument("--save-model", metavar="FILE",
+                       help="also save the whole model (native format, loadable by Word2Vec.load)")
+
+
+def _add_model_flags(parser):
+    parser.add_argument("-m", "--model", required=True, metavar="FILE",
+                        help="vectors file: word2vec text/binary or w2vlib native")
+    parser.add_argument("--format", choices=FORMATS,
+                        help="format of --model (recognised from its content by default)")
+    parser.add_argument("--limit", type=POSITIVE_INT, metavar="N", help="read only the first N vectors")
+
+
+def _add_common_flags(parser, default):
+    parser.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="no progress output")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="log what the library does")
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="print the traceback of an error")
+
+
+def build_parser():
+    """The ``argparse`` parser of the command line."""
+    # The common options work before the command and after it; in the commands they default to
+    # SUPPRESS so that an option given before the command is not reset.
+    parser = argparse.ArgumentParser(
+        prog="w2vlib", allow_abbrev=False,
+        description="Train, query, evaluate and convert word2vec vectors.",
+        epilog="Run 'w2vlib COMMAND --help' for a command's options.")
+    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _add_common_flags(parser, False)
+    _add_common_flags(common, argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name, handler, text):
+        sub = commands.add_parser(name, parents=[common], allow_abbrev=False, help=text,
+                                  description=text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    demo = command("demo", cmd_demo, "train on the bundled corpus and show what the vectors learnt")
+    demo.add_argument("--workers", type=POSITIVE_INT, default=_default_workers(),
+                      help="worker threads (default: the CPUs available, %(default)s)")
+    demo.add_argument("--epochs", type=POSITIVE_INT, default=DEMO_EPOCHS,
+                      help="epochs (default %(default)s)")
+    demo.add_argument("--seed", type=NATURAL, default=DEFAULT_SEED,
+                      help="random seed (default %(default)s)")
+    demo.add_argument("--output", metavar="FILE",
+                      help="save the vectors (format from the extension: .txt, .bin, .kv)")
+    demo.add_argument("--max-tokens", type=POSITIVE_INT, help=argparse.SUPPRESS)
+
+    _add_train_flags(command("train", cmd_train, "train word vectors on a text file"))
+
+    similar = command("similar", cmd_similar, "nearest neighbours of words")
+    similar.add_argument("words", nargs="+", metavar="WORD")
+    _add_model_flags(similar)
+    similar.add_argument("--topn", type=POSITIVE_INT, default=SIMILAR_TOPN,
+                         help="neighbours (default %(default)s)")
+
+    analogy = command("analogy", cmd_analogy, "A is to B as C is to ? (the words nearest B - A + C)")
+    for name in ("a", "b", "c"):
+        analogy.add_argument(name, metavar=name.upper())
+    _add_model_flags(analogy)
+    analogy.add_argument("--topn", type=POSITIVE_INT, default=ANALOGY_TOPN,
+                         help="answers (default %(default)s)")
+
+    evaluate = command("evaluate", cmd_evaluate,
+                       "analogy accuracy and word-pair correlation (shipped sets by default)")
+    _add_model_flags(evaluate)
+    evaluate.add_argument("--analogies", metavar="FILE", help="analogy questions (': section' lines "
+                          "and 'a b c d' lines)")
+    evaluate.add_argument("--pairs", metavar="FILE", help="'word1<TAB>word2<TAB>score' lines")
+    evaluate.add_argument("--restrict-vocab", type=POSITIVE_INT, default=EVALUATE_RESTRICT_VOCAB,
+                          metavar="N", help="use only the first N words (default %(default)s)")
+
+    convert = command("convert", cmd_convert, "convert between text, binary and native files")
+    convert.add_argument("input", metavar="IN")
+    convert.add_argument("output", metavar="OUT")
+    convert.add_argument("--from", dest="source_format", choices=FORMATS,
+                         help="format of IN (recognised from its content by default)")
+    convert.add_argument("--to", choices=FORMATS, help="format of OUT (by default from its "
+                         "extension: .txt/.vec text, .bin binary, .kv/.w2v/.model native)")
+    convert.add_argument("--limit", type=POSITIVE_INT, metavar="N", help="convert only the first N vectors")
+
+    info = command("info", cmd_info, "format, rows and dimensions of a vectors file")
+    info.add_argument("file", metavar="FILE")
+    return parser
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _logging_to_stderr(args):
+    """Send w2vlib's log records to stderr while a command runs: warnings always, progress
+    lines unless quiet, everything with --verbose."""
+    package, progress = logging.getLogger("w2vlib"), logging.getLogger("w2vlib.progress")
+    saved = package.level, progress.level
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    package.addHandler(handler)
+    package.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    progress.setLevel(logging.WARNING if args.quiet else logging.INFO)
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(saved[0])
+        progress.setLevel(saved[1])
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _one_line(err):
+    message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+    message = " ".join(str(message).split()) or type(err).__name__
+    if isinstance(err, (ValueError, KeyError, OSError)):
+        return message
+    return f"{type(err).__name__}: {message}"
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status (0 ok, 1 failure, 2 usage error).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already reported by argparse
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    with _logging_to_stderr(args):
+        try:
+            return args.handler(args)
+        except UsageError as err:
+            print(f"w2vlib {args.command}: error: {err}", file=sys.stderr)
+            return EXIT_USAGE
+        except BrokenPipeError:
+            # stdout was closed early (`w2vlib similar ... | head`): stop quietly.
+            _silence_stdout()
+            return EXIT_FAILURE
+        except KeyboardInterrupt:
+            print("w2vlib: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as err:  # every failure becomes one line (and exit 1)
+            if args.debug:
+                traceback.print_exc()
+            print(f"w2vlib {args.command}: error: {_one_line(err)}", file=sys.stderr)
+            return EXIT_FAILURE
