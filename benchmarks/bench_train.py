@@ -2,6 +2,7 @@
 
     python benchmarks/bench_train.py                       # full table (about 15 minutes)
     python benchmarks/bench_train.py --tokens 2000000 --quality-modes ''   # quick check
+    python benchmarks/plot.py results.json docs/benchmarks.png   # after --json results.json
 
 Speed: raw words/s over ``train()`` (vocabulary built beforehand, not timed), one epoch, gensim
 defaults except ``workers``; gensim is timed in both its iterable (LineSentence) and corpus_file
@@ -11,6 +12,7 @@ the same code (w2vlib's KeyedVectors, fed gensim's vectors). Memory: peak RSS of
 training on the corpus and on the corpus concatenated ``--memory-copies`` times.
 """
 import argparse
+import json
 import logging
 import lzma
 import pathlib
@@ -126,7 +128,9 @@ def main(argv=None):
     parser.add_argument("--quality-epochs", type=int, default=5)
     parser.add_argument("--memory-copies", type=int, default=10, help="0 skips the memory check")
     parser.add_argument("--eval-dir", type=pathlib.Path, default=SHARED / "eval")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the figures here (for plot.py)")
     args = parser.parse_args(argv)
+    results = {"speed": {}, "quality": {}, "quality_epochs": args.quality_epochs}
     logging.basicConfig(level=logging.WARNING)
     path = corpus_file(args.workdir, args.tokens)
     modes = [m for m in args.modes.split(",") if m]
@@ -138,6 +142,7 @@ def main(argv=None):
         theirs = gensim_speed(path, MODES[mode], args.workers)
         ours = ours_speed(path, MODES[mode], args.workers)
         best = max(theirs.values())
+        results["speed"][mode] = {"gensim": best, "w2vlib": ours}
         print(f"| {mode} | {theirs['iterable']:,.0f} | {theirs['corpus_file']:,.0f} | {ours:,.0f} "
               f"| {ours / best:.2f}x |", flush=True)
 
@@ -156,6 +161,7 @@ def main(argv=None):
         print("|---|---:|---:|---:|---:|")
     for mode in quality_modes:
         (oa, ow), (ga, gw) = quality(path, MODES[mode], args.workers, args.quality_epochs, args.eval_dir)
+        results["quality"][mode] = {"w2vlib": [oa, float(ow)], "gensim": [ga, float(gw)]}
         print(f"| {mode} | {oa:.1%} | {ga:.1%} | {ow:.3f} | {gw:.3f} |", flush=True)
 
     if args.memory_copies:
@@ -169,6 +175,8 @@ def main(argv=None):
         big_rss = peak_rss_training(big, "cbow-ns", args.workers)
         print(f"\npeak RSS training cbow-ns 1 epoch: {path.name} {small_rss:.0f} MB, "
               f"{big.name} ({args.memory_copies}x) {big_rss:.0f} MB")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -172,9 +172,6 @@ class Corpus:
     iterable: object = None
     sources: list = None
 
-    def describe(self):
-        return "iterable" if self.sources is None else f"{len(self.sources)} file(s)"
-
 
 class Engine:
     """Runs epochs of training with worker threads.
