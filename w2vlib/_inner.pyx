@@ -18,7 +18,7 @@ The pure-numpy twin of these kernels is :mod:`w2vlib._reference`; the tests run 
 """
 from libc.math cimport exp, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport malloc, free, realloc
+from libc.stdlib cimport free
 from libc.string cimport memset
 
 import numpy as np
@@ -46,8 +46,26 @@ cdef uint64_t LOW32 = 0xFFFFFFFFULL
 cdef enum:
     FLOATS_PER_LINE = 16
 
+# Per-thread buffers are aligned and padded to this many bytes (two cache lines, the unit of the
+# adjacent-line prefetcher), so no line is shared between threads (false sharing).
+cdef enum:
+    THREAD_PRIVATE_ALIGN = 128
+
 cdef extern from *:
     void __builtin_prefetch(const void* addr) noexcept nogil
+
+cdef extern from "<stdlib.h>":
+    int posix_memalign(void** memptr, size_t alignment, size_t size) nogil
+
+
+cdef void* _private_alloc(size_t nbytes) except NULL:
+    """Zeroed memory owned by one thread: aligned, and padded to whole 128-byte blocks."""
+    cdef void* ptr = NULL
+    cdef size_t padded = (nbytes + THREAD_PRIVATE_ALIGN - 1) // THREAD_PRIVATE_ALIGN * THREAD_PRIVATE_ALIGN
+    if posix_memalign(&ptr, THREAD_PRIVATE_ALIGN, padded if padded else THREAD_PRIVATE_ALIGN) != 0:
+        raise MemoryError()
+    memset(ptr, 0, padded)
+    return ptr
 
 
 cdef inline uint64_t _next_random(uint64_t* state) noexcept nogil:
@@ -312,46 +330,43 @@ cdef class WorkerState:
     >>> ws.loss, ws.examples
     (0.0, 0)
     """
-    cdef Scratch s
+    cdef Scratch* s
     cdef int size
 
     def __cinit__(self, int vector_size, uint64_t seed):
         if vector_size < 1:
             raise ValueError(f"vector_size must be >= 1, got {vector_size}")
         self.size = vector_size
-        memset(&self.s, 0, sizeof(Scratch))
-        self.s.hidden = <real*>malloc(vector_size * sizeof(real))
-        self.s.grad = <real*>malloc(vector_size * sizeof(real))
-        if self.s.hidden == NULL or self.s.grad == NULL:
-            raise MemoryError()
+        self.s = <Scratch*>_private_alloc(sizeof(Scratch))
+        self.s.hidden = <real*>_private_alloc(vector_size * sizeof(real))
+        self.s.grad = <real*>_private_alloc(vector_size * sizeof(real))
         self.s.rng = seed
 
     def __dealloc__(self):
-        free(self.s.hidden)
-        free(self.s.grad)
-        free(self.s.targets)
-        free(self.s.kept)
-        free(self.s.kept_offsets)
+        if self.s != NULL:
+            free(self.s.hidden)
+            free(self.s.grad)
+            free(self.s.targets)
+            free(self.s.kept)
+            free(self.s.kept_offsets)
+            free(self.s)
 
     cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences, int n_targets) except -1:
-        cdef void* grown
+        """Grow the per-batch buffers (their old contents are not needed)."""
         if n_targets > self.s.targets_cap:
-            grown = realloc(self.s.targets, n_targets * sizeof(int32_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.s.targets = <int32_t*>grown
+            free(self.s.targets)
+            self.s.targets = NULL
+            self.s.targets = <int32_t*>_private_alloc(n_targets * sizeof(int32_t))
             self.s.targets_cap = n_targets
         if n_words > self.s.kept_cap:
-            grown = realloc(self.s.kept, n_words * sizeof(int32_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.s.kept = <int32_t*>grown
+            free(self.s.kept)
+            self.s.kept = NULL
+            self.s.kept = <int32_t*>_private_alloc(n_words * sizeof(int32_t))
             self.s.kept_cap = n_words
         if n_sentences + 1 > self.s.offsets_cap:
-            grown = realloc(self.s.kept_offsets, (n_sentences + 1) * sizeof(int32_t))
-            if grown == NULL:
-                raise MemoryError()
-            self.s.kept_offsets = <int32_t*>grown
+            free(self.s.kept_offsets)
+            self.s.kept_offsets = NULL
+            self.s.kept_offsets = <int32_t*>_private_alloc((n_sentences + 1) * sizeof(int32_t))
             self.s.offsets_cap = n_sentences + 1
         return 0
 
@@ -452,8 +467,8 @@ cdef class Kernel:
             return 0
         state._reserve(n_ids, n_sentences, self.p.negative + 1)
         with nogil:
-            kept_sentences = _subsample(&self.p, &state.s, &ids[0], &offsets[0], n_sentences)
-            trained = _train_sentences(&self.p, &state.s, kept_sentences, alpha)
+            kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)
+            trained = _train_sentences(&self.p, state.s, kept_sentences, alpha)
         return trained
 
 
