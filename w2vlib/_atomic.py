@@ -84,31 +84,97 @@ def atomic_open(path, mode="wb"):
     file object
         Write to it; do not close it.
     """
+    with atomic_group([path], mode) as (stream,):
+        yield stream
+
+
+@contextlib.contextmanager
+def atomic_group(paths, mode="wb"):
+    """Like :func:`atomic_open` for several files that belong together (vectors and vocabulary).
+
+    Every file is written and ``fsync``-ed before the first one is renamed, and the renames
+    follow each other, so an interruption leaves the previous set of files unless it falls
+    between two renames (a window of a few system calls, not of a whole write).
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> with atomic_group([os.path.join(folder, "a.txt"), os.path.join(folder, "b.txt")], "w") as (a, b):
+    ...     _ = a.write("first"), b.write("second")
+    >>> sorted(os.listdir(folder))
+    ['a.txt', 'b.txt']
+
+    Yields
+    ------
+    list of file object
+        One per path, in order.
+    """
     if mode not in WRITE_MODES:
         raise ValueError(f"atomic_open supports modes {WRITE_MODES}, got {mode!r}")
-    target = local_path(path)
-    if target is None:
-        with smart_open.open(os.fspath(path), mode, encoding="utf8" if mode == "w" else None) as fout:
-            yield fout
-        return
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, temp = _create_temp(folder, os.path.basename(target))
+    pending = []
     try:
-        with os.fdopen(fd, "wb", closefd=False) as raw:
-            stream = compression_wrapper(raw, "wb", filename=target)
-            if mode == "w":
-                stream = io.TextIOWrapper(stream, encoding="utf8")
-            with stream:
-                yield stream
-        os.fsync(fd)
+        for path in paths:
+            pending.append(_Pending(path, mode))
+        yield [p.stream for p in pending]
+        for p in pending:
+            p.finish()
     except BaseException:
-        os.close(fd)
-        os.unlink(temp)
+        for p in pending:
+            p.discard()
         raise
-    os.close(fd)
-    _copy_permissions(target, temp)
-    os.replace(temp, target)
-    _fsync_folder(folder)
+    for index, p in enumerate(pending):
+        try:
+            p.commit()
+        except BaseException:          # e.g. the target is a folder: leave no temporary file
+            for rest in pending[index:]:
+                rest.discard()
+            raise
+    for folder in dict.fromkeys(p.folder for p in pending if p.folder is not None):
+        _fsync_folder(folder)
+
+
+class _Pending:
+    """One file being written: a temporary file next to a local target, or a remote stream."""
+
+    def __init__(self, path, mode):
+        self.target = local_path(path)
+        self.folder = self.temp = self.fd = self.raw = None
+        if self.target is None:
+            self.stream = smart_open.open(os.fspath(path), mode, encoding="utf8" if mode == "w" else None)
+            return
+        self.folder = os.path.dirname(os.path.abspath(self.target))
+        self.fd, self.temp = _create_temp(self.folder, os.path.basename(self.target))
+        self.raw = os.fdopen(self.fd, "wb", closefd=False)
+        self.stream = compression_wrapper(self.raw, "wb", filename=self.target)
+        if mode == "w":
+            self.stream = io.TextIOWrapper(self.stream, encoding="utf8")
+
+    def finish(self):
+        """Flush everything to the temporary file and fsync it."""
+        self.stream.close()
+        if self.fd is not None:
+            self.raw.close()
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = None
+
+    def commit(self):
+        if self.temp is not None:
+            _copy_permissions(self.target, self.temp)
+            os.replace(self.temp, self.target)
+            self.temp = None
+
+    def discard(self):
+        """Drop the temporary file (a remote stream is just closed: it cannot be taken back)."""
+        with contextlib.suppress(Exception):
+            self.stream.close()
+        if self.fd is not None:
+            with contextlib.suppress(Exception):
+                self.raw.close()
+            os.close(self.fd)
+            self.fd = None
+        if self.temp is not None:
+            os.unlink(self.temp)
+            self.temp = None
 
 
 def _create_temp(folder, name):

@@ -33,18 +33,20 @@ import smart_open
 from smart_open.compression import get_supported_extensions
 
 from w2vlib import _wvfmt, _wvio
-from w2vlib._atomic import atomic_open, local_path
+from w2vlib._atomic import atomic_group, local_path
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 20            # bytes per read of the streaming parser (the buffer grows only
                                  # to hold one longer line)
 MAX_HEADER_BYTES = 4096          # a "rows dims" line is never longer
-GROWTH_START_BYTES = 1 << 26     # first allocation for a file of unknown size (compressed, remote)
+GROWTH_START_BYTES = CHUNK_BYTES  # first allocation for a file of unknown size (compressed, remote):
+                                 # the matrix then doubles, staying within 2x the rows read
 WRITE_BLOCK_ROWS = 4096          # rows formatted per write call
 BINARY_VALUE_BYTES = 4           # every binary value is a float32
 MIN_TEXT_VALUE_BYTES = 2         # a blank and one digit
 SHOWN_KEYS = 5                   # examples quoted in warnings
+MAX_DIMS = np.iinfo(np.intp).max // np.dtype(np.float64).itemsize   # widest row numpy can address
 
 
 class Word2VecFormatError(ValueError):
@@ -81,7 +83,8 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
         The text file has no ``rows dims`` line (GloVe); a first pass counts the rows and takes
         the dimension from the first line. Not available for binary files (as in gensim).
     allow_nonfinite : bool, keyword-only
-        Accept ``nan``/``inf`` values; by default they raise :class:`Word2VecFormatError`.
+        Accept ``nan``/``inf`` values, and values too large for a narrower ``datatype`` (they
+        become infinite); by default both raise :class:`Word2VecFormatError`.
 
     Returns
     -------
@@ -99,7 +102,8 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
         For a malformed file: empty file or header, a header promising more rows than the
         file holds (checked against the file size before allocating) or fewer than it holds,
         a line with the wrong number of values, a token that is not a number, a non-finite
-        value, a truncated binary record, a key that cannot be decoded.
+        value or one that overflows ``datatype``, a truncated binary record, a key that cannot
+        be decoded, a dimension too large for numpy.
     NotImplementedError
         For ``no_header=True`` with ``binary=True``.
     """
@@ -114,9 +118,10 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
     vocab = _read_vocab(fvocab, encoding, unicode_errors) if fvocab is not None else None
     single = datatype == np.float32 or (binary and datatype != np.float64)
     parse_dtype = np.dtype(np.float32 if single else np.float64)
+    narrow = datatype if datatype.itemsize < parse_dtype.itemsize else None
 
     def parser_for(source):
-        return _wvio.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, allow_nonfinite, 1)
+        return _wvio.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, allow_nonfinite, 1, narrow)
 
     with _located(name):
         if no_header:
@@ -130,6 +135,8 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
                 rows, dims = _read_header(parser, binary)
             if dims < 1:
                 raise _wvio.ParseError(f"the dimension must be positive, got {dims}", *_start(binary))
+            if dims > MAX_DIMS:
+                raise _wvio.ParseError(f"the dimension {dims} is too large", *_start(binary))
             wanted = min(rows, limit) if limit else rows
             _check_size(wanted, dims, binary, size, parser.offset)
             keys, vectors = _read_rows(parser, wanted, dims, parse_dtype, binary, size is not None)
@@ -140,7 +147,8 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
                 raise _wvio.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
     keys, vectors = _drop_duplicates(name, keys, vectors)
     counts = _counts(name, keys, vocab, wanted)
-    return keys, vectors.astype(datatype, copy=False), counts
+    with np.errstate(over="ignore"):          # only reached with allow_nonfinite=True
+        return keys, vectors.astype(datatype, copy=False), counts
 
 
 def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False, total_vec=None,
@@ -170,8 +178,9 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
     prefix : str
         Prepended to every key.
     append : bool
-        Append to the existing files in place. Otherwise every file is written atomically:
-        it is replaced only once completely written, and an error leaves the old one intact.
+        Append to the existing files in place. Otherwise the files are written atomically:
+        ``fname`` and ``fvocab`` are replaced only once both are completely written and
+        fsynced, and an error or a crash leaves the old ones intact.
     """
     vectors = np.asarray(vectors)
     keys = list(keys)
@@ -184,14 +193,14 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
         if counts.shape != (len(keys),):
             raise ValueError(f"counts of shape {counts.shape} do not match {len(keys)} keys")
     total_vec = len(keys) if total_vec is None else total_vec
-    opener = _open_append if append else atomic_open
-    if fvocab is not None:
-        with opener(fvocab) as fout:
+    paths = [fname] if fvocab is None else [fvocab, fname]
+    with (_open_append(paths) if append else atomic_group(paths)) as streams:
+        fout = streams[-1]
+        if fvocab is not None:
             for start in range(0, len(keys), WRITE_BLOCK_ROWS):
                 stop = start + WRITE_BLOCK_ROWS
                 lines = (f"{prefix}{key} {count}\n" for key, count in zip(keys[start:stop], counts[start:stop]))
-                fout.write("".join(lines).encode("utf8"))
-    with opener(fname) as fout:
+                streams[0].write("".join(lines).encode("utf8"))
         if write_header:
             fout.write(f"{total_vec} {vectors.shape[1]}\n".encode("utf8"))
         for start in range(0, len(keys), WRITE_BLOCK_ROWS):
@@ -223,9 +232,9 @@ def _open_source(fname):
 
 
 @contextlib.contextmanager
-def _open_append(fname):
-    with smart_open.open(os.fspath(fname), "ab") as fout:
-        yield fout
+def _open_append(paths):
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(smart_open.open(os.fspath(path), "ab")) for path in paths]
 
 
 def _start(binary):

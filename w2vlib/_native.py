@@ -28,6 +28,7 @@ dtype against the whitelist and every array's offset and size against the file, 
 import json
 import math
 import os
+import re
 import struct
 
 import numpy as np
@@ -47,6 +48,19 @@ DTYPES = frozenset({
 ARRAY_FIELDS = ("name", "dtype", "shape", "offset", "nbytes")
 MMAP_MODES = ("r", "r+", "c")
 READ_CHUNK_BYTES = 1 << 20
+MAX_NDIM = 32                               # numpy 1.x's limit (2.x allows 64)
+SNIFF_BYTES = 4096                          # bytes examined to say what a foreign file is
+PICKLE_PROTO = 0x80                         # first byte of a pickle of protocol 2 or later
+PICKLE_PROTOCOLS = range(2, 6)
+NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGIC = b"PK\x03\x04"
+GENSIM_CLASS = re.compile(rb"gensim\.models\.(\w+)")
+#: How to get the vectors out of a gensim file, by the module its pickle names.
+GENSIM_VECTORS = {"keyedvectors": "gensim.models.KeyedVectors.load(path)",
+                  "word2vec": "gensim.models.Word2Vec.load(path).wv",
+                  "fasttext": "gensim.models.FastText.load(path).wv",
+                  "doc2vec": "gensim.models.Doc2Vec.load(path).wv"}
+WORD2VEC_HEADER = re.compile(rb"\s*\d+\s+\d+\s*\r?(\n|$)")
 
 
 class NativeFormatError(ValueError):
@@ -173,19 +187,59 @@ def _read_exact(fin, nbytes, name, offset, what):
     return data
 
 
+def _read_some(fin, nbytes):
+    """Up to ``nbytes`` bytes: fewer only at the end of the file."""
+    data = bytearray()
+    while len(data) < nbytes:
+        chunk = fin.read(nbytes - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def _foreign(head):
+    """Say what a file that is not a native file seems to be, and what to do with it."""
+    if not head:
+        return "not a w2vlib native file: the file is empty"
+    if len(head) > 1 and head[0] == PICKLE_PROTO and head[1] in PICKLE_PROTOCOLS:
+        found = GENSIM_CLASS.search(head)
+        refusal = ("w2vlib never unpickles a file, because unpickling can run arbitrary code "
+                   "hidden in it")
+        if found is None:
+            return f"not a w2vlib native file: this is a Python pickle, and {refusal}"
+        vectors = GENSIM_VECTORS.get(found.group(1).decode("ascii"), "the object gensim loads")
+        return (f"not a w2vlib native file: this is a gensim model saved by gensim's save() (a "
+                f"Python pickle, with any .npy files beside it), and {refusal}. If you trust the file, convert its vectors "
+                f"once with gensim: {vectors}.save_word2vec_format('vectors.bin', binary=True), "
+                "then load them with KeyedVectors.load_word2vec_format('vectors.bin', binary=True)")
+    if head.startswith(NPY_MAGIC):
+        return ("not a w2vlib native file: this is a numpy .npy array (gensim saves the large "
+                "arrays of a model in such files beside its pickle)")
+    if head.startswith(ZIP_MAGIC):
+        return "not a w2vlib native file: this is a zip archive (such as an .npz file)"
+    if WORD2VEC_HEADER.match(head):
+        return ("not a w2vlib native file: this looks like a word2vec text or binary file; read "
+                "it with KeyedVectors.load_word2vec_format(path, binary=...)")
+    return f"not a w2vlib native file (it starts with {head[:len(MAGIC)]!r})"
+
+
 def _read_header(fin, name, size):
     """Parse and validate the prelude, the JSON header and the array table."""
-    magic, version, length = PRELUDE.unpack(_read_exact(fin, PRELUDE.size, name, 0, "prelude"))
-    if magic != MAGIC:
-        raise NativeFormatError(name, 0, f"not a w2vlib native file (magic {magic!r})")
+    head = _read_some(fin, PRELUDE.size)
+    if not head.startswith(MAGIC):
+        raise NativeFormatError(name, 0, _foreign(head + _read_some(fin, SNIFF_BYTES)))
+    if len(head) < PRELUDE.size:
+        raise NativeFormatError(name, len(head), "file ends inside the prelude")
+    magic, version, length = PRELUDE.unpack(head)
     if version != VERSION:
         raise NativeFormatError(name, len(MAGIC), f"unsupported version {version} (this w2vlib reads {VERSION})")
     if size is not None and PRELUDE.size + length > size:
         raise NativeFormatError(name, len(MAGIC) + 4, f"header length {length} exceeds the file size {size}")
     raw = _read_exact(fin, length, name, PRELUDE.size, "header")
     try:
-        header = json.loads(raw.decode("utf8"))
-    except (UnicodeDecodeError, ValueError) as err:
+        header = json.loads(raw.decode("utf8"), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as err:      # UnicodeDecodeError is a ValueError
         raise NativeFormatError(name, PRELUDE.size, f"header is not UTF-8 JSON: {err}") from None
     if (not isinstance(header, dict) or set(header) != {"kind", "meta", "arrays"}
             or not isinstance(header["kind"], str) or not isinstance(header["meta"], dict)
@@ -199,6 +253,11 @@ def _read_header(fin, name, size):
     return header["kind"], header["meta"], table, PRELUDE.size + length
 
 
+def _refuse_constant(word):
+    """Strict JSON: NaN and Infinity (which save_native never writes) are not numbers."""
+    raise ValueError(f"{word} is not allowed")
+
+
 def _is_count(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -208,19 +267,25 @@ def _check_entry(entry, name, data_start, size):
     if not isinstance(entry, dict) or set(entry) != set(ARRAY_FIELDS):
         raise NativeFormatError(name, PRELUDE.size, f"array entry must have fields {ARRAY_FIELDS}: {entry!r}")
     label = f"array {entry['name']!r}"
-    if not isinstance(entry["name"], str) or entry["dtype"] not in DTYPES:
+    if not isinstance(entry["name"], str):
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: the name must be a string")
+    if not isinstance(entry["dtype"], str) or entry["dtype"] not in DTYPES:
         raise NativeFormatError(name, PRELUDE.size, f"{label}: dtype {entry['dtype']!r} is not allowed")
     if not (_is_count(entry["offset"]) and _is_count(entry["nbytes"]) and isinstance(entry["shape"], list)
-            and all(_is_count(d) for d in entry["shape"])):
-        raise NativeFormatError(name, PRELUDE.size, f"{label}: offset, nbytes and shape must be non-negative integers")
+            and len(entry["shape"]) <= MAX_NDIM and all(_is_count(d) for d in entry["shape"])):
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: offset, nbytes and shape (at most {MAX_NDIM} "
+                                                    "dimensions) must be non-negative integers")
     offset, nbytes = entry["offset"], entry["nbytes"]
     if math.prod(entry["shape"]) * np.dtype(entry["dtype"]).itemsize != nbytes:
-        raise NativeFormatError(name, offset, f"{label}: shape {entry['shape']} does not match {nbytes} bytes")
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: shape {entry['shape']} does not match {nbytes} bytes")
     if offset % ALIGNMENT:
-        raise NativeFormatError(name, data_start + offset, f"{label}: offset {offset} is not a multiple of {ALIGNMENT}")
-    if size is not None and data_start + offset + nbytes > size:
-        raise NativeFormatError(name, data_start + offset,
-                                f"{label}: {nbytes} bytes from here run past the file size {size}")
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: offset {offset} is not a multiple of {ALIGNMENT}")
+    start = data_start + offset
+    if size is not None and start + nbytes > size:
+        if start <= size:          # a truncated file: located at the array
+            raise NativeFormatError(name, start, f"{label}: {nbytes} bytes from here run past the file size {size}")
+        raise NativeFormatError(name, PRELUDE.size, f"{label}: {nbytes} bytes at byte offset {start} run past "
+                                                    f"the file size {size}")
 
 
 def _check_layout(table, name):
@@ -231,7 +296,7 @@ def _check_layout(table, name):
     previous_end = 0
     for entry in sorted(table, key=lambda e: e["offset"]):
         if entry["offset"] < previous_end:
-            raise NativeFormatError(name, entry["offset"], f"array {entry['name']!r} overlaps the previous array")
+            raise NativeFormatError(name, PRELUDE.size, f"array {entry['name']!r} overlaps the previous array")
         previous_end = entry["offset"] + entry["nbytes"]
 
 

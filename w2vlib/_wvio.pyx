@@ -15,7 +15,7 @@ import numpy as np
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
-from libc.math cimport isfinite
+from libc.math cimport fabs, isfinite, INFINITY
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memchr, memcpy, memmove
 
@@ -79,6 +79,7 @@ cdef enum Status:
     TOO_FEW
     TOO_MANY
     NONFINITE
+    TOO_LARGE
     BLANK_LINE
 
 cdef double TWO_POW_53 = 9007199254740992.0
@@ -229,9 +230,11 @@ cdef inline Status parse_decimal(const char *s, bint to_float32, double *value,
 
 
 cdef Status parse_values(const char *buf, Py_ssize_t p, Py_ssize_t stop, Py_ssize_t dims,
-                         float *rowf, double *rowd, bint allow_nonfinite,
+                         float *rowf, double *rowd, bint allow_nonfinite, double overflow,
                          Failure *failure) noexcept nogil:
-    """Parse the blank-separated values of one line into ``rowf`` or ``rowd``."""
+    """Parse the blank-separated values of one line into ``rowf`` or ``rowd``; unless
+    ``allow_nonfinite``, a value that is not finite, or whose magnitude reaches ``overflow``
+    (it would become infinite in a narrower target type), fails."""
     cdef Py_ssize_t n = 0
     cdef double value = 0, slow_value = 0
     cdef float single
@@ -267,10 +270,10 @@ cdef Status parse_values(const char *buf, Py_ssize_t p, Py_ssize_t stop, Py_ssiz
         else:
             rowd[n] = value
             finite = isfinite(value)
-        if not finite and not allow_nonfinite:
+        if not allow_nonfinite and not (finite and fabs(value) < overflow):
             failure.pos = p
             failure.length = end - (buf + p)
-            return NONFINITE
+            return NONFINITE if not finite else TOO_LARGE
         n += 1
         p = end - buf
     if n < dims:
@@ -296,6 +299,9 @@ cdef class Parser:
         Accept NaN and infinite values instead of raising :class:`ParseError`.
     first_line : int
         Number of the next line in the file (for messages).
+    narrow : numpy dtype, optional
+        The float type the values will be cast to when it is narrower than the parsed one
+        (float16): unless ``allow_nonfinite``, a value that would overflow it raises.
     """
 
     cdef object fileobj
@@ -307,13 +313,15 @@ cdef class Parser:
     cdef readonly bint eof
     cdef readonly Py_ssize_t line
     cdef bint binary, utf8, allow_nonfinite
+    cdef double overflow
+    cdef object narrow
     cdef bytes encoding, errors
     cdef Py_ssize_t key_start[BATCH_ROWS]
     cdef Py_ssize_t key_len[BATCH_ROWS]
     cdef Py_ssize_t key_line[BATCH_ROWS]
 
     def __init__(self, fileobj, Py_ssize_t chunk_bytes, bint binary, str encoding, str errors,
-                 bint allow_nonfinite, Py_ssize_t first_line):
+                 bint allow_nonfinite, Py_ssize_t first_line, narrow=None):
         if chunk_bytes < 1:
             raise ValueError(f"chunk_bytes must be positive, got {chunk_bytes}")
         self.fileobj = fileobj
@@ -327,6 +335,8 @@ cdef class Parser:
         self.utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "u8")
         self.allow_nonfinite = allow_nonfinite
         self.line = first_line
+        self.narrow = None if narrow is None else np.dtype(narrow)
+        self.overflow = INFINITY if narrow is None else overflow_threshold(self.narrow)
 
     @property
     def offset(self):
@@ -383,7 +393,7 @@ cdef class Parser:
             return None
         line = self.buf[self.pos:self.pos + length]
         self.pos += length + (nl != NULL)
-        self.line += 1
+        self.line += nl != NULL
         return line
 
     def ensure(self, Py_ssize_t nbytes):
@@ -461,14 +471,14 @@ cdef class Parser:
                 self.buf, key_stop, trimmed, dims,
                 outf + got * dims if outf != NULL else NULL,
                 outd + got * dims if outd != NULL else NULL,
-                self.allow_nonfinite, failure)
+                self.allow_nonfinite, self.overflow, failure)
             if failure.status != OK:
                 break
             self.key_start[got] = self.pos
             self.key_len[got] = key_stop - self.pos
             self.key_line[got] = self.line
             self.pos = nxt
-            self.line += 1
+            self.line += nl != NULL
             got += 1
         return got
 
@@ -505,16 +515,11 @@ cdef class Parser:
                         bits = byteswap32(bits)
                     nonfinite |= (bits & FLOAT32_EXP_MASK) == FLOAT32_EXP_MASK
                     outd[got * dims + i] = float_from_bits(bits)
-            if nonfinite and not self.allow_nonfinite:
-                for i in range(dims):
-                    memcpy(&bits, self.buf + vec + 4 * i, 4)
-                    if not HOST_LITTLE:
-                        bits = byteswap32(bits)
-                    if (bits & FLOAT32_EXP_MASK) == FLOAT32_EXP_MASK:
-                        break
-                failure.status = NONFINITE
-                failure.pos = vec + 4 * i
-                break
+            if not self.allow_nonfinite and (nonfinite or self.overflow < INFINITY):
+                i = first_bad_value(self.buf + vec, dims, self.overflow, &failure.status)
+                if i >= 0:
+                    failure.pos = vec + 4 * i
+                    break
             self.key_start[got] = p
             self.key_len[got] = space - (self.buf + p)
             self.pos = vec + nbytes
@@ -594,6 +599,10 @@ cdef class Parser:
         elif failure.status == NONFINITE:
             detail = (f"non-finite value {token.decode('ascii', 'replace')!r}; "
                       "pass allow_nonfinite=True to accept it")
+        elif failure.status == TOO_LARGE:
+            what = "a value" if self.binary else f"value {token.decode('ascii', 'replace')!r}"
+            detail = (f"{what} is too large for {self.narrow} (it would become infinite); "
+                      "pass allow_nonfinite=True to accept it")
         else:
             detail = f"{token.decode('utf8', 'replace')!r} is not a number"
         if self.binary:
@@ -616,6 +625,34 @@ cdef Py_ssize_t count_values(const char *buf, Py_ssize_t start, Py_ssize_t stop)
         while p < stop and not is_space(buf[p]):
             p += 1
     return n
+
+
+cdef Py_ssize_t first_bad_value(const char *src, Py_ssize_t dims, double overflow,
+                                Status *status) noexcept nogil:
+    """Index of the first little-endian float32 at ``src`` that is not finite (NONFINITE) or
+    reaches ``overflow`` in magnitude (TOO_LARGE), setting ``status``; -1 if there is none."""
+    cdef Py_ssize_t i
+    cdef uint32_t bits
+    for i in range(dims):
+        memcpy(&bits, src + 4 * i, 4)
+        if not HOST_LITTLE:
+            bits = byteswap32(bits)
+        if (bits & FLOAT32_EXP_MASK) == FLOAT32_EXP_MASK:
+            status[0] = NONFINITE
+            return i
+        if fabs(float_from_bits(bits)) >= overflow:
+            status[0] = TOO_LARGE
+            return i
+    return -1
+
+
+def overflow_threshold(narrow):
+    """Smallest magnitude that rounds to infinity in the float type ``narrow``: its largest
+    finite value plus half a unit in the last place (the tie goes to infinity, since the
+    largest finite value has an odd significand)."""
+    info = np.finfo(narrow)
+    top = float(info.max)
+    return top + (top - float(np.nextafter(info.max, narrow.type(0)))) / 2
 
 
 cdef inline uint32_t byteswap32(uint32_t x) noexcept nogil:
