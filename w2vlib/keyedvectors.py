@@ -601,6 +601,14 @@ class KeyedVectors(_evaluation.SimilarityMixin):
             raise ValueError(f"{fname}: KeyedVectors entry {err} is missing") from None
         if not isinstance(keys, list):
             raise ValueError(f"{fname}: keys are a {type(keys).__name__}, not a list")
+        bad = next((key for key in keys if key is not None and not isinstance(key, (str, int))), None)
+        if bad is not None:
+            raise ValueError(f"{fname}: a key is a {type(bad).__name__}, not a str or int")
+        if not np.issubdtype(vectors.dtype, np.floating):
+            raise ValueError(f"{fname}: vectors have dtype {vectors.dtype}, not a float type")
+        next_index = meta.get("next_index", len(keys))
+        if not isinstance(next_index, int) or isinstance(next_index, bool) or not 0 <= next_index <= len(keys):
+            raise ValueError(f"{fname}: next_index {next_index!r} is not a row number")
         if vectors.ndim != 2 or vectors.shape != (len(keys), vector_size):
             raise ValueError(f"{fname}: vectors have shape {vectors.shape}, expected "
                              f"{(len(keys), vector_size)}")
@@ -610,7 +618,7 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         if len(kv.key_to_index) != len(keys) - keys.count(None):
             raise ValueError(f"{fname}: repeated keys")
         kv.vectors = vectors
-        kv.next_index = meta.get("next_index", len(keys))
+        kv.next_index = next_index
         for name, values in arrays.items():
             if name.startswith(EXPANDO_PREFIX):
                 if values.shape != (len(keys),):

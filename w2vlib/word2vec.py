@@ -37,6 +37,10 @@ _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sam
            "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
            "null_word", "sorted_vocab", "batch_words", "compute_loss", "max_final_vocab",
            "shrink_windows")
+#: Training state saved beside the parameters.
+_SAVED_STATE = ("keys", "corpus_count", "corpus_total_words", "running_training_loss")
+#: More worker threads than this is a mistake (each holds buffers), not a setting.
+MAX_WORKERS = 1024
 
 
 class Word2Vec:
@@ -95,7 +99,7 @@ class Word2Vec:
     def _check_params(self):
         checks = [(self.vector_size >= 1, "vector_size must be >= 1"),
                   (self.window >= 1, "window must be >= 1"),
-                  (self.workers >= 1, "workers must be >= 1"),
+                  (1 <= self.workers <= MAX_WORKERS, f"workers must be 1 to {MAX_WORKERS}"),
                   (self.epochs >= 1, "epochs must be >= 1"),
                   (self.negative >= 0, "negative must be >= 0"),
                   (self.batch_words >= 1, "batch_words must be >= 1"),
@@ -314,7 +318,9 @@ class Word2Vec:
 
     def save(self, fname):
         """Save the whole model (vectors, output weights, vocabulary, parameters) in w2vlib's
-        native format: no pickle, so loading an untrusted file cannot run code."""
+        native format: no pickle, so loading an untrusted file cannot run code. A model whose
+        vectors hold NaN or infinity (training diverged) is refused."""
+        _check_finite(self.wv.vectors, None)
         arrays = {"vectors": self.wv.vectors, "counts": np.asarray(self.vocabulary.counts, np.int64),
                   "sample_int": np.asarray(self.vocabulary.sample_int, np.uint32)}
         if self.syn1 is not None:
@@ -333,7 +339,14 @@ class Word2Vec:
         kind, meta, arrays = _native.load_native(fname, mmap=mmap)
         if kind != _NATIVE_KIND:
             raise ValueError(f"{fname}: holds a {kind}, not a {_NATIVE_KIND}")
-        model = cls(**{name: meta[name] for name in _PARAMS})
+        missing = [name for name in _PARAMS + _SAVED_STATE if name not in meta]
+        if missing:
+            raise ValueError(f"{fname}: incomplete {_NATIVE_KIND}: missing {', '.join(missing)}")
+        try:
+            model = cls(**{name: meta[name] for name in _PARAMS})
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{fname}: invalid parameter: {err}") from None
+        _check_saved_arrays(fname, model, meta["keys"], arrays)
         model.vocabulary.restore(meta["keys"], arrays["counts"], arrays["sample_int"])
         model.wv.index_to_key = list(meta["keys"])
         model.wv.key_to_index = {key: i for i, key in enumerate(model.wv.index_to_key)}
@@ -350,6 +363,28 @@ class Word2Vec:
                 f"alpha={self.alpha}>")
 
 
+def _check_saved_arrays(fname, model, keys, arrays):
+    """Refuse a saved model whose arrays do not fit its parameters (a damaged or forged file)."""
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise ValueError(f"{fname}: keys must be a list of str")
+    rows, size = len(keys), model.vector_size
+    expected = {"vectors": (rows, size), "counts": (rows,), "sample_int": (rows,)}
+    if model.hs:
+        expected["syn1"] = (rows, size)
+    if model.negative:
+        expected["syn1neg"] = (rows, size)
+    for name, shape in expected.items():
+        if name not in arrays:
+            raise ValueError(f"{fname}: array {name!r} is missing")
+        if arrays[name].shape != shape:
+            raise ValueError(f"{fname}: array {name!r} has shape {arrays[name].shape}, expected {shape}")
+    if np.any(np.asarray(arrays["counts"]) < 0):
+        raise ValueError(f"{fname}: negative word counts")
+    for name in ("vectors", "syn1", "syn1neg"):
+        if name in expected and not np.isfinite(arrays[name]).all():
+            raise ValueError(f"{fname}: array {name!r} contains NaN or infinity")
+
+
 def _grow(weights, rows, size):
     """Output weights start at zero, as in word2vec; new rows are appended for new words."""
     fresh = np.zeros((rows, size), dtype=np.float32)
@@ -358,6 +393,6 @@ def _grow(weights, rows, size):
 
 def _check_finite(vectors, epoch):
     if not np.isfinite(vectors).all():
+        when = "" if epoch is None else f" in epoch {epoch}"
         raise FloatingPointError(
-            f"training diverged in epoch {epoch}: the vectors contain NaN or infinity "
-            "(try a smaller alpha)")
+            f"training diverged{when}: the vectors contain NaN or infinity (try a smaller alpha)")
