@@ -9,6 +9,7 @@ import pathlib
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
+from parity import build_pair
 from scipy import stats
 
 from w2vlib._evaluation import datapath
@@ -22,13 +23,6 @@ ANALOGY_NOISE = 0.6
 """Standard deviation of the noise added to a planted analogy offset (offsets are N(0, 1))."""
 
 PTB = pathlib.Path(__file__).parent / "data" / "vectors" / "c_tool" / "ptb_sgns_d50.bin"
-
-
-def build_pair(keys, vectors):
-    ours, theirs = KeyedVectors(vectors.shape[1]), GensimKeyedVectors(vectors.shape[1])
-    ours.add_vectors(keys, vectors)
-    theirs.add_vectors(keys, vectors)
-    return ours, theirs
 
 
 def planted_vocabulary():

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
+from parity import build_pair
 
 from w2vlib import _native
 from w2vlib.keyedvectors import KeyedVectors
@@ -21,13 +22,6 @@ PTB_TEXT = DATA / "ptb_sgns_d50_head500.txt"
 RANDOM_KEYS, RANDOM_DIM = 2000, 50
 ATOL = 1e-5
 ABSENT = "no such key"
-
-
-def build_pair(keys, vectors):
-    ours, theirs = KeyedVectors(vectors.shape[1]), GensimKeyedVectors(vectors.shape[1])
-    ours.add_vectors(keys, vectors)
-    theirs.add_vectors(keys, vectors)
-    return ours, theirs
 
 
 def random_set():
