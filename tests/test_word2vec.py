@@ -227,6 +227,14 @@ def test_iterator_cannot_be_trained_twice():
     assert model.train(itertools.chain(sentences), total_examples=20, epochs=1)[1] == 160
 
 
+def test_generator_is_fine_for_one_pass():
+    """As in gensim, build_vocab may read a once-only generator."""
+    sentences = planted_corpus(20)
+    model = Word2Vec(min_count=1)
+    model.build_vocab(s for s in sentences)
+    assert model.corpus_count == 20
+
+
 INTERRUPT_SCRIPT = r"""
 import sys, time
 import numpy as np

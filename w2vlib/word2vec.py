@@ -90,6 +90,7 @@ class Word2Vec:
         self.running_training_loss = 0.0
         self._engine = self._index = None
         if sentences is not None or corpus_file is not None:
+            self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
             self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
             self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
                        total_words=self.corpus_total_words, epochs=self.epochs,
@@ -129,8 +130,8 @@ class Word2Vec:
         if isinstance(corpus_iterable, (str, bytes)):
             raise TypeError("sentences must be an iterable of token lists, not a single str; "
                             "for a file use corpus_file= or LineSentence(path)")
-        if isinstance(corpus_iterable, types.GeneratorType) or (
-                passes > 1 and iter(corpus_iterable) is corpus_iterable):
+        if passes > 1 and (isinstance(corpus_iterable, types.GeneratorType)
+                           or iter(corpus_iterable) is corpus_iterable):
             raise TypeError(
                 "a generator or iterator can be read only once, but training needs "
                 f"{passes} passes: pass a restartable iterable (a list, or a class whose __iter__ "
