@@ -1,12 +1,10 @@
-"""The command line (w2vlib.cli) and the training progress reporters (w2vlib._progress).
+"""The command line (w2vlib.cli); its progress output is in test_progress.py.
 
 References: gensim 4.4 reading the files the CLI writes (and answering the same queries), the
 word2vec C tool's documented defaults and file layouts, counts made here with collections.Counter,
 and learning rates computed by hand.
 """
 import collections
-import io
-import logging
 import re
 import struct
 import subprocess
@@ -16,9 +14,8 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
 
-from w2vlib import Word2Vec, _progress
+from w2vlib import Word2Vec
 from w2vlib._evaluation import datapath
-from w2vlib._train import EpochTally, Schedule
 from w2vlib._vectorfiles import detect_format
 from w2vlib.cli import build_parser, main, train_params
 from w2vlib.keyedvectors import KeyedVectors
@@ -316,54 +313,3 @@ def test_demo_prints_neighbours_and_scores(tmp_path, capsys):
     assert re.search(r"accuracy [\d.]+% of \d+ questions", out)
     assert re.search(r"Spearman -?[\d.]+", out)
     assert len(GensimKeyedVectors.load_word2vec_format(str(output), binary=True)) == rows
-
-
-# --- progress reporters -----------------------------------------------------------------------
-
-SCHEDULE = Schedule(epochs=2, start_alpha=0.025, end_alpha=0.0001, total_words=1000)
-
-
-def test_make_progress_choices():
-    assert _progress.make_progress(False) is None
-    assert isinstance(_progress.make_progress(True, stream=io.StringIO()), _progress.BarProgress)
-    assert isinstance(_progress.make_progress(None, stream=io.StringIO()), _progress.LogProgress)
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-    assert isinstance(_progress.make_progress(None, stream=Terminal()), _progress.BarProgress)
-
-
-def test_bar_shows_percent_alpha_and_loss():
-    stream = io.StringIO()
-    report = _progress.make_progress(True, stream=stream, loss=lambda: 1234.5)
-    report(EpochTally(raw_words=500, effective_words=400, examples=5), SCHEDULE, 0, 1.0, final=False)
-    assert " 50%" in stream.getvalue()
-    # halfway through epoch 1 of 2: 0.025 - (0.025 - 0.0001) * 0.25
-    assert "alpha=0.018775" in stream.getvalue() and "loss=1234" in stream.getvalue()
-    report(EpochTally(raw_words=990, effective_words=800, examples=9), SCHEDULE, 0, 2.0, final=True)
-    assert "100%" in stream.getvalue() and report.bar is None
-    report(EpochTally(raw_words=10), SCHEDULE, 1, 0.1, final=False)
-    assert "epoch 2/2" in stream.getvalue()
-    report.close()
-
-
-def test_log_lines_are_periodic(caplog):
-    report = _progress.LogProgress(period=3600)
-    with caplog.at_level(logging.INFO, logger="w2vlib.progress"):
-        for words in (100, 200, 300):
-            report(EpochTally(raw_words=words, effective_words=words), SCHEDULE, 0, 1.0, final=False)
-        report(EpochTally(raw_words=1000, effective_words=900), SCHEDULE, 0, 2.0, final=True)
-    messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 2
-    assert messages[0].startswith("epoch 1/2: 10.0% of words") and "alpha 0.023755" in messages[0]
-    assert messages[1].startswith("epoch 1/2: done in 2.0 s, 1,000 words") and "words/s 450" in messages[1]
-
-
-def test_training_draws_a_bar(capsys):
-    sentences = [TOPICS[0], TOPICS[1]] * 50
-    model = Word2Vec(vector_size=8, min_count=1, workers=1, epochs=2)
-    model.build_vocab(sentences)
-    model.train(sentences, total_examples=model.corpus_count, epochs=2, progress=True)
-    err = capsys.readouterr().err
-    assert "epoch 1/2" in err and "epoch 2/2" in err and "100%" in err

@@ -34,6 +34,7 @@ from smart_open.compression import get_supported_extensions
 
 from w2vlib import _wvfmt, _wvio
 from w2vlib._atomic import atomic_group, local_path
+from w2vlib._progress import make_meter
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ MAX_HEADER_BYTES = 4096          # a "rows dims" line is never longer
 GROWTH_START_BYTES = CHUNK_BYTES  # first allocation for a file of unknown size (compressed, remote):
                                  # the matrix then doubles, staying within 2x the rows read
 WRITE_BLOCK_ROWS = 4096          # rows formatted per write call
+PROGRESS_ROWS = 1 << 16          # rows parsed between two progress reports
 BINARY_VALUE_BYTES = 4           # every binary value is a float32
 MIN_TEXT_VALUE_BYTES = 2         # a blank and one digit
 SHOWN_KEYS = 5                   # examples quoted in warnings
@@ -59,7 +61,8 @@ class Word2VecFormatError(ValueError):
 
 
 def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
-                  limit=None, datatype=np.float32, no_header=False, *, allow_nonfinite=False):
+                  limit=None, datatype=np.float32, no_header=False, *, allow_nonfinite=False,
+                  progress=False):
     """Read a word2vec text or binary file.
 
     Parameters
@@ -85,6 +88,9 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
     allow_nonfinite : bool, keyword-only
         Accept ``nan``/``inf`` values, and values too large for a narrower ``datatype`` (they
         become infinite); by default both raise :class:`Word2VecFormatError`.
+    progress : bool or None, keyword-only
+        Report the rows read (:func:`w2vlib._progress.make_meter`: True a bar on stderr, None
+        a bar on a terminal and log lines elsewhere, False nothing); short loads stay silent.
 
     Returns
     -------
@@ -139,7 +145,13 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
                 raise _wvio.ParseError(f"the dimension {dims} is too large", *_start(binary))
             wanted = min(rows, limit) if limit else rows
             _check_size(wanted, dims, binary, size, parser.offset)
-            keys, vectors = _read_rows(parser, wanted, dims, parse_dtype, binary, size is not None)
+            meter = make_meter(progress, f"loading {os.path.basename(name)}", wanted, "vectors")
+            try:
+                keys, vectors = _read_rows(parser, wanted, dims, parse_dtype, binary,
+                                           size is not None, meter)
+            finally:
+                if meter is not None:
+                    meter.close()
             if len(keys) < wanted:
                 raise _wvio.ParseError(f"the header declares {rows} rows but the file ends after {len(keys)}",
                                        *_here(parser, binary))
@@ -152,7 +164,7 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
 
 
 def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False, total_vec=None,
-                   write_header=True, prefix="", append=False):
+                   write_header=True, prefix="", append=False, *, progress=False):
     """Write vectors in the word2vec text or binary format, as gensim's ``save_word2vec_format``.
 
     Parameters
@@ -181,6 +193,8 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
         Append to the existing files in place. Otherwise the files are written atomically:
         ``fname`` and ``fvocab`` are replaced only once both are completely written and
         fsynced, and an error or a crash leaves the old ones intact.
+    progress : bool or None, keyword-only
+        Report the rows written, as in :func:`read_word2vec`.
     """
     vectors = np.asarray(vectors)
     keys = list(keys)
@@ -203,10 +217,18 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
                 streams[0].write("".join(lines).encode("utf8"))
         if write_header:
             fout.write(f"{total_vec} {vectors.shape[1]}\n".encode("utf8"))
-        for start in range(0, len(keys), WRITE_BLOCK_ROWS):
-            stop = start + WRITE_BLOCK_ROWS
-            block_keys = [f"{prefix}{key}".encode("utf8") for key in keys[start:stop]]
-            fout.write(_format_block(block_keys, vectors[start:stop], binary))
+        meter = make_meter(progress, f"saving {os.path.basename(os.fspath(fname))}", len(keys),
+                           "vectors")
+        try:
+            for start in range(0, len(keys), WRITE_BLOCK_ROWS):
+                stop = start + WRITE_BLOCK_ROWS
+                block_keys = [f"{prefix}{key}".encode("utf8") for key in keys[start:stop]]
+                fout.write(_format_block(block_keys, vectors[start:stop], binary))
+                if meter is not None:
+                    meter.update(min(stop, len(keys)))
+        finally:
+            if meter is not None:
+                meter.close()
 
 
 @contextlib.contextmanager
@@ -277,8 +299,9 @@ def _check_size(rows, dims, binary, size, header_end):
             f"but only {size - header_end} bytes follow it", *_start(binary))
 
 
-def _read_rows(parser, rows, dims, dtype, binary, sized):
-    """Parse ``rows`` rows into one matrix; grow it geometrically when the file size is unknown."""
+def _read_rows(parser, rows, dims, dtype, binary, sized, meter=None):
+    """Parse ``rows`` rows into one matrix; grow it geometrically when the file size is unknown.
+    With a `meter`, rows are parsed in blocks of :data:`PROGRESS_ROWS` and reported after each."""
     keys = []
     if sized:
         capacity = rows
@@ -290,11 +313,15 @@ def _read_rows(parser, rows, dims, dtype, binary, sized):
     vectors = np.empty((capacity, dims), dtype=dtype)
     done = 0
     while True:
-        done += parser.read_rows(vectors, done, capacity, keys)
-        if done < capacity or capacity == rows:
+        stop = capacity if meter is None else min(capacity, done + PROGRESS_ROWS)
+        done += parser.read_rows(vectors, done, stop, keys)
+        if meter is not None:
+            meter.update(done)
+        if done < stop or done == rows:
             return keys, vectors
-        capacity = min(rows, 2 * capacity)
-        vectors.resize((capacity, dims), refcheck=False)
+        if done == capacity:
+            capacity = min(rows, 2 * capacity)
+            vectors.resize((capacity, dims), refcheck=False)
 
 
 def _drop_duplicates(name, keys, vectors):

@@ -1,22 +1,29 @@
-"""Progress reporting for training epochs: a tqdm bar on a terminal, plain log lines elsewhere.
+"""Progress reporting: a tqdm bar on a terminal, plain log lines elsewhere.
 
-The training engine (:meth:`w2vlib._train.Engine.run_epoch`) accepts a ``progress`` callable,
-called about once a second and once more when the epoch ends::
+Two kinds of reporter live here, both built from the same ``enabled`` switch (False: none;
+True: a bar; None: a bar on a terminal, periodic ``logging`` lines otherwise):
 
-    progress(tally, schedule, epoch, elapsed, final)
+* a **meter** for one long step whose size is counted in one unit — a vocabulary scan (bytes or
+  sentences), loading or saving a vectors file (vectors). :func:`make_meter` returns a
+  :class:`BarMeter` or :class:`LogMeter`; the step calls ``meter.update(done)`` with its running
+  total, as often as it likes, and ``meter.close()`` at the end. Both stay silent for short steps:
+  the bar appears after :data:`BAR_DELAY` seconds, the first log line after :data:`LOG_PERIOD`.
+* a **training reporter** (:func:`make_progress`) for the epochs of
+  :meth:`w2vlib._train.Engine.run_epoch`, called about once a second and once more when the epoch
+  ends::
 
-where ``tally`` is the epoch's :class:`w2vlib._train.EpochTally` (raw words, effective words and
-sentences done so far), ``schedule`` the :class:`w2vlib._train.Schedule` (epochs, learning-rate
-decay, epoch size), ``epoch`` the 0-based epoch number, ``elapsed`` the seconds since the epoch
-started and ``final`` True on the last call of the epoch. :func:`make_progress` builds such a
-callable:
+      progress(tally, schedule, epoch, elapsed, final)
 
-* :class:`BarProgress` draws one tqdm bar per epoch: % done, raw words (or sentences) per second,
-  the current learning rate and, when a loss getter is given, the epoch's loss so far;
-* :class:`LogProgress` writes the same figures (with effective words per second, as gensim's
-  log does) as ``logging`` lines (logger ``w2vlib.progress``, level INFO) at most every
-  :data:`LOG_PERIOD` seconds, plus one line per finished epoch — for logs and CI, where a bar
-  would print one line per redraw.
+  where ``tally`` is the epoch's :class:`w2vlib._train.EpochTally` (raw words, effective words
+  and sentences done so far), ``schedule`` the :class:`w2vlib._train.Schedule` (epochs,
+  learning-rate decay, epoch size), ``epoch`` the 0-based epoch number, ``elapsed`` the seconds
+  since the epoch started and ``final`` True on the last call of the epoch.
+  :class:`BarProgress` draws one tqdm bar per epoch: % done, raw words (or sentences) per
+  second, the current learning rate and, when a loss getter is given, the epoch's loss so far;
+  :class:`LogProgress` writes the same figures (with effective words per second, as gensim's
+  log does) at most every :data:`LOG_PERIOD` seconds, plus one line per finished epoch.
+
+Log lines go to the logger ``w2vlib.progress`` at level INFO.
 
 >>> import io
 >>> from w2vlib._train import EpochTally, Schedule
@@ -37,8 +44,12 @@ from tqdm import tqdm
 
 logger = logging.getLogger("w2vlib.progress")
 
-#: Seconds between two :class:`LogProgress` lines within an epoch.
+#: Seconds between two log lines (within an epoch, or within one step of a meter).
 LOG_PERIOD = 5.0
+#: Seconds a meter's step must have run before its bar is drawn (short steps stay quiet).
+BAR_DELAY = 1.0
+#: Bytes in a MiB (log lines show byte counts in MiB).
+MIB = 1 << 20
 #: Significant digits of the loss shown in the bar and the log lines.
 LOSS_DIGITS = 4
 
@@ -176,3 +187,152 @@ class LogProgress:
 
     def close(self):
         """Nothing to release (for symmetry with :class:`BarProgress`)."""
+
+
+# --- meters: one long step counted in one unit --------------------------------------------------
+
+def make_meter(enabled, desc, total=None, unit="it", *, stream=None, delay=None, period=None):
+    """A progress meter for one long step (a scan, a load, a save), or None.
+
+    Parameters
+    ----------
+    enabled : bool or None
+        False: no meter (None is returned). True: a progress bar on `stream`. None (automatic):
+        a bar when `stream` is a terminal, otherwise periodic log lines.
+    desc : str
+        What the step does, e.g. ``'loading vectors.bin'``.
+    total : int, optional
+        The step's size in `unit`; None when unknown (the bar then counts without a percentage).
+    unit : str
+        ``'B'`` for bytes (shown with binary prefixes), or a noun such as ``'vectors'``.
+    stream : file object, optional
+        Where a bar is drawn; defaults to ``sys.stderr`` (looked up at call time).
+    delay : float, optional
+        Seconds before the bar first appears (default :data:`BAR_DELAY`).
+    period : float, optional
+        Seconds between two log lines (default :data:`LOG_PERIOD`).
+
+    Returns
+    -------
+    BarMeter, LogMeter or None
+
+    Examples
+    --------
+    >>> import io
+    >>> stream = io.StringIO()
+    >>> meter = make_meter(True, "loading tiny.txt", total=4, unit="vectors", stream=stream,
+    ...                    delay=0)
+    >>> meter.update(4)
+    >>> meter.close()
+    >>> "loading tiny.txt: 100%" in stream.getvalue()
+    True
+    >>> make_meter(False, "loading tiny.txt") is None
+    True
+    """
+    if enabled is False:
+        return None
+    stream = sys.stderr if stream is None else stream
+    if enabled or _isatty(stream):
+        return BarMeter(desc, total, unit, stream, BAR_DELAY if delay is None else delay)
+    return LogMeter(desc, total, unit, LOG_PERIOD if period is None else period)
+
+
+class BarMeter:
+    """A tqdm bar for one step (see :func:`make_meter`)."""
+
+    def __init__(self, desc, total, unit, stream, delay=BAR_DELAY):
+        binary = unit == "B"
+        self.bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True,
+                        unit_divisor=1024 if binary else 1000, file=stream, leave=True,
+                        dynamic_ncols=True, delay=delay)
+
+    def update(self, done):
+        """Move the bar to `done` units (a running total)."""
+        if done > self.bar.n:
+            self.bar.update(done - self.bar.n)
+
+    def close(self):
+        """Draw the final state (if the bar was shown) and release the bar."""
+        self.bar.close()
+
+
+class LogMeter:
+    """Periodic ``logging`` lines for one step (see :func:`make_meter`): one every `period`
+    seconds, and a closing one if any was written, so a short step writes nothing."""
+
+    def __init__(self, desc, total, unit, period=LOG_PERIOD):
+        self.desc, self.total, self.unit, self.period = desc, total, unit, period
+        self.start = self.last = time.monotonic()
+        self.done, self.lines = 0, 0
+
+    def update(self, done):
+        """Record `done` units (a running total); log a line if `period` has passed."""
+        self.done = done
+        now = time.monotonic()
+        if now - self.last >= self.period:
+            self.last = now
+            self._log(now, "")
+
+    def close(self):
+        """Log the step's end, if it has logged before."""
+        if self.lines:
+            self._log(time.monotonic(), "done, ")
+
+    def _log(self, now, state):
+        elapsed = now - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        share = f"{100.0 * self.done / self.total:.1f}% " if self.total else ""
+        logger.info("%s: %s%s%s, %s/s, %.1f s", self.desc, state, share,
+                    _amount(self.done, self.unit), _amount(rate, self.unit), elapsed)
+        self.lines += 1
+
+
+def _amount(value, unit):
+    """``value unit`` for log lines, bytes in MiB."""
+    if unit == "B":
+        return f"{value / MIB:,.1f} MiB"
+    return f"{value:,.0f} {unit}"
+
+
+class ByteCounter:
+    """A binary file object that reports the bytes read through it to a meter.
+
+    Wraps ``read``/``readinto`` (the calls :func:`w2vlib._reader.count_words` makes, once per
+    chunk); other attributes pass through. `offset` is added to the count, so one meter can
+    cover several files read one after another.
+
+    >>> import io
+    >>> class Tally:
+    ...     def update(self, done):
+    ...         self.done = done
+    >>> tally = Tally()
+    >>> reader = ByteCounter(io.BytesIO(b"abcdef"), tally, offset=10)
+    >>> reader.read(4), tally.done
+    (b'abcd', 14)
+    """
+
+    def __init__(self, fileobj, meter, offset=0):
+        self._fileobj, self._meter, self.count = fileobj, meter, offset
+
+    def read(self, size=-1):
+        data = self._fileobj.read(size)
+        self._advance(len(data))
+        return data
+
+    def readinto(self, buffer):
+        readinto = getattr(self._fileobj, "readinto", None)
+        if readinto is not None:
+            got = readinto(buffer) or 0
+        else:
+            data = self._fileobj.read(len(buffer))
+            got = len(data)
+            memoryview(buffer).cast("B")[:got] = data
+        self._advance(got)
+        return got
+
+    def _advance(self, nbytes):
+        self.count += nbytes
+        self._meter.update(self.count)
+
+    def __getattr__(self, name):
+        return getattr(self._fileobj, name)

@@ -94,7 +94,7 @@ def mmap_mode(path):
     return "c" if local is not None and _strip_compression(local) == local else None
 
 
-def load_vectors(path, fmt=None, limit=None):
+def load_vectors(path, fmt=None, limit=None, progress=False):
     """Read vectors from a word2vec text/binary file or a native KeyedVectors/Word2Vec file.
 
     Parameters
@@ -104,6 +104,9 @@ def load_vectors(path, fmt=None, limit=None):
         Recognised from the content when not given.
     limit : int, optional
         Read only the first rows.
+    progress : bool or None, optional
+        Progress of a word2vec-format load (see ``KeyedVectors.load_word2vec_format``); native
+        files are memory-mapped when local, which takes no time.
 
     Returns
     -------
@@ -111,7 +114,8 @@ def load_vectors(path, fmt=None, limit=None):
     """
     fmt = fmt or detect_format(path)
     if fmt != "native":
-        return KeyedVectors.load_word2vec_format(path, binary=fmt == "binary", limit=limit)
+        return KeyedVectors.load_word2vec_format(path, binary=fmt == "binary", limit=limit,
+                                                 progress=progress)
     mmap = mmap_mode(path)
     kind, meta, arrays = _native.load_native(path, mmap=mmap)
     if kind == "Word2Vec":
@@ -134,12 +138,13 @@ def _first_rows(kv, limit):
     return head
 
 
-def save_vectors(kv, path, fmt):
-    """Write `kv` to `path` in the word2vec text or binary format or the native format."""
+def save_vectors(kv, path, fmt, progress=False):
+    """Write `kv` to `path` in the word2vec text or binary format or the native format
+    (`progress` as in ``KeyedVectors.save_word2vec_format``; a native save is one write)."""
     if fmt == "native":
         kv.save(path)
     else:
-        kv.save_word2vec_format(path, binary=fmt == "binary")
+        kv.save_word2vec_format(path, binary=fmt == "binary", progress=progress)
 
 
 def read_vocab_file(path):

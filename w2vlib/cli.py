@@ -97,7 +97,8 @@ def _say(args, message):
 
 
 def _progress_flag(args):
-    """What to pass as ``Word2Vec.train(progress=...)``: off when quiet, else automatic."""
+    """What to pass as ``progress=`` (training, vocabulary scans, loads, saves): off when quiet,
+    else automatic (a bar on a terminal, log lines otherwise)."""
     return False if args.quiet else None
 
 
@@ -120,7 +121,7 @@ def cmd_train(args):
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
     else:
-        model.build_vocab(corpus_file=args.train)
+        model.build_vocab(corpus_file=args.train, progress=_progress_flag(args))
     _say(args, f"Vocab size: {len(model.wv)}")
     _say(args, f"Words in train file: {model.corpus_total_words}")
     if args.save_vocab:
@@ -133,7 +134,8 @@ def cmd_train(args):
     elapsed = time.perf_counter() - start
     _say(args, f"Trained {model.epochs} epochs in {elapsed:.1f} s ({_rate(raw, elapsed)})")
     if args.output:
-        model.wv.save_word2vec_format(args.output, binary=bool(args.binary))
+        model.wv.save_word2vec_format(args.output, binary=bool(args.binary),
+                                      progress=_progress_flag(args))
     if args.save_model:
         model.save(args.save_model)
     return EXIT_OK
@@ -155,7 +157,7 @@ def _check_known(kv, words, path):
 
 def cmd_similar(args):
     """Nearest neighbours of each word."""
-    kv = load_vectors(args.model, args.format, args.limit)
+    kv = load_vectors(args.model, args.format, args.limit, _progress_flag(args))
     _check_known(kv, args.words, args.model)
     for word in args.words:
         print(word)
@@ -171,7 +173,7 @@ def _print_ranked(pairs):
 
 def cmd_analogy(args):
     """``A is to B as C is to ?``: the words nearest to ``B - A + C``."""
-    kv = load_vectors(args.model, args.format, args.limit)
+    kv = load_vectors(args.model, args.format, args.limit, _progress_flag(args))
     _check_known(kv, [args.a, args.b, args.c], args.model)
     print(f"{args.a} : {args.b} :: {args.c} : ?")
     _print_ranked(kv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn))
@@ -201,7 +203,7 @@ def cmd_evaluate(args):
     analogies, pairs = args.analogies, args.pairs
     if analogies is None and pairs is None:
         analogies, pairs = datapath("questions-words.txt"), datapath("wordsim353.tsv")
-    kv = load_vectors(args.model, args.format, args.limit)
+    kv = load_vectors(args.model, args.format, args.limit, _progress_flag(args))
     _evaluate(kv, analogies, pairs, args.restrict_vocab, sections=True)
     return EXIT_OK
 
@@ -209,8 +211,8 @@ def cmd_evaluate(args):
 def cmd_convert(args):
     """Convert between text, binary and native vectors files."""
     fmt = output_format(args.output, args.to)
-    kv = load_vectors(args.input, args.source_format, args.limit)
-    save_vectors(kv, args.output, fmt)
+    kv = load_vectors(args.input, args.source_format, args.limit, _progress_flag(args))
+    save_vectors(kv, args.output, fmt, _progress_flag(args))
     _say(args, f"wrote {len(kv)} vectors of {kv.vector_size} dimensions to {args.output} ({fmt})")
     return EXIT_OK
 
@@ -261,7 +263,7 @@ def cmd_demo(args):
     with tempfile.TemporaryDirectory(prefix="w2vlib-demo-") as folder:
         corpus = _unpack_demo_corpus(folder, args.max_tokens)
         model = Word2Vec(**settings)
-        model.build_vocab(corpus_file=corpus)
+        model.build_vocab(corpus_file=corpus, progress=_progress_flag(args))
         print(f"Training CBOW ({model.vector_size} dimensions, window {model.window}, "
               f"{model.epochs} epochs, {model.workers} workers) on {model.corpus_total_words:,} "
               f"words of public-domain Project Gutenberg books ({len(model.wv):,} distinct words "
@@ -285,7 +287,7 @@ def cmd_demo(args):
     print("Evaluation:")
     _evaluate(kv, datapath("questions-words.txt"), datapath("wordsim353.tsv"), DEMO_RESTRICT_VOCAB)
     if args.output:
-        save_vectors(kv, args.output, output_format(args.output))
+        save_vectors(kv, args.output, output_format(args.output), _progress_flag(args))
         print(f"\nSaved the vectors to {args.output}")
     return EXIT_OK
 

@@ -489,46 +489,37 @@ class KeyedVectors(_evaluation.SimilarityMixin):
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
                              unicode_errors="strict", limit=None, datatype=np.float32,
-                             no_header=False):
+                             no_header=False, progress=False):
         """Read vectors in the word2vec C tool's text or binary format.
 
         Parameters are those of gensim. Without `fvocab`, each key gets a made-up ``'count'``
         attribute that decreases with its position (``len - index``), as in gensim. A key
-        repeated in the file keeps its first vector.
+        repeated in the file keeps its first vector. ``progress=True`` draws a bar on stderr
+        for a load longer than a second; None draws it only when stderr is a terminal, writing
+        periodic ``w2vlib.progress`` log lines otherwise.
         """
         from w2vlib._formats import read_word2vec
 
         keys, vectors, counts = read_word2vec(
             fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
-            limit=limit, datatype=datatype, no_header=no_header)
-        key_to_index = {key: i for i, key in enumerate(keys)}
-        if len(key_to_index) != len(keys):
-            first = {}
-            for position, key in enumerate(keys):
-                first.setdefault(key, position)
-            logger.warning("%s repeats %d keys; keeping the first vector of each",
-                           fname, len(keys) - len(first))
-            rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
-            keys, vectors = list(first), vectors[rows]
-            counts = None if counts is None else np.asarray(counts)[rows]
-            key_to_index = {key: i for i, key in enumerate(keys)}
-        if counts is None:
-            counts = np.arange(len(keys), 0, -1)
+            limit=limit, datatype=datatype, no_header=no_header, progress=progress)
         kv = cls(vectors.shape[1], dtype=datatype)
-        kv.index_to_key = list(keys)
-        kv.key_to_index = key_to_index
-        kv.vectors = np.asarray(vectors, dtype=datatype)
+        kv.index_to_key = keys
+        kv.key_to_index = {key: i for i, key in enumerate(keys)}
+        kv.vectors = vectors
         kv.next_index = len(keys)
-        kv.expandos["count"] = np.asarray(counts, dtype=np.int64)
+        kv.expandos["count"] = counts
         return kv
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
-                             write_header=True, prefix="", append=False, sort_attr="count"):
+                             write_header=True, prefix="", append=False, sort_attr="count",
+                             progress=False):
         """Write the vectors in the word2vec C tool's text or binary format.
 
         Keys are written in descending order of the per-key attribute `sort_attr` (ties in
         storage order), or in storage order when there is no such attribute. `fvocab` receives
-        ``key value`` lines of that attribute. Other parameters are those of gensim.
+        ``key value`` lines of that attribute. `progress` is as in :meth:`load_word2vec_format`.
+        Other parameters are those of gensim.
 
         Raises
         ------
@@ -552,7 +543,8 @@ class KeyedVectors(_evaluation.SimilarityMixin):
             logger.warning("no %r attribute in %s; writing keys in storage order", sort_attr, self)
         write_word2vec(fname, [str(key) for key in keys], vectors, counts=counts, fvocab=fvocab,
                        binary=binary, total_vec=len(keys) if total_vec is None else total_vec,
-                       write_header=write_header, prefix=prefix, append=append)
+                       write_header=write_header, prefix=prefix, append=append,
+                       progress=progress)
 
     def save(self, fname):
         """Save to w2vlib's native, pickle-free file (see :meth:`load`).

@@ -223,7 +223,7 @@ class Vocabulary:
         self._min_reduce = 1
         self._scan_open = True
 
-    def scan(self, corpus_iterable, progress_per=10000, trim_rule=None):
+    def scan(self, corpus_iterable, progress_per=10000, trim_rule=None, meter=None):
         """Count the words of an iterable of token lists, replacing the previous counts.
 
         Parameters
@@ -234,6 +234,9 @@ class Vocabulary:
             Log progress every this many sentences.
         trim_rule : callable, optional
             Consulted when ``max_vocab_size`` pruning drops words (see :func:`keep_vocab_item`).
+        meter : object, optional
+            A progress meter (:func:`w2vlib._progress.make_meter`): its ``update(sentences)``
+            is called every `progress_per` sentences and at the end.
 
         Returns
         -------
@@ -266,12 +269,14 @@ class Vocabulary:
         # One Counter.update call runs the counting loop in C over all tokens, while the
         # generator checks each sentence and prunes between sentences.
         self.raw_vocab.update(itertools.chain.from_iterable(
-            self._checked_sentences(corpus_iterable, progress_per, trim_rule)))
+            self._checked_sentences(corpus_iterable, progress_per, trim_rule, meter)))
+        if meter is not None:
+            meter.update(self.corpus_count)
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
                     len(self.raw_vocab), self.total_words, self.corpus_count)
         return self.total_words, self.corpus_count
 
-    def _checked_sentences(self, corpus_iterable, progress_per, trim_rule):
+    def _checked_sentences(self, corpus_iterable, progress_per, trim_rule, meter):
         """Yield each sentence as a token sequence, tallying it; prune once it has been counted."""
         limit = self.max_vocab_size
         for sentence_no, sentence in enumerate(corpus_iterable):
@@ -289,6 +294,8 @@ class Vocabulary:
             if sentence_no % progress_per == 0:
                 logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
                             sentence_no, self.total_words, len(self.raw_vocab))
+                if meter is not None:
+                    meter.update(sentence_no)
             self.total_words += len(sentence)
             self.corpus_count += 1
             yield sentence

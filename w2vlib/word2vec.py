@@ -22,7 +22,7 @@ import numpy as np
 import smart_open
 
 from w2vlib import _inner, _native, _reader, _tables, _train
-from w2vlib._progress import make_progress
+from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.vocab import Vocabulary
@@ -143,11 +143,15 @@ class Word2Vec:
     # --- vocabulary ---------------------------------------------------------------------------
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, **kwargs):
+                    keep_raw_vocab=False, trim_rule=None, progress=False, **kwargs):
         """Scan the corpus once: count words, apply min_count / max_final_vocab / trim_rule,
         compute subsampling thresholds and initialise the weights.
 
         ``update=True`` adds new words to a trained model, keeping the trained vectors.
+        Progress is logged every `progress_per` sentences of an iterable; ``progress=True``
+        also draws a bar on stderr for a scan longer than a second (bytes of a file, or
+        sentences of an iterable), and None draws it only when stderr is a terminal, writing
+        periodic ``w2vlib.progress`` log lines otherwise.
         """
         corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
         if not update:
@@ -156,25 +160,46 @@ class Word2Vec:
             raise RuntimeError("cannot update the vocabulary of a model that has none: "
                                "call build_vocab() without update=True first")
         if corpus.sources is not None:
-            # One count table chained through every file, so max_vocab_size pruning happens
-            # exactly as in one gensim scan over the concatenation.
-            counts, total_words, sentences, min_reduce = {}, 0, 0, 1
-            for path, line_mode, max_len in corpus.sources:
-                with smart_open.open(path, "rb") as fileobj:
-                    counts, words, sents, min_reduce = _reader.count_words(
-                        fileobj, line_mode=line_mode, max_sentence_length=max_len,
-                        max_vocab_size=self.max_vocab_size, min_reduce_start=min_reduce,
-                        trim_rule=trim_rule, counts=counts)
-                total_words, sentences = total_words + words, sentences + sents
-            self.vocabulary.merge_counts(counts, total_words, sentences)
+            self._scan_files(corpus.sources, trim_rule, progress)
         else:
-            self.vocabulary.scan(corpus.iterable, progress_per=progress_per, trim_rule=trim_rule)
+            total = len(corpus.iterable) if hasattr(corpus.iterable, "__len__") else None
+            meter = make_meter(progress, "scanning the vocabulary", total, "sentences")
+            try:
+                self.vocabulary.scan(corpus.iterable, progress_per=progress_per,
+                                     trim_rule=trim_rule, meter=meter)
+            finally:
+                if meter is not None:
+                    meter.close()
         self.corpus_count = self.vocabulary.corpus_count
         self.corpus_total_words = self.vocabulary.total_words
         report = self.vocabulary.prepare(update=update, keep_raw_vocab=keep_raw_vocab,
                                          trim_rule=trim_rule, **kwargs)
         self._prepare_weights(update)
         return report
+
+    def _scan_files(self, sources, trim_rule, progress):
+        """Count the words of file sources with the compiled counter. One count table is
+        chained through every file, so max_vocab_size pruning happens exactly as in one gensim
+        scan over the concatenation. The meter counts bytes read (after decompression)."""
+        local = all(_train.splittable([source]) for source in sources)
+        total = sum(os.path.getsize(path) for path, _, _ in sources) if local else None
+        meter = make_meter(progress, "scanning the vocabulary", total, "B")
+        counts, total_words, sentences, min_reduce, done = {}, 0, 0, 1, 0
+        try:
+            for path, line_mode, max_len in sources:
+                with smart_open.open(path, "rb") as fileobj:
+                    reader = fileobj if meter is None else ByteCounter(fileobj, meter, done)
+                    counts, words, sents, min_reduce = _reader.count_words(
+                        reader, line_mode=line_mode, max_sentence_length=max_len,
+                        max_vocab_size=self.max_vocab_size, min_reduce_start=min_reduce,
+                        trim_rule=trim_rule, counts=counts)
+                    if meter is not None:
+                        done = reader.count
+                total_words, sentences = total_words + words, sentences + sents
+        finally:
+            if meter is not None:
+                meter.close()
+        self.vocabulary.merge_counts(counts, total_words, sentences)
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
