@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gensim.models import Word2Vec as GensimWord2Vec
 
-from w2vlib import CallbackAny2Vec, LineSentence, Word2Vec
+from w2vlib import CallbackAny2Vec, LineSentence, Word2Vec, _train
 
 GROUPS = [["red", "green", "blue", "yellow"], ["one", "two", "three", "four"],
           ["cat", "dog", "horse", "cow"], ["paris", "rome", "berlin", "madrid"]]
@@ -149,6 +149,37 @@ def test_save_load_round_trip(tmp_path):
     assert loaded.wv.index_to_key == model.wv.index_to_key
     assert (loaded.hs, loaded.negative, loaded.window) == (1, 5, 5)
     loaded.train(planted_corpus(50), total_examples=50, epochs=1)
+
+
+def test_each_train_call_draws_fresh_random_streams(tmp_path, monkeypatch):
+    """Successive train() calls continue with new random streams (as gensim's threads keep
+    drawing from the model's generator) instead of replaying the first call's draws; the
+    numbering survives save/load, and the same calls on a same-seed twin draw the same."""
+    starts = []
+    original = _train.Engine.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        starts.append([state.rng_state for state in self.states])
+
+    monkeypatch.setattr(_train.Engine, "__init__", recording)
+    sentences = planted_corpus(200)
+
+    def trained_twice():
+        model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1, seed=5)
+        model.train(sentences, total_examples=model.corpus_count, epochs=1)
+        return model
+
+    model = trained_twice()
+    model.save(tmp_path / "m.w2v")
+    loaded = Word2Vec.load(tmp_path / "m.w2v")
+    loaded.train(sentences, total_examples=200, epochs=1)
+    twin = trained_twice()
+    first, second, after_load, twin_first, twin_second = starts
+    assert len({first[0], second[0], after_load[0]}) == 3
+    assert (twin_first, twin_second) == (first, second)
+    np.testing.assert_array_equal(twin.wv.vectors, model.wv.vectors)
+    assert (model.train_calls, loaded.train_calls) == (2, 3)
 
 
 def test_predict_output_word_and_score_agree_with_gensim_maths():

@@ -31,6 +31,10 @@ logger = logging.getLogger("w2vlib.word2vec")
 #: (an error in another thread, or Ctrl-C) takes to reach every thread.
 REPORT_DELAY = 1.0
 POLL = 0.05
+#: Constants mixing (seed, worker, train call) into a stream's starting state.
+FNV_PRIME = 0x100000001B3
+GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+UINT64_MASK = (1 << 64) - 1
 #: Seconds to wait for threads to finish after a stop request before giving up on them.
 STOP_GRACE = 2.0
 #: Batches waiting in the queue per worker (bounds memory in queue mode).
@@ -186,14 +190,19 @@ class Engine:
         Vocabulary for iterable corpora.
     index : w2vlib._reader.VocabIndex
         The same vocabulary as a C hash table, for file corpora.
+    stream : int, optional
+        Which ``train()`` call of the model this is: each call gets fresh random streams (gensim's
+        threads likewise keep drawing from the model's generator), reproducibly.
     """
 
-    def __init__(self, kernel, vector_size, workers, batch_words, seed, key_to_index, index):
+    def __init__(self, kernel, vector_size, workers, batch_words, seed, key_to_index, index,
+                 stream=0):
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.kernel, self.workers, self.batch_words = kernel, workers, batch_words
         self.key_to_index, self.index = key_to_index, index
-        self.states = [_inner.WorkerState(vector_size, _seed_for(seed, k)) for k in range(workers)]
+        self.states = [_inner.WorkerState(vector_size, _seed_for(seed, k, stream))
+                       for k in range(workers)]
         self.tally = EpochTally()
 
     @property
@@ -295,7 +304,10 @@ class Engine:
                         tally.effective_words / max(elapsed, 1e-9))
 
 
-def _seed_for(seed, worker):
-    """Independent, reproducible RNG streams per worker, derived from the model seed."""
-    draw, _ = _inner.next_random((seed * 0x100000001B3 + worker) & 0xFFFFFFFFFFFFFFFF)
+def _seed_for(seed, worker, stream=0):
+    """Independent, reproducible RNG streams per worker and per ``train()`` call (`stream`),
+    derived from the model seed; stream 0 is the first call's."""
+    draw, _ = _inner.next_random((seed * FNV_PRIME + worker) & UINT64_MASK)
+    if stream:
+        draw, _ = _inner.next_random((draw ^ (stream * GOLDEN_GAMMA)) & UINT64_MASK)
     return draw

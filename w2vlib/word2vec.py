@@ -88,6 +88,7 @@ class Word2Vec:
         self.syn1 = self.syn1neg = None
         self.corpus_count = self.corpus_total_words = 0
         self.running_training_loss = 0.0
+        self.train_calls = 0   # numbers each train() call's random streams (saved with the model)
         self._engine = self._index = None
         if sentences is not None or corpus_file is not None:
             self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
@@ -279,8 +280,10 @@ class Word2Vec:
         if self._index is None and corpus.sources is not None:
             self._index = _reader.VocabIndex(self.wv.index_to_key)
         engine = _train.Engine(self._kernel(self.compute_loss), self.vector_size, self.workers,
-                               self.batch_words, self.seed, self.wv.key_to_index, self._index)
+                               self.batch_words, self.seed, self.wv.key_to_index, self._index,
+                               stream=self.train_calls)
         self._engine = engine
+        self.train_calls += 1
         report = make_progress(progress, loss=(lambda: engine.epoch_loss) if compute_loss else None)
         self.wv.norms = None
         for callback in callbacks:
@@ -356,7 +359,8 @@ class Word2Vec:
         meta = {name: getattr(self, name) for name in _PARAMS}
         meta.update(keys=list(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
-                    running_training_loss=self.running_training_loss)
+                    running_training_loss=self.running_training_loss,
+                    train_calls=self.train_calls)
         _native.save_native(fname, _NATIVE_KIND, meta, arrays)
 
     @classmethod
@@ -382,6 +386,11 @@ class Word2Vec:
         model.syn1, model.syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
         model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
         model.running_training_loss = meta["running_training_loss"]
+        model.train_calls = meta.get("train_calls", 0)   # absent from files of w2vlib <= 0.1
+        if isinstance(model.train_calls, bool) or not isinstance(model.train_calls, int) \
+                or model.train_calls < 0:
+            raise ValueError(f"{fname}: train_calls must be a non-negative int, "
+                             f"got {model.train_calls!r}")
         return model
 
     def __str__(self):

@@ -150,6 +150,8 @@ W2V_DAMAGE = {
     "negative counts": (lambda meta, arrays: arrays.update(counts=-arrays["counts"]), {}),
     "NaN vectors": (lambda meta, arrays: arrays.update(vectors=np.full_like(arrays["vectors"], np.nan)), {}),
     "a billion workers": (lambda meta, arrays: meta.update(workers=10 ** 9), {}),   # train() then allocates ~10 GB
+    "train_calls not a count": (lambda meta, arrays: meta.update(train_calls=-1), {}),
+    "train_calls a string": (lambda meta, arrays: meta.update(train_calls="2"), {}),
 }
 
 
