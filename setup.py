@@ -2,13 +2,17 @@
 
 Environment switches (off by default, so a wheel runs on any x86-64/ARM machine):
 
-* ``W2VLIB_NATIVE=1`` adds ``-march=native`` (faster kernels on the build machine only).
+* ``W2VLIB_NATIVE=1`` adds ``-march=native`` (faster kernels on the build machine only; no
+  kernel variants are built then).
 * ``W2VLIB_ONLY=_name[,_name]`` builds only the named modules (a quick rebuild while developing).
 * ``W2VLIB_DEBUG=1`` turns on Cython bounds/wraparound checks and builds with
   AddressSanitizer (``-fsanitize=address``); run Python with the ASan runtime preloaded.
 """
+import filecmp
 import glob
 import os
+import platform
+import shutil
 
 import numpy
 from Cython.Build import cythonize
@@ -26,14 +30,26 @@ FAST_MATH_FLAGS = ["-fno-math-errno", "-fno-trapping-math", "-fassociative-math"
                    "-fno-signed-zeros", "-ffp-contract=fast", "-funroll-loops", "-fvariable-expansion-in-unroller"]
 
 
-def extension(pyx_path):
-    name = os.path.splitext(os.path.basename(pyx_path))[0]
+# On x86-64 the training kernels are also built for AVX2 + FMA (x86-64-v3), beside the baseline
+# build that runs anywhere; w2vlib._dispatch picks the variant the CPU supports when imported.
+# (-mprfchw: prefetch-for-write instructions, which every AVX2 CPU runs.)
+KERNEL_VARIANTS = {"_inner": {"_inner_avx2": ["-mavx2", "-mfma", "-mprfchw"]}} \
+    if platform.machine().lower() in ("x86_64", "amd64") and not NATIVE else {}
+VARIANT_DIR = os.path.join("build", "kernel_variants")
+
+
+def extension(pyx_path, name=None, extra_args=(), base=None):
+    """The Extension for `pyx_path`, named `name` (default: after the file); `base` is the module
+    whose flags apply (default: `name`), for variants built from a copy of its source."""
+    name = name or os.path.splitext(os.path.basename(pyx_path))[0]
+    base = base or name
     compile_args = ["-O1", "-g", "-fsanitize=address", "-fno-omit-frame-pointer"] if DEBUG else ["-O3"]
     link_args = ["-fsanitize=address"] if DEBUG else []
-    if name in FAST_MATH_MODULES:
+    if base in FAST_MATH_MODULES:
         compile_args += FAST_MATH_FLAGS
     if NATIVE:
         compile_args.append("-march=native")
+    compile_args += extra_args
     return Extension(
         f"w2vlib.{name}",
         [pyx_path],
@@ -42,6 +58,26 @@ def extension(pyx_path):
         extra_compile_args=compile_args,
         extra_link_args=link_args,
     )
+
+
+def variant_extensions(pyx_path):
+    """The ISA variants of one kernel module: its source copied under a new module name (Cython
+    names a module after its file), compiled with extra flags."""
+    base = os.path.splitext(os.path.basename(pyx_path))[0]
+    variants = []
+    for name, flags in KERNEL_VARIANTS.get(base, {}).items():
+        copy = os.path.join(VARIANT_DIR, name + ".pyx")
+        os.makedirs(VARIANT_DIR, exist_ok=True)
+        if not (os.path.exists(copy) and filecmp.cmp(pyx_path, copy, shallow=False)):
+            shutil.copyfile(pyx_path, copy)   # unchanged copies keep their time: no re-cythonize
+        variants.append(extension(copy, name, flags, base=base))
+    return variants
+
+
+def extensions():
+    chosen = [p for p in sorted(glob.glob(os.path.join("w2vlib", "*.pyx")))
+              if not ONLY or os.path.splitext(os.path.basename(p))[0] in ONLY]
+    return [ext for p in chosen for ext in [extension(p), *variant_extensions(p)]]
 
 
 class BuildExtAlsoInSource(build_ext):
@@ -64,9 +100,5 @@ directives = {
 
 setup(
     cmdclass={"build_ext": BuildExtAlsoInSource},
-    ext_modules=cythonize(
-        [extension(p) for p in sorted(glob.glob(os.path.join("w2vlib", "*.pyx")))
-         if not ONLY or os.path.splitext(os.path.basename(p))[0] in ONLY],
-        compiler_directives=directives,
-    ),
+    ext_modules=cythonize(extensions(), compiler_directives=directives),
 )

@@ -1,10 +1,13 @@
-"""The compiled kernels against the pure-numpy reference, one SGD step at a time."""
+"""The compiled kernels against the pure-numpy reference, one SGD step at a time; every build
+of the kernels this machine can run (baseline, AVX2) is checked."""
+import importlib
 import itertools
+import platform
 
 import numpy as np
 import pytest
 
-from w2vlib import _inner
+from w2vlib import _dispatch, _inner
 from w2vlib._reference import ReferenceKernel, ReferenceState
 
 N_WORDS, DIM, SEED = 23, 12, 12345
@@ -42,6 +45,12 @@ def _setup(sg, hs, negative, cbow_mean, sample, shrink, compute_loss=True):
     return arrays, kwargs, ids, sent_offsets
 
 
+@pytest.fixture(params=_dispatch.available())
+def inner(request):
+    """One build of the kernel module (w2vlib._inner or an instruction-set variant)."""
+    return importlib.import_module(f"w2vlib.{request.param}")
+
+
 COMBINATIONS = [
     (sg, hs, negative, cbow_mean)
     for sg, (hs, negative), cbow_mean in itertools.product(
@@ -52,13 +61,13 @@ COMBINATIONS = [
 
 @pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)
 @pytest.mark.parametrize("sample,shrink", [(True, True), (False, False)])
-def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shrink):
+def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shrink, inner):
     arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, sample, shrink)
     ours = [a.copy() if a is not None else None for a in arrays]
     ref = [a.copy() if a is not None else None for a in arrays]
-    state = _inner.WorkerState(DIM, SEED)
+    state = inner.WorkerState(DIM, SEED)
     ref_state = ReferenceState(SEED)
-    kernel = _inner.Kernel(*ours, **kwargs)
+    kernel = inner.Kernel(*ours, **kwargs)
     reference = ReferenceKernel(*ref, **kwargs)
     for alpha in (0.025, 0.4):  # a large step makes saturated sigmoids and clipping happen
         got = kernel.train_batch(state, ids, offsets, alpha)
@@ -72,13 +81,13 @@ def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shr
     assert not np.array_equal(ours[0], arrays[0]), "training changed nothing"
 
 
-def test_ns_gradient_direction_lowers_the_loss():
+def test_ns_gradient_direction_lowers_the_loss(inner):
     """An independent check of the sign conventions: repeating one (center, context) pair
     must make the positive pair more likely."""
     arrays, kwargs, _, _ = _setup(1, 0, 5, 1, False, False)
     syn0, syn1neg = arrays[0], arrays[2]
-    kernel = _inner.Kernel(*arrays, **kwargs)
-    state = _inner.WorkerState(DIM, 3)
+    kernel = inner.Kernel(*arrays, **kwargs)
+    state = inner.WorkerState(DIM, 3)
     ids, offsets = np.array([4, 9], np.int32), np.array([0, 2], np.int32)
     before = float(syn0[9] @ syn1neg[4])
     for _ in range(50):
@@ -86,10 +95,10 @@ def test_ns_gradient_direction_lowers_the_loss():
     assert float(syn0[9] @ syn1neg[4]) > before + 1.0
 
 
-def test_effective_words_and_empty_sentences():
+def test_effective_words_and_empty_sentences(inner):
     arrays, kwargs, _, _ = _setup(0, 0, 5, 1, False, True)
-    kernel = _inner.Kernel(*arrays, **kwargs)
-    state = _inner.WorkerState(DIM, 1)
+    kernel = inner.Kernel(*arrays, **kwargs)
+    state = inner.WorkerState(DIM, 1)
     ids = np.array([1, 2, 3], np.int32)
     assert kernel.train_batch(state, ids, np.array([0, 0, 3, 3], np.int32), 0.025) == 3
     assert kernel.train_batch(state, ids[:0], np.array([0], np.int32), 0.025) == 0
@@ -102,28 +111,28 @@ def test_effective_words_and_empty_sentences():
     ([1, 2], [1, 2], "start at 0"),
     ([1, 2, 3], [0, 2, 1, 3], "decrease"),
 ])
-def test_malformed_batches_are_rejected(ids, offsets, message):
+def test_malformed_batches_are_rejected(ids, offsets, message, inner):
     arrays, kwargs, _, _ = _setup(1, 1, 5, 1, True, True)
-    kernel = _inner.Kernel(*arrays, **kwargs)
+    kernel = inner.Kernel(*arrays, **kwargs)
     with pytest.raises(ValueError, match=message):
-        kernel.train_batch(_inner.WorkerState(DIM, 1), np.array(ids, np.int32),
+        kernel.train_batch(inner.WorkerState(DIM, 1), np.array(ids, np.int32),
                            np.array(offsets, np.int32), 0.025)
 
 
-def test_bad_configurations_are_rejected():
+def test_bad_configurations_are_rejected(inner):
     arrays, kwargs, _, _ = _setup(1, 0, 0, 1, False, False)
     with pytest.raises(ValueError, match="nothing to train"):
-        _inner.Kernel(*arrays, **kwargs)
+        inner.Kernel(*arrays, **kwargs)
     arrays, kwargs, _, _ = _setup(1, 0, 5, 1, False, False)
     with pytest.raises(ValueError, match="window"):
-        _inner.Kernel(*arrays, **{**kwargs, "window": 0})
+        inner.Kernel(*arrays, **{**kwargs, "window": 0})
     bad_alias = arrays[5].copy()
     bad_alias[0] = N_WORDS
     with pytest.raises(ValueError, match="alias"):
-        _inner.Kernel(*arrays[:5], bad_alias, *arrays[6:], **kwargs)
+        inner.Kernel(*arrays[:5], bad_alias, *arrays[6:], **kwargs)
     with pytest.raises(ValueError, match="worker state"):
-        _inner.Kernel(*arrays, **kwargs).train_batch(
-            _inner.WorkerState(DIM + 1, 1), np.array([1], np.int32), np.array([0, 1], np.int32), 0.1)
+        inner.Kernel(*arrays, **kwargs).train_batch(
+            inner.WorkerState(DIM + 1, 1), np.array([1], np.int32), np.array([0, 1], np.int32), 0.1)
 
 
 def test_rng_twin_matches_reference():
@@ -137,3 +146,17 @@ def test_sigmoid_table_matches_numpy():
     table = _inner.sigmoid_table()
     x = (2 * np.arange(1000) / 1000 - 1) * 6
     np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
+
+
+def test_dispatch_picks_a_usable_build():
+    assert _dispatch.select("baseline") is _inner
+    with pytest.raises(ValueError, match="W2VLIB_KERNEL must be one of"):
+        _dispatch.select("sse9")
+    if platform.machine().lower() in ("x86_64", "amd64") and _inner.cpu_has_avx2_fma():
+        # setup.py builds the AVX2 variant on x86-64, and this CPU runs it: it is the default
+        assert _dispatch.available() == ["_inner", "_inner_avx2"]
+        assert _dispatch.select() is _dispatch.select("avx2") is importlib.import_module("w2vlib._inner_avx2")
+    else:
+        assert _dispatch.select() is _inner
+        with pytest.raises(ValueError, match="not available"):
+            _dispatch.select("avx2")

@@ -52,10 +52,30 @@ cdef enum:
     THREAD_PRIVATE_ALIGN = 128
 
 cdef extern from *:
-    void __builtin_prefetch(const void* addr) noexcept nogil
+    """
+    /* Prefetch for writing (PREFETCHW where the target has it, else a plain prefetch): the line
+       arrives ready to be modified, saving the second coherence round trip of read-then-write
+       when another thread holds it. */
+    #define w2v_prefetch_for_write(addr) __builtin_prefetch((addr), 1, 3)
+    """
+    void w2v_prefetch_for_write(const void* addr) noexcept nogil
 
 cdef extern from "<stdlib.h>":
     int posix_memalign(void** memptr, size_t alignment, size_t size) nogil
+
+cdef extern from *:
+    """
+    /* Whether this CPU (and OS) runs AVX2 and FMA code; false where it cannot be asked. */
+    static int w2v_cpu_has_avx2_fma(void) {
+    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    #else
+        return 0;
+    #endif
+    }
+    """
+    int w2v_cpu_has_avx2_fma() nogil
 
 
 cdef void* _private_alloc(size_t nbytes) except NULL:
@@ -143,9 +163,10 @@ cdef struct Scratch:
 
 
 cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
+    """Prefetch an output row that is about to be read and then updated."""
     cdef int k = 0
     while k < size:
-        __builtin_prefetch(&row[k])
+        w2v_prefetch_for_write(&row[k])
         k += FLOATS_PER_LINE
 
 
@@ -514,6 +535,15 @@ def next_random(uint64_t state):
     cdef uint64_t s = state
     cdef uint64_t r = _next_random(&s)
     return r, s
+
+
+def cpu_has_avx2_fma():
+    """True when the CPU can run the AVX2 + FMA build of these kernels (``_inner_avx2``).
+
+    >>> cpu_has_avx2_fma() in (True, False)
+    True
+    """
+    return bool(w2v_cpu_has_avx2_fma())
 
 
 def sigmoid_table():

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import smart_open
 
-from w2vlib import _inner, _reader
+from w2vlib import _reader
+from w2vlib._dispatch import inner as _inner
 
 logger = logging.getLogger("w2vlib.word2vec")
 

@@ -21,7 +21,8 @@ import types
 import numpy as np
 import smart_open
 
-from w2vlib import _inner, _native, _reader, _tables, _train
+from w2vlib import _native, _reader, _tables, _train
+from w2vlib._dispatch import inner as _inner
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.keyedvectors import KeyedVectors
