@@ -151,6 +151,37 @@ def test_save_load_round_trip(tmp_path):
     loaded.train(planted_corpus(50), total_examples=50, epochs=1)
 
 
+class RecordingKernel:
+    """Wraps a kernel, recording the learning rate of every batch."""
+
+    def __init__(self, kernel, alphas):
+        self.kernel, self.alphas = kernel, alphas
+
+    def train_batch(self, state, ids, offsets, alpha):
+        self.alphas.append(alpha)
+        return self.kernel.train_batch(state, ids, offsets, alpha)
+
+
+def test_corpus_file_workers_decay_alpha_over_the_whole_corpus(tmp_path, monkeypatch):
+    """With 2 workers on byte ranges, alpha still falls to min_alpha by the end of training
+    (gensim's corpus_file workers each count only their own words, so theirs stops at about
+    0.025 - 0.0249 * 0.75 = 0.0063 after 2 epochs)."""
+    alphas = []
+    original = _train.Engine.__init__
+
+    def recording(self, kernel, *args, **kwargs):
+        original(self, RecordingKernel(kernel, alphas), *args, **kwargs)
+
+    monkeypatch.setattr(_train.Engine, "__init__", recording)
+    path = write_lines(tmp_path / "c.txt", planted_corpus(6000))   # 48,000 words
+    model = Word2Vec(corpus_file=str(path), vector_size=8, min_count=1, workers=2, epochs=2,
+                     batch_words=1000, alpha=0.025, min_alpha=0.0001)
+    assert len(alphas) >= 90
+    assert alphas[0] == pytest.approx(0.025)
+    # the last batches start after >= 1 - 2 * 1000 / 96,000 of the training: alpha <= 0.00062
+    assert min(alphas) < 0.001 and model.min_alpha == 0.0001
+
+
 def test_each_train_call_draws_fresh_random_streams(tmp_path, monkeypatch):
     """Successive train() calls continue with new random streams (as gensim's threads keep
     drawing from the model's generator) instead of replaying the first call's draws; the

@@ -151,12 +151,12 @@ cdef struct Params:
 cdef struct Scratch:
     real* hidden
     real* grad
-    int32_t* targets              # the positive and negative words of one example
+    int32_t* targets              # the negative words drawn for one position's examples
     int32_t* kept
     int32_t* kept_offsets
     Py_ssize_t kept_cap
     Py_ssize_t offsets_cap
-    int targets_cap
+    Py_ssize_t targets_cap
     uint64_t rng
     double loss
     uint64_t examples
@@ -170,37 +170,50 @@ cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
         k += FLOATS_PER_LINE
 
 
-cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t target,
-                          real alpha) noexcept nogil:
-    """Negative sampling: one positive (``target``) and ``negative`` drawn words.
+cdef inline void _prefetch_path(const Params* p, int32_t target) noexcept nogil:
+    """Prefetch the output rows of ``target``'s Huffman path (hierarchical softmax)."""
+    cdef int64_t b
+    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
+        _prefetch_row(&p.syn1[<int64_t>p.points[b] * p.size], p.size)
 
-    All words are drawn first and their output rows prefetched, so the cache misses of the
-    random rows overlap instead of stalling one after another. The gradient saturates outside
-    (-MAX_EXP, MAX_EXP) like the original tool: a confidently wrong prediction still gets the
-    full step.
-    """
-    cdef int d
+
+cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
+                                 Py_ssize_t count) noexcept nogil:
+    """Draw ``count`` negative words from the alias table (one 64-bit draw each), in order."""
+    cdef Py_ssize_t d
     cdef uint64_t r
     cdef uint32_t i
+    for d in range(count):
+        r = _next_random(&s.rng)
+        i = _below(r, p.n_words)
+        dest[d] = <int32_t>i if (r & LOW32) < p.accept[i] else p.alias[i]
+
+
+cdef inline void _prefetch_negatives(const Params* p, const int32_t* negs) noexcept nogil:
+    cdef int d
+    for d in range(p.negative):
+        _prefetch_row(&p.syn1neg[<int64_t>negs[d] * p.size], p.size)
+
+
+cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t target,
+                          const int32_t* negs, real alpha) noexcept nogil:
+    """Negative sampling: one positive (``target``) and the ``negative`` words ``negs``, drawn
+    (and their rows prefetched) by the caller ahead of time, so that the cache misses of the
+    random rows overlap with earlier work instead of stalling one after another. The gradient
+    saturates outside (-MAX_EXP, MAX_EXP) like the original tool: a confidently wrong prediction
+    still gets the full step.
+    """
+    cdef int d
     cdef int32_t word
     cdef real label, f, g
     cdef real* out
-    s.targets[0] = target
-    _prefetch_row(&p.syn1neg[<int64_t>target * p.size], p.size)
-    for d in range(1, p.negative + 1):
-        r = _next_random(&s.rng)
-        i = _below(r, p.n_words)
-        word = <int32_t>i if (r & LOW32) < p.accept[i] else p.alias[i]
-        s.targets[d] = word
-        _prefetch_row(&p.syn1neg[<int64_t>word * p.size], p.size)
     for d in range(p.negative + 1):
-        word = s.targets[d]
         if d == 0:
-            label = 1
-        elif word == target:
-            continue
+            word, label = target, 1
         else:
-            label = 0
+            word, label = negs[d - 1], 0
+            if word == target:
+                continue
         out = &p.syn1neg[<int64_t>word * p.size]
         f = _dot(h, out, p.size)
         if f > -MAX_EXP and f < MAX_EXP:
@@ -218,14 +231,11 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
 cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
                           real alpha) noexcept nogil:
     """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
-    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the path's rows are prefetched
-    first."""
+    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the caller prefetches the path."""
     cdef int64_t b
     cdef real f, g
     cdef real* out
     cdef int code
-    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        _prefetch_row(&p.syn1[<int64_t>p.points[b] * p.size], p.size)
     for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
         out = &p.syn1[<int64_t>p.points[b] * p.size]
         code = p.codes[b]
@@ -240,22 +250,51 @@ cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t ta
 
 
 cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32_t target,
-                               real alpha) noexcept nogil:
+                               const int32_t* negs, real alpha) noexcept nogil:
     """The loss axis: fills ``s.grad`` with the gradient step for the hidden vector ``h``."""
     memset(s.grad, 0, p.size * sizeof(real))
     if p.hs:
         _loss_hs(p, s, h, target, alpha)
     if p.negative:
-        _loss_ns(p, s, h, target, alpha)
+        _loss_ns(p, s, h, target, negs, alpha)
     s.examples += 1
 
 
 cdef inline void _train_sg_pair(const Params* p, Scratch* s, int32_t center, int32_t context,
-                                real alpha) noexcept nogil:
+                                const int32_t* negs, real alpha) noexcept nogil:
     """Skip-gram: the context word's input row is the hidden vector; it predicts the center."""
     cdef real* h = &p.syn0[<int64_t>context * p.size]
-    _output_layer(p, s, h, center, alpha)
+    _output_layer(p, s, h, center, negs, alpha)
     _axpy(1, s.grad, h, p.size)
+
+
+cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* words,
+                                  Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t i,
+                                  real alpha) noexcept nogil:
+    """Skip-gram around ``words[i]``: one pair per context word in ``[lo, hi)``.
+
+    The negatives of all pairs are drawn up front — the same draws, in the same order, as
+    drawing them pair by pair, since nothing else draws in between — so that while one pair
+    trains, the rows of the next pair (its context row and its negatives' output rows) are
+    already being fetched.
+    """
+    cdef Py_ssize_t j, nxt, pair = 0
+    cdef int32_t* negs = s.targets
+    cdef int32_t center = words[i]
+    if p.negative:
+        _draw_negatives(p, s, negs, (hi - lo - 1) * p.negative)
+        _prefetch_row(&p.syn1neg[<int64_t>center * p.size], p.size)
+        _prefetch_negatives(p, negs)
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        nxt = j + 1 if j + 1 != i else j + 2
+        if nxt < hi:
+            _prefetch_row(&p.syn0[<int64_t>words[nxt] * p.size], p.size)
+            if p.negative:
+                _prefetch_negatives(p, &negs[(pair + 1) * p.negative])
+        _train_sg_pair(p, s, center, words[j], &negs[pair * p.negative], alpha)
+        pair += 1
 
 
 cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* words,
@@ -279,7 +318,11 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
     if p.cbow_mean:
         for k in range(p.size):
             s.hidden[k] /= count
-    _output_layer(p, s, s.hidden, words[i], alpha)
+    if p.negative:
+        _draw_negatives(p, s, s.targets, p.negative)
+        _prefetch_row(&p.syn1neg[<int64_t>words[i] * p.size], p.size)
+        _prefetch_negatives(p, s.targets)
+    _output_layer(p, s, s.hidden, words[i], s.targets, alpha)
     if not p.cbow_mean:
         for k in range(p.size):
             s.grad[k] /= count
@@ -311,7 +354,7 @@ cdef Py_ssize_t _subsample(const Params* p, Scratch* s, const int32_t* ids,
 cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sentences,
                                  real alpha) noexcept nogil:
     """The model axis over every position of every kept sentence. Returns the words trained."""
-    cdef Py_ssize_t sent, i, j, lo, hi, start, end, total = 0
+    cdef Py_ssize_t sent, i, lo, hi, start, end, total = 0
     cdef int reduce
     cdef const int32_t* words = s.kept
     for sent in range(n_sentences):
@@ -326,10 +369,13 @@ cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sente
             hi = i + p.window + 1 - reduce
             if hi > end:
                 hi = end
+            if p.hs:   # each path is fetched a whole position ahead of its use
+                if i == start:
+                    _prefetch_path(p, words[i])
+                if i + 1 < end:
+                    _prefetch_path(p, words[i + 1])
             if p.sg:
-                for j in range(lo, hi):
-                    if j != i:
-                        _train_sg_pair(p, s, words[i], words[j], alpha)
+                _train_sg_center(p, s, words, lo, hi, i, alpha)
             else:
                 _train_cbow_center(p, s, words, lo, hi, i, alpha)
     return total
@@ -372,7 +418,8 @@ cdef class WorkerState:
             free(self.s.kept_offsets)
             free(self.s)
 
-    cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences, int n_targets) except -1:
+    cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences,
+                      Py_ssize_t n_targets) except -1:
         """Grow the per-batch buffers (their old contents are not needed)."""
         if n_targets > self.s.targets_cap:
             free(self.s.targets)
@@ -486,7 +533,10 @@ cdef class Kernel:
         _check_batch(ids, offsets, self.p.n_words)
         if n_sentences < 1 or n_ids == 0:
             return 0
-        state._reserve(n_ids, n_sentences, self.p.negative + 1)
+        # negatives for every pair of one position: at most 2 * window pairs, and fewer than
+        # the batch's words
+        state._reserve(n_ids, n_sentences,
+                       max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative)
         with nogil:
             kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)
             trained = _train_sentences(&self.p, state.s, kept_sentences, alpha)
