@@ -32,7 +32,8 @@ def main(src, dst):
     qmodes = list(quality)
     qx = range(len(qmodes))
     for offset, lib in ((-width / 2, "gensim"), (width / 2, "w2vlib")):
-        right.bar([x + offset for x in qx], [100 * quality[m][lib][0] for m in qmodes], width, label=f"{lib} analogy %")
+        name = "gensim 4.4 (iterable)" if lib == "gensim" else lib
+        right.bar([x + offset for x in qx], [100 * quality[m][lib][0] for m in qmodes], width, label=f"{name} analogy %")
     twin = right.twinx()
     for offset, lib in ((-width / 2, "gensim"), (width / 2, "w2vlib")):
         twin.plot([x + offset for x in qx], [quality[m][lib][1] for m in qmodes], "o", color="black")

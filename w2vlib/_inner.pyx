@@ -163,7 +163,7 @@ cdef struct Scratch:
 
 
 cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
-    """Prefetch an output row that is about to be read and then updated."""
+    """Prefetch a weight row that is about to be read and then updated."""
     cdef int k = 0
     while k < size:
         w2v_prefetch_for_write(&row[k])

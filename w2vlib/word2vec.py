@@ -183,8 +183,8 @@ class Word2Vec:
         """Count the words of file sources with the compiled counter. One count table is
         chained through every file, so max_vocab_size pruning happens exactly as in one gensim
         scan over the concatenation. The meter counts bytes read (after decompression)."""
-        local = all(_train.splittable([source]) for source in sources)
-        total = sum(os.path.getsize(path) for path, _, _ in sources) if local else None
+        total = sum(os.path.getsize(path) for path, _, _ in sources) \
+            if _train.splittable(sources) else None   # plain local files: their sizes
         meter = make_meter(progress, "scanning the vocabulary", total, "B")
         counts, total_words, sentences, min_reduce, done = {}, 0, 0, 1, 0
         try:
