@@ -127,6 +127,18 @@ cdef inline void _axpy(real alpha, const real* x, real* y, int n) noexcept nogil
         y[i] = y[i] + alpha * x[i]
 
 
+cdef inline void _update_output(real g, const real* h, real* out, real* grad,
+                                int n) noexcept nogil:
+    """``grad += g * out`` (with the old ``out``), then ``out += g * h``: one pass over the
+    output row instead of two."""
+    cdef int i
+    cdef real old
+    for i in range(n):
+        old = out[i]
+        grad[i] = grad[i] + g * old
+        out[i] = old + g * h[i]
+
+
 cdef struct Params:
     real* syn0
     real* syn1
@@ -224,8 +236,7 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
             g = label * alpha
         if p.compute_loss:
             s.loss += _softplus(-f if label > 0 else f)
-        _axpy(g, out, s.grad, p.size)
-        _axpy(g, h, out, p.size)
+        _update_output(g, h, out, s.grad, p.size)
 
 
 cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
@@ -245,8 +256,7 @@ cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t ta
         if not (f > -MAX_EXP and f < MAX_EXP):  # also skips NaN
             continue
         g = (1 - code - _sigmoid(f)) * alpha
-        _axpy(g, out, s.grad, p.size)
-        _axpy(g, h, out, p.size)
+        _update_output(g, h, out, s.grad, p.size)
 
 
 cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32_t target,
