@@ -26,7 +26,7 @@ from w2vlib._dispatch import inner as _inner
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.keyedvectors import KeyedVectors
-from w2vlib.vocab import Vocabulary
+from w2vlib.vocab import Vocabulary, _check_count
 
 logger = logging.getLogger(__name__)
 
@@ -387,11 +387,10 @@ class Word2Vec:
         model.syn1, model.syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
         model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
         model.running_training_loss = meta["running_training_loss"]
-        model.train_calls = meta.get("train_calls", 0)   # absent from files of w2vlib <= 0.1
-        if isinstance(model.train_calls, bool) or not isinstance(model.train_calls, int) \
-                or model.train_calls < 0:
-            raise ValueError(f"{fname}: train_calls must be a non-negative int, "
-                             f"got {model.train_calls!r}")
+        try:   # absent from files of w2vlib <= 0.1
+            model.train_calls = _check_count("train_calls", meta.get("train_calls", 0))
+        except ValueError as err:
+            raise ValueError(f"{fname}: {err}") from None
         return model
 
     def __str__(self):
