@@ -81,6 +81,41 @@ def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shr
     assert not np.array_equal(ours[0], arrays[0]), "training changed nothing"
 
 
+@pytest.mark.parametrize("sg,hs,negative,cbow_mean", [c for c in COMBINATIONS if c[1]])
+@pytest.mark.parametrize("hot_nodes,merge_every", [(1, 1), (5, 3), (100, 10**6)])
+def test_private_hot_rows_compute_what_in_place_updates_compute(sg, hs, negative, cbow_mean,
+                                                                 hot_nodes, merge_every, inner):
+    """Workers taking turns with private hot rows (merged every few examples, or only at the end
+    of each batch; more hot rows than inner nodes) end with the weights that in-place updates
+    give, which the reference test above checks: without a concurrent writer a merge copies."""
+    arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, True, True)
+    in_place = [a.copy() if a is not None else None for a in arrays]
+    private = [a.copy() if a is not None else None for a in arrays]
+    kernels = (inner.Kernel(*in_place, **kwargs),
+               inner.Kernel(*private, **kwargs, hot_nodes=hot_nodes, merge_every=merge_every))
+    states = [[inner.WorkerState(DIM, seed) for seed in (SEED, SEED + 1)] for _ in kernels]
+    for alpha in (0.025, 0.4):
+        for turn in range(2):
+            got = [kernel.train_batch(st[turn], ids, offsets, alpha) for kernel, st in zip(kernels, states)]
+            assert got[0] == got[1]
+    for name, a, b in zip(("syn0", "syn1", "syn1neg"), in_place[:3], private[:3]):
+        if a is not None:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    assert [s.loss for s in states[0]] == [s.loss for s in states[1]]
+    assert not np.array_equal(private[1], arrays[1]), "training changed no inner node"
+
+
+def test_hot_row_merge_adds_changes_or_copies():
+    shared = np.array([1.0, 1.0, 5.0], np.float32)
+    was = np.array([1.0, 1.0, 4.0], np.float32)     # the third value was changed by another worker
+    mine = np.array([1e-8, 3.0, 4.5], np.float32)
+    _inner.merge_row(shared, mine, was)
+    # unchanged by others: copied exactly (1 + (1e-8 - 1) would round to 0); changed: 5 + 0.5
+    assert shared.tolist() == [np.float32(1e-8), 3.0, 5.5]
+    with pytest.raises(ValueError, match="same length"):
+        _inner.merge_row(shared, mine[:2], was)
+
+
 def test_ns_gradient_direction_lowers_the_loss(inner):
     """An independent check of the sign conventions: repeating one (center, context) pair
     must make the positive pair more likely."""
@@ -130,6 +165,10 @@ def test_bad_configurations_are_rejected(inner):
     bad_alias[0] = N_WORDS
     with pytest.raises(ValueError, match="alias"):
         inner.Kernel(*arrays[:5], bad_alias, *arrays[6:], **kwargs)
+    with pytest.raises(ValueError, match="hot_nodes and merge_every"):
+        inner.Kernel(*arrays, **kwargs, hot_nodes=4)
+    with pytest.raises(ValueError, match="hot_nodes and merge_every"):
+        inner.Kernel(*arrays, **kwargs, hot_nodes=-1, merge_every=4)
     with pytest.raises(ValueError, match="worker state"):
         inner.Kernel(*arrays, **kwargs).train_batch(
             inner.WorkerState(DIM + 1, 1), np.array([1], np.int32), np.array([0, 1], np.int32), 0.1)

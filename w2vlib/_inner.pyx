@@ -19,7 +19,7 @@ The pure-numpy twin of these kernels is :mod:`w2vlib._reference`; the tests run 
 from libc.math cimport exp, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as np
 
@@ -158,6 +158,18 @@ cdef struct Params:
     const uint8_t* codes          # Huffman paths, CSR layout
     const int32_t* points
     const int64_t* code_offsets
+    int64_t hot_nodes_from        # syn1 rows >= this are worker-private (see Hot rows below)
+    int32_t hot_nodes
+    uint64_t merge_every          # examples between merges of the private rows
+
+
+cdef struct HotRows:
+    real* rows                    # private copies: row k stands for shared row first + k
+    real* base                    # their values when loaded
+    uint8_t* loaded               # row k was loaded since the last merge
+    int32_t* touched              # the rows loaded since the last merge
+    int32_t n_touched
+    Py_ssize_t cap                # rows allocated
 
 
 cdef struct Scratch:
@@ -172,6 +184,75 @@ cdef struct Scratch:
     uint64_t rng
     double loss
     uint64_t examples
+    HotRows hot_nodes             # private copies of the hot syn1 rows
+    uint64_t merged_at            # s.examples at the last merge
+
+
+# Hot rows (hierarchical softmax). The inner nodes next to the root of the Huffman tree are on
+# the path of a large share of all examples (the root on every one). With several workers,
+# updating them in place makes the cores trade those cache lines back and forth on nearly every
+# example, which costs more than the arithmetic. So each worker updates private copies of the
+# ``hot_nodes`` rows closest to the root, each loaded from the shared row on its first use, and
+# every ``merge_every`` examples adds what it changed to the shared rows (shared += private -
+# value at load). Every update is applied; a worker sees its own updates at once and the other
+# workers' after at most ``merge_every`` of its examples, a timing word2vec.c and gensim leave to
+# the hardware. With one worker there are no private rows: the arithmetic is that of in-place
+# updates. (The most frequent words' negative-sampling rows were tried the same way: no gain.)
+
+cdef inline real* _private_row(HotRows* h, const real* shared, int64_t k,
+                              int size) noexcept nogil:
+    """Private row ``k``, loaded from ``shared`` on its first use since the last merge."""
+    cdef real* row = &h.rows[k * size]
+    if not h.loaded[k]:
+        memcpy(row, shared, size * sizeof(real))
+        memcpy(&h.base[k * size], shared, size * sizeof(real))
+        h.loaded[k] = 1
+        h.touched[h.n_touched] = <int32_t>k
+        h.n_touched += 1
+    return row
+
+
+cdef inline real* _node_row(const Params* p, Scratch* s, int64_t node) noexcept nogil:
+    """The row of Huffman inner node ``node`` this worker reads and updates."""
+    if node >= p.hot_nodes_from:
+        return _private_row(&s.hot_nodes, &p.syn1[node * p.size], node - p.hot_nodes_from, p.size)
+    return &p.syn1[node * p.size]
+
+
+cdef inline const real* _node_row_ahead(const Params* p, const Scratch* s, int64_t node) noexcept nogil:
+    """Where node ``node``'s row will be read from, without loading it (for prefetching)."""
+    cdef int64_t k = node - p.hot_nodes_from
+    if k >= 0 and s.hot_nodes.loaded[k]:
+        return &s.hot_nodes.rows[k * p.size]
+    return &p.syn1[node * p.size]
+
+
+cdef inline void _merge_row(real* shared, const real* mine, const real* was,
+                            int size) noexcept nogil:
+    """``shared += mine - was``, where ``was`` is the value ``mine`` was loaded with. Where no
+    other worker changed a value meanwhile, ``mine`` is copied rather than recomputed, so that
+    rounding cannot move it: one worker's arithmetic is then exactly that of in-place updates."""
+    cdef int i
+    cdef real now
+    for i in range(size):
+        now = shared[i]
+        shared[i] = mine[i] if now == was[i] else now + (mine[i] - was[i])
+
+
+cdef inline void _merge_rows(HotRows* h, real* shared, int size) noexcept nogil:
+    """Merge every private row loaded since the last merge into ``shared`` (row k: ``shared + k``)."""
+    cdef int32_t t
+    cdef int64_t k
+    for t in range(h.n_touched):
+        k = h.touched[t]
+        _merge_row(&shared[k * size], &h.rows[k * size], &h.base[k * size], size)
+        h.loaded[k] = 0
+    h.n_touched = 0
+
+
+cdef inline void _merge_hot(const Params* p, Scratch* s) noexcept nogil:
+    _merge_rows(&s.hot_nodes, &p.syn1[p.hot_nodes_from * p.size], p.size)
+    s.merged_at = s.examples
 
 
 cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
@@ -182,11 +263,11 @@ cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
         k += FLOATS_PER_LINE
 
 
-cdef inline void _prefetch_path(const Params* p, int32_t target) noexcept nogil:
+cdef inline void _prefetch_path(const Params* p, Scratch* s, int32_t target) noexcept nogil:
     """Prefetch the output rows of ``target``'s Huffman path (hierarchical softmax)."""
     cdef int64_t b
     for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        _prefetch_row(&p.syn1[<int64_t>p.points[b] * p.size], p.size)
+        _prefetch_row(_node_row_ahead(p, s, p.points[b]), p.size)
 
 
 cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
@@ -248,7 +329,7 @@ cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t ta
     cdef real* out
     cdef int code
     for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        out = &p.syn1[<int64_t>p.points[b] * p.size]
+        out = _node_row(p, s, p.points[b])
         code = p.codes[b]
         f = _dot(h, out, p.size)
         if p.compute_loss:
@@ -381,14 +462,41 @@ cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sente
                 hi = end
             if p.hs:   # each path is fetched a whole position ahead of its use
                 if i == start:
-                    _prefetch_path(p, words[i])
+                    _prefetch_path(p, s, words[i])
                 if i + 1 < end:
-                    _prefetch_path(p, words[i + 1])
+                    _prefetch_path(p, s, words[i + 1])
             if p.sg:
                 _train_sg_center(p, s, words, lo, hi, i, alpha)
             else:
                 _train_cbow_center(p, s, words, lo, hi, i, alpha)
+            if p.merge_every and s.examples - s.merged_at >= p.merge_every:
+                _merge_hot(p, s)
     return total
+
+
+cdef void _free_hot(HotRows* h) noexcept:
+    free(h.rows)
+    free(h.base)
+    free(h.loaded)
+    free(h.touched)
+    memset(h, 0, sizeof(HotRows))
+
+
+cdef int _reserve_hot_rows(HotRows* h, Py_ssize_t n, int size) except -1:
+    """Grow ``h`` to ``n`` rows; it holds no loaded row between batches, so nothing is kept."""
+    if n <= h.cap:
+        return 0
+    _free_hot(h)
+    try:
+        h.rows = <real*>_private_alloc(n * size * sizeof(real))
+        h.base = <real*>_private_alloc(n * size * sizeof(real))
+        h.loaded = <uint8_t*>_private_alloc(n)
+        h.touched = <int32_t*>_private_alloc(n * sizeof(int32_t))
+    except MemoryError:
+        _free_hot(h)
+        raise
+    h.cap = n
+    return 0
 
 
 cdef class WorkerState:
@@ -426,6 +534,7 @@ cdef class WorkerState:
             free(self.s.targets)
             free(self.s.kept)
             free(self.s.kept_offsets)
+            _free_hot(&self.s.hot_nodes)
             free(self.s)
 
     cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences,
@@ -482,7 +591,8 @@ cdef class Kernel:
                  const uint32_t[::1] sample_int, const uint64_t[::1] accept,
                  const int32_t[::1] alias, const uint8_t[::1] codes, const int32_t[::1] points,
                  const int64_t[::1] code_offsets, *, bint sg, bint hs, int negative,
-                 int window, bint cbow_mean, bint shrink_windows, bint compute_loss):
+                 int window, bint cbow_mean, bint shrink_windows, bint compute_loss,
+                 int hot_nodes=0, int merge_every=0):
         cdef Py_ssize_t n = syn0.shape[0]
         if n < 1 or n > 2 ** 31 - 1:
             raise ValueError(f"the vocabulary must have 1 to 2**31-1 words, got {n}")
@@ -490,6 +600,9 @@ cdef class Kernel:
             raise ValueError(f"window must be >= 1, got {window}")
         if negative < 0:
             raise ValueError(f"negative must be >= 0, got {negative}")
+        if hot_nodes < 0 or merge_every < 0 or (hot_nodes > 0) != (merge_every > 0):
+            raise ValueError(f"hot_nodes and merge_every must both be 0 or both > 0, got "
+                             f"{hot_nodes} and {merge_every}")
         if not hs and negative == 0:
             raise ValueError("nothing to train: set hs=1 and/or negative > 0")
         memset(&self.p, 0, sizeof(Params))
@@ -527,6 +640,12 @@ cdef class Kernel:
             self.p.syn1neg = &syn1neg[0, 0]
             self.p.accept = &accept[0]
             self.p.alias = &alias[0]
+        self.p.hot_nodes_from = n   # past every inner node: none is hot
+        if hs and hot_nodes and n > 1:
+            # the inner nodes are numbered in merge order: the root, n - 2, is the last
+            self.p.hot_nodes = <int32_t>min(hot_nodes, n - 1)
+            self.p.hot_nodes_from = n - 1 - self.p.hot_nodes
+            self.p.merge_every = merge_every
         self._arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, code_offsets)
 
     def train_batch(self, WorkerState state, const int32_t[::1] ids, const int32_t[::1] offsets,
@@ -547,9 +666,13 @@ cdef class Kernel:
         # the batch's words
         state._reserve(n_ids, n_sentences,
                        max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative)
+        _reserve_hot_rows(&state.s.hot_nodes, self.p.hot_nodes, self.p.size)
         with nogil:
             kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)
+            state.s.merged_at = state.s.examples
             trained = _train_sentences(&self.p, state.s, kept_sentences, alpha)
+            if self.p.merge_every:
+                _merge_hot(&self.p, state.s)
         return trained
 
 
@@ -595,6 +718,20 @@ def next_random(uint64_t state):
     cdef uint64_t s = state
     cdef uint64_t r = _next_random(&s)
     return r, s
+
+
+def merge_row(real[::1] shared, const real[::1] mine, const real[::1] was):
+    """Python twin of the hot-row merge, in place on ``shared`` (for the tests).
+
+    >>> shared = np.array([1.0, 2.0], np.float32)
+    >>> merge_row(shared, np.array([1.5, 3.0], np.float32), np.array([1.0, 1.0], np.float32))
+    >>> shared.tolist()   # first value: unchanged by others, copied; second: 2 + (3 - 1)
+    [1.5, 4.0]
+    """
+    if mine.shape[0] != shared.shape[0] or was.shape[0] != shared.shape[0]:
+        raise ValueError("merge_row: the three rows must have the same length")
+    if shared.shape[0]:
+        _merge_row(&shared[0], &mine[0], &was[0], <int>shared.shape[0])
 
 
 def cpu_has_avx2_fma():

@@ -252,7 +252,13 @@ class Word2Vec:
             self.wv.vectors, self.syn1, self.syn1neg, sample_int, accept, alias, codes, points,
             offsets, sg=bool(self.sg), hs=hs, negative=self.negative, window=self.window,
             cbow_mean=bool(self.cbow_mean), shrink_windows=self.shrink_windows,
-            compute_loss=compute_loss)
+            compute_loss=compute_loss, **self._hot_rows())
+
+    def _hot_rows(self):
+        """Private hot rows only pay when workers contend for them (one worker: none)."""
+        if self.workers < 2:
+            return {}
+        return {"hot_nodes": _train.HOT_NODES, "merge_every": _train.MERGE_EVERY}
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
