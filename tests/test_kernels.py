@@ -14,11 +14,13 @@ N_WORDS, DIM, SEED = 23, 12, 12345
 
 
 def _huffman_like_paths(n, rng):
-    """Arbitrary but valid CSR paths into n-1 inner nodes (the kernel does not need optimality)."""
+    """Arbitrary but valid CSR paths into n-1 inner nodes, each from the root down (decreasing
+    node numbers, as in any Huffman tree; the kernel does not need optimality)."""
     lengths = rng.integers(1, 6, size=n)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     codes = rng.integers(0, 2, size=offsets[-1]).astype(np.uint8)
-    points = rng.integers(0, n - 1, size=offsets[-1]).astype(np.int32)
+    points = np.concatenate([np.sort(rng.choice(n - 1, size=k, replace=False))[::-1]
+                             for k in lengths]).astype(np.int32)
     return codes, points, offsets
 
 
@@ -165,6 +167,11 @@ def test_bad_configurations_are_rejected(inner):
     bad_alias[0] = N_WORDS
     with pytest.raises(ValueError, match="alias"):
         inner.Kernel(*arrays[:5], bad_alias, *arrays[6:], **kwargs)
+    arrays, kwargs, _, _ = _setup(1, 1, 0, 1, False, False)
+    one_path = np.array([0] + [2] * N_WORDS, np.int64)   # word 0 has a path of two nodes
+    for bad in ([3, 7], [5, 5]):   # going up; a node twice
+        with pytest.raises(ValueError, match="from the root down"):
+            inner.Kernel(*arrays[:6], arrays[6][:2], np.array(bad, np.int32), one_path, **kwargs)
     with pytest.raises(ValueError, match="hot_nodes and merge_every"):
         inner.Kernel(*arrays, **kwargs, hot_nodes=4)
     with pytest.raises(ValueError, match="hot_nodes and merge_every"):

@@ -45,6 +45,9 @@ cdef uint64_t LOW32 = 0xFFFFFFFFULL
 # Floats per 64-byte cache line, the prefetch stride.
 cdef enum:
     FLOATS_PER_LINE = 16
+# Huffman paths up to this long take all their dot products first (see _loss_hs).
+cdef enum:
+    PATH_AHEAD = 64
 
 # Per-thread buffers are aligned and padded to this many bytes (two cache lines, the unit of the
 # adjacent-line prefetcher), so no line is shared between threads (false sharing).
@@ -323,15 +326,34 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
 cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
                           real alpha) noexcept nogil:
     """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
-    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the caller prefetches the path."""
-    cdef int64_t b
+    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the caller prefetches the path.
+
+    The nodes of a path are distinct rows and ``h`` is not updated here, so every node's dot
+    product can be taken before any node is updated: the same values as node by node, but the
+    independent dot products of a short path then overlap in the CPU instead of each waiting
+    behind the previous node's update.
+    """
+    cdef int64_t b, lo = p.code_offsets[target]
+    cdef int n = <int>(p.code_offsets[target + 1] - lo)
+    cdef int k
     cdef real f, g
     cdef real* out
     cdef int code
-    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        out = _node_row(p, s, p.points[b])
+    cdef real dots[PATH_AHEAD]
+    cdef real* rows[PATH_AHEAD]
+    if n > PATH_AHEAD:
+        n = 0   # deeper than any realistic tree: node by node below
+    for k in range(n):
+        rows[k] = _node_row(p, s, p.points[lo + k])
+        dots[k] = _dot(h, rows[k], p.size)
+    for b in range(lo, p.code_offsets[target + 1]):
+        k = <int>(b - lo)
+        if k < n:
+            out, f = rows[k], dots[k]
+        else:
+            out = _node_row(p, s, p.points[b])
+            f = _dot(h, out, p.size)
         code = p.codes[b]
-        f = _dot(h, out, p.size)
         if p.compute_loss:
             s.loss += _softplus(f if code else -f)
         if not (f > -MAX_EXP and f < MAX_EXP):  # also skips NaN
@@ -692,6 +714,14 @@ def _check_huffman(codes, points, code_offsets, Py_ssize_t n):
         raise ValueError("Huffman code offsets are not a valid CSR index")
     if len(points) and (np.asarray(points).min() < 0 or np.asarray(points).max() >= max(n - 1, 1)):
         raise ValueError("Huffman points out of range for syn1")
+    # From the root down, a path's inner nodes have decreasing numbers (a parent is made after
+    # its children): so no path repeats a node, which _loss_hs relies on.
+    steps = np.diff(np.asarray(points, dtype=np.int64))
+    inside = np.ones(len(steps), dtype=bool)
+    ends = offsets[1:-1] - 1   # a step from a path's last node to the next path's first
+    inside[ends[(ends >= 0) & (ends < len(steps))]] = False
+    if np.any(steps[inside] >= 0):
+        raise ValueError("Huffman paths must go from the root down (decreasing inner nodes)")
 
 
 cdef int _check_batch(const int32_t[::1] ids, const int32_t[::1] offsets, uint32_t n_words) except -1:
