@@ -24,7 +24,7 @@ def main(src, dst):
     left.bar([x + width / 2 for x in xs], [speed[m]["w2vlib"] / 1e3 for m in modes], width, label="w2vlib")
     for x, mode in zip(xs, modes):
         ratio = speed[mode]["w2vlib"] / speed[mode]["gensim"]
-        left.annotate(f"{ratio:.1f}x", (x + width / 2, speed[mode]["w2vlib"] / 1e3), ha="center", va="bottom")
+        left.annotate(f"{ratio:.2f}x", (x + width / 2, speed[mode]["w2vlib"] / 1e3), ha="center", va="bottom")
     left.set_xticks(list(xs), modes)
     left.set_ylabel("thousand raw words / s (2 workers)")
     left.set_title("Training speed, 1 epoch")
