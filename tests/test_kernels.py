@@ -3,6 +3,7 @@ of the kernels this machine can run (baseline, AVX2) is checked."""
 import importlib
 import itertools
 import platform
+import threading
 
 import numpy as np
 import pytest
@@ -105,6 +106,47 @@ def test_private_hot_rows_compute_what_in_place_updates_compute(sg, hs, negative
             np.testing.assert_array_equal(a, b, err_msg=name)
     assert [s.loss for s in states[0]] == [s.loss for s in states[1]]
     assert not np.array_equal(private[1], arrays[1]), "training changed no inner node"
+
+
+def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
+    """Two threads at once, with every inner node private and merged only at the end of each
+    batch: with a small step the updates nearly commute, so the weights must move as much as when
+    the same batches run one after another in place. A merge that dropped the other worker's
+    changes would lose about half of the hot rows' movement."""
+    from w2vlib._tables import huffman_tree
+    n, dim = 60, 16
+    rng = np.random.default_rng(5)
+    counts = np.sort(rng.integers(1, 1000, size=n))[::-1]
+    codes, points, offsets = huffman_tree(counts)
+    syn0 = ((rng.random((n, dim)) - 0.5) / dim).astype(np.float32)
+    syn1 = ((rng.random((n, dim)) - 0.5) * 0.5).astype(np.float32)
+    batches = [[(rng.integers(0, n, size=400).astype(np.int32), np.array([0, 400], np.int32))
+                for _ in range(30)] for _ in range(2)]
+    kwargs = dict(sg=1, hs=1, negative=0, window=3, cbow_mean=1, shrink_windows=1, compute_loss=0)
+
+    def run(hot, concurrent):
+        weights = (syn0.copy(), syn1.copy())
+        kernel = inner.Kernel(weights[0], weights[1], None, None, None, None, codes, points, offsets,
+                              **kwargs, **({"hot_nodes": n, "merge_every": 10**9} if hot else {}))
+
+        def work(k):
+            state = inner.WorkerState(dim, k)
+            for ids, offs in batches[k]:
+                kernel.train_batch(state, ids, offs, 2e-4)
+        if concurrent:
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            work(0)
+            work(1)
+        return weights[1] - syn1
+
+    want, got = run(False, False), run(True, True)
+    assert np.abs(want).max() > 1e-3, "the step is too small to tell anything"
+    np.testing.assert_allclose(got, want, atol=0.05 * np.abs(want).max())
 
 
 def test_hot_row_merge_adds_changes_or_copies():

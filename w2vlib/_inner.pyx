@@ -197,10 +197,12 @@ cdef struct Scratch:
 # example, which costs more than the arithmetic. So each worker updates private copies of the
 # ``hot_nodes`` rows closest to the root, each loaded from the shared row on its first use, and
 # every ``merge_every`` examples adds what it changed to the shared rows (shared += private -
-# value at load). Every update is applied; a worker sees its own updates at once and the other
-# workers' after at most ``merge_every`` of its examples, a timing word2vec.c and gensim leave to
-# the hardware. With one worker there are no private rows: the arithmetic is that of in-place
-# updates. (The most frequent words' negative-sampling rows were tried the same way: no gain.)
+# value at load). Every update is applied (two workers merging the same value at the same
+# instant can lose one change, as two in-place updates can); a worker sees its own updates at
+# once and the other workers' after at most ``merge_every`` of its examples, a timing word2vec.c
+# and gensim leave to the hardware. With one worker there are no private rows: the arithmetic is
+# that of in-place updates. (The most frequent words' rows, for negative sampling, were tried the
+# same way: no gain.)
 
 cdef inline real* _private_row(HotRows* h, const real* shared, int64_t k,
                               int size) noexcept nogil:
@@ -714,14 +716,21 @@ def _check_huffman(codes, points, code_offsets, Py_ssize_t n):
         raise ValueError("Huffman code offsets are not a valid CSR index")
     if len(points) and (np.asarray(points).min() < 0 or np.asarray(points).max() >= max(n - 1, 1)):
         raise ValueError("Huffman points out of range for syn1")
-    # From the root down, a path's inner nodes have decreasing numbers (a parent is made after
-    # its children): so no path repeats a node, which _loss_hs relies on.
-    steps = np.diff(np.asarray(points, dtype=np.int64))
-    inside = np.ones(len(steps), dtype=bool)
-    ends = offsets[1:-1] - 1   # a step from a path's last node to the next path's first
-    inside[ends[(ends >= 0) & (ends < len(steps))]] = False
-    if np.any(steps[inside] >= 0):
+    if not _paths_descend(points, code_offsets, n):
         raise ValueError("Huffman paths must go from the root down (decreasing inner nodes)")
+
+
+cdef bint _paths_descend(const int32_t[::1] points, const int64_t[::1] offsets, Py_ssize_t n):
+    """From the root down, a path's inner nodes have decreasing numbers (a parent is made after
+    its children), so no path repeats a node, which ``_loss_hs`` relies on. (Offsets already
+    checked.)"""
+    cdef Py_ssize_t w
+    cdef int64_t b
+    for w in range(n):
+        for b in range(offsets[w] + 1, offsets[w + 1]):
+            if points[b] >= points[b - 1]:
+                return False
+    return True
 
 
 cdef int _check_batch(const int32_t[::1] ids, const int32_t[::1] offsets, uint32_t n_words) except -1:
