@@ -120,8 +120,9 @@ def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
     codes, points, offsets = huffman_tree(counts)
     syn0 = ((rng.random((n, dim)) - 0.5) / dim).astype(np.float32)
     syn1 = ((rng.random((n, dim)) - 0.5) * 0.5).astype(np.float32)
-    batches = [[(rng.integers(0, n, size=400).astype(np.int32), np.array([0, 400], np.int32))
-                for _ in range(30)] for _ in range(2)]
+    size = 20_000   # long batches, so that the two threads run their compiled loops side by side
+    batches = [[(rng.integers(0, n, size=size).astype(np.int32), np.array([0, size], np.int32))
+                for _ in range(8)] for _ in range(2)]
     kwargs = dict(sg=1, hs=1, negative=0, window=3, cbow_mean=1, shrink_windows=1, compute_loss=0)
 
     def run(hot, concurrent):
@@ -132,7 +133,7 @@ def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
         def work(k):
             state = inner.WorkerState(dim, k)
             for ids, offs in batches[k]:
-                kernel.train_batch(state, ids, offs, 2e-4)
+                kernel.train_batch(state, ids, offs, 5e-6)
         if concurrent:
             threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
             for t in threads:
@@ -145,8 +146,8 @@ def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
         return weights[1] - syn1
 
     want, got = run(False, False), run(True, True)
-    assert np.abs(want).max() > 1e-3, "the step is too small to tell anything"
-    np.testing.assert_allclose(got, want, atol=0.05 * np.abs(want).max())
+    assert np.abs(want).max() > 1e-4, "the step is too small to tell anything"
+    np.testing.assert_allclose(got, want, atol=0.1 * np.abs(want).max())
 
 
 def test_hot_row_merge_adds_changes_or_copies():
