@@ -6,14 +6,14 @@ the root and merges them every ``MERGE_EVERY`` examples (``w2vlib._train.HOT_NOD
 run on the same corpus (gensim defaults except ``workers``, hierarchical softmax, no negatives):
 
 * speed: raw words/s of one epoch for each ``--settings`` entry ``HOT_NODES:MERGE_EVERY``
-  (``0:0`` is in-place updates, as word2vec.c and gensim do), best of ``--repeats`` interleaved
-  runs;
+  (``0:0`` is in-place updates, as word2vec.c and gensim do) and for gensim 4.4 (the better of
+  its iterable and corpus_file modes), best of ``--repeats`` runs interleaved between them;
 * quality: analogy accuracy (restrict_vocab=30000) and WS353 Spearman after ``--epochs`` epochs
   for each setting and for gensim 4.4 (iterable mode, the reference), per seed, all evaluated by
   the same code.
 
-    python benchmarks/bench_hot_rows.py                      # about 40 minutes
-    python benchmarks/bench_hot_rows.py --seeds '' --repeats 3   # speed only, a few minutes
+    python benchmarks/bench_hot_rows.py                      # about 45 minutes
+    python benchmarks/bench_hot_rows.py --seeds '' --repeats 2   # speed only, about 10 minutes
     python benchmarks/bench_hot_rows.py --repeats 0              # quality only
 """
 import argparse
@@ -22,7 +22,7 @@ import sys
 from unittest import mock
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from bench_train import MODES, SHARED, corpus_file, evaluate, timed
+from bench_train import MODES, SHARED, corpus_file, evaluate, gensim_speed, timed
 
 
 def settings_of(text):
@@ -84,15 +84,17 @@ def main(argv=None):
     modes = [mode for mode in args.modes.split(",") if mode]
     if args.repeats:
         print(f"speed, raw words/s, 1 epoch, workers={args.workers}, best of {args.repeats}")
-        print("| mode | " + " | ".join(label(s) for s in settings) + " |")
-        print("|---|" + "---:|" * len(settings))
+        print("(in parentheses: the ratio to gensim's best mode)")
+        print("| mode | gensim | " + " | ".join(label(s) for s in settings) + " |")
+        print("|---|---:|" + "---:|" * len(settings))
     for mode in modes if args.repeats else ():
-        best = [0.0] * len(settings)
+        theirs, best = 0.0, [0.0] * len(settings)
         for _ in range(args.repeats):
+            theirs = max(theirs, *gensim_speed(path, MODES[mode], args.workers).values())
             for k, setting in enumerate(settings):
                 best[k] = max(best[k], speed(path, MODES[mode], args.workers, setting))
-        print(f"| {mode} | " + " | ".join(f"{b:,.0f} ({b / best[0]:.2f}x)" for b in best) + " |",
-              flush=True)
+        print(f"| {mode} | {theirs:,.0f} | " + " | ".join(f"{b:,.0f} ({b / theirs:.2f}x)" for b in best)
+              + " |", flush=True)
     if not seeds:
         return
     print(f"\nquality after {args.epochs} epochs: analogy / WS353")

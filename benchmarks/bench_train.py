@@ -6,8 +6,8 @@
 
 Speed: raw words/s over ``train()`` (vocabulary built beforehand, not timed), one epoch, best of
 ``--repeats`` runs interleaved between the libraries (the machine's speed drifts; build_vocab
-times likewise), gensim defaults except ``workers``; gensim is timed in both its iterable (LineSentence) and corpus_file
-modes and the better one is the reference. Quality: analogy accuracy (questions-words.txt,
+times likewise), gensim defaults except ``workers``; gensim is timed in both its iterable
+(LineSentence) and corpus_file modes and the better one is the reference. Quality: analogy accuracy (questions-words.txt,
 restrict_vocab=30000) and WordSim353 Spearman after the quality epochs, averaged over
 ``--quality-seeds``; all models are evaluated by the same code (w2vlib's KeyedVectors, fed
 gensim's vectors). gensim is trained in both modes: its iterable mode decays the learning rate as

@@ -150,6 +150,33 @@ def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
     np.testing.assert_allclose(got, want, atol=0.1 * np.abs(want).max())
 
 
+def test_paths_longer_than_one_chunk_match_the_reference(inner):
+    """Huffman paths are trained in chunks of 64 nodes (dot products first): a path of 150 nodes
+    spans three chunks and must still match the node-by-node reference."""
+    n, dim = 160, 8
+    rng = np.random.default_rng(11)
+    lengths = np.ones(n, dtype=np.int64)
+    lengths[3] = 150
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    points = np.concatenate([np.sort(rng.choice(n - 1, size=k, replace=False))[::-1]
+                             for k in lengths]).astype(np.int32)
+    codes = rng.integers(0, 2, size=offsets[-1]).astype(np.uint8)
+    syn0 = ((rng.random((n, dim)) - 0.5) / dim).astype(np.float32)
+    syn1 = ((rng.random((n, dim)) - 0.5) * 0.5).astype(np.float32)
+    ids, sent = np.array([3, 5, 3, 7, 3], np.int32), np.array([0, 5], np.int32)
+    kwargs = dict(sg=0, hs=1, negative=0, window=2, cbow_mean=1, shrink_windows=0, compute_loss=1)
+    ours, ref = (syn0.copy(), syn1.copy()), (syn0.copy(), syn1.copy())
+    state, ref_state = inner.WorkerState(dim, SEED), ReferenceState(SEED)
+    inner.Kernel(ours[0], ours[1], None, None, None, None, codes, points, offsets,
+                 **kwargs).train_batch(state, ids, sent, 0.3)
+    ReferenceKernel(ref[0], ref[1], None, None, None, None, codes, points, offsets,
+                    **kwargs).train_batch(ref_state, ids, sent, 0.3)
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert state.loss == pytest.approx(ref_state.loss, rel=1e-5)
+    assert not np.array_equal(ours[1], syn1)
+
+
 def test_hot_row_merge_adds_changes_or_copies():
     shared = np.array([1.0, 1.0, 5.0], np.float32)
     was = np.array([1.0, 1.0, 4.0], np.float32)     # the third value was changed by another worker

@@ -45,7 +45,7 @@ cdef uint64_t LOW32 = 0xFFFFFFFFULL
 # Floats per 64-byte cache line, the prefetch stride.
 cdef enum:
     FLOATS_PER_LINE = 16
-# Huffman paths up to this long take all their dot products first (see _loss_hs).
+# Huffman paths are trained in chunks of this many nodes, dot products first (see _loss_hs).
 cdef enum:
     PATH_AHEAD = 64
 
@@ -201,8 +201,7 @@ cdef struct Scratch:
 # instant can lose one change, as two in-place updates can); a worker sees its own updates at
 # once and the other workers' after at most ``merge_every`` of its examples, a timing word2vec.c
 # and gensim leave to the hardware. With one worker there are no private rows: the arithmetic is
-# that of in-place updates. (The most frequent words' rows, for negative sampling, were tried the
-# same way: no gain.)
+# that of in-place updates.
 
 cdef inline real* _private_row(HotRows* h, const real* shared, int64_t k,
                               int size) noexcept nogil:
@@ -330,38 +329,29 @@ cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t ta
     """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
     (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the caller prefetches the path.
 
-    The nodes of a path are distinct rows and ``h`` is not updated here, so every node's dot
-    product can be taken before any node is updated: the same values as node by node, but the
-    independent dot products of a short path then overlap in the CPU instead of each waiting
-    behind the previous node's update.
+    The nodes of a path are distinct rows and ``h`` is not updated here, so the dot products of
+    up to ``PATH_AHEAD`` nodes are taken before any of them is updated: the same values as node
+    by node, with the independent dot products free to overlap in the CPU.
     """
-    cdef int64_t b, lo = p.code_offsets[target]
-    cdef int n = <int>(p.code_offsets[target + 1] - lo)
-    cdef int k
+    cdef int64_t b, first = p.code_offsets[target], end = p.code_offsets[target + 1], last
     cdef real f, g
-    cdef real* out
     cdef int code
     cdef real dots[PATH_AHEAD]
     cdef real* rows[PATH_AHEAD]
-    if n > PATH_AHEAD:
-        n = 0   # deeper than any realistic tree: node by node below
-    for k in range(n):
-        rows[k] = _node_row(p, s, p.points[lo + k])
-        dots[k] = _dot(h, rows[k], p.size)
-    for b in range(lo, p.code_offsets[target + 1]):
-        k = <int>(b - lo)
-        if k < n:
-            out, f = rows[k], dots[k]
-        else:
-            out = _node_row(p, s, p.points[b])
-            f = _dot(h, out, p.size)
-        code = p.codes[b]
-        if p.compute_loss:
-            s.loss += _softplus(f if code else -f)
-        if not (f > -MAX_EXP and f < MAX_EXP):  # also skips NaN
-            continue
-        g = (1 - code - _sigmoid(f)) * alpha
-        _update_output(g, h, out, s.grad, p.size)
+    while first < end:
+        last = min(first + PATH_AHEAD, end)
+        for b in range(first, last):
+            rows[b - first] = _node_row(p, s, p.points[b])
+            dots[b - first] = _dot(h, rows[b - first], p.size)
+        for b in range(first, last):
+            f, code = dots[b - first], p.codes[b]
+            if p.compute_loss:
+                s.loss += _softplus(f if code else -f)
+            if not (f > -MAX_EXP and f < MAX_EXP):  # also skips NaN
+                continue
+            g = (1 - code - _sigmoid(f)) * alpha
+            _update_output(g, h, rows[b - first], s.grad, p.size)
+        first = last
 
 
 cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32_t target,
@@ -604,7 +594,10 @@ cdef class WorkerState:
 cdef class Kernel:
     """The training configuration and views of the shared weights, for :func:`train_batch`.
 
-    All arrays are used in place (Hogwild): the caller keeps them alive and C-contiguous.
+    All arrays are used in place (Hogwild): the caller keeps them alive and C-contiguous. With
+    ``hot_nodes > 0`` (and ``merge_every > 0``), each worker updates private copies of the rows of
+    the ``hot_nodes`` Huffman inner nodes closest to the root, merged into ``syn1`` every
+    ``merge_every`` examples and at the end of each batch (see "Hot rows" above).
     ``syn1`` is used when ``hs``; ``syn1neg``, ``accept`` and ``alias`` when ``negative > 0``;
     ``sample_int`` may be ``None`` for no subsampling.
     """
