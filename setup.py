@@ -30,10 +30,14 @@ FAST_MATH_FLAGS = ["-fno-math-errno", "-fno-trapping-math", "-fassociative-math"
                    "-fno-signed-zeros", "-ffp-contract=fast", "-funroll-loops", "-fvariable-expansion-in-unroller"]
 
 
-# On x86-64 the training kernels are also built for AVX2 + FMA (x86-64-v3), beside the baseline
-# build that runs anywhere; w2vlib._dispatch picks the variant the CPU supports when imported.
-# (-mprfchw: prefetch-for-write instructions, which every AVX2 CPU runs.)
-KERNEL_VARIANTS = {"_inner": {"_inner_avx2": ["-mavx2", "-mfma", "-mprfchw"]}} \
+# On x86-64 the training kernels are also built for AVX2 + FMA (x86-64-v3) and for AVX-512 with
+# 512-bit vectors (x86-64-v4), beside the baseline build that runs anywhere; w2vlib._dispatch
+# picks the most capable variant the CPU supports when imported. (-mprfchw: prefetch-for-write
+# instructions, which every AVX2 CPU runs.)
+AVX2_FLAGS = ["-mavx2", "-mfma", "-mprfchw"]
+AVX512_FLAGS = AVX2_FLAGS + ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq",
+                             "-mprefer-vector-width=512"]
+KERNEL_VARIANTS = {"_inner": {"_inner_avx2": AVX2_FLAGS, "_inner_avx512": AVX512_FLAGS}} \
     if platform.machine().lower() in ("x86_64", "amd64") and not NATIVE else {}
 VARIANT_DIR = os.path.join("build", "kernel_variants")
 

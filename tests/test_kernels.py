@@ -84,18 +84,37 @@ def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shr
     assert not np.array_equal(ours[0], arrays[0]), "training changed nothing"
 
 
-@pytest.mark.parametrize("sg,hs,negative,cbow_mean", [c for c in COMBINATIONS if c[1]])
-@pytest.mark.parametrize("hot_nodes,merge_every", [(1, 1), (5, 3), (100, 10**6)])
-def test_private_hot_rows_compute_what_in_place_updates_compute(sg, hs, negative, cbow_mean,
-                                                                 hot_nodes, merge_every, inner):
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("negative", [1, 2, 4, 7, 70])
+def test_any_number_of_negatives_matches_the_reference(sg, negative, inner):
+    """Output rows are trained in groups (4, 2, 1 rows per pass; at most 64 at a time), and a
+    word drawn twice for one example splits the group: with 23 words, repeats are certain."""
+    arrays, kwargs, ids, offsets = _setup(sg, 0, negative, 1, False, True)
+    ours = [a.copy() if a is not None else None for a in arrays]
+    ref = [a.copy() if a is not None else None for a in arrays]
+    state, ref_state = inner.WorkerState(DIM, SEED), ReferenceState(SEED)
+    kernel, reference = inner.Kernel(*ours, **kwargs), ReferenceKernel(*ref, **kwargs)
+    for alpha in (0.025, 0.4):
+        assert kernel.train_batch(state, ids, offsets, alpha) == reference.train_batch(ref_state, ids, offsets, alpha)
+        for name, a, b in zip(("syn0", "syn1neg"), (ours[0], ours[2]), (ref[0], ref[2])):
+            np.testing.assert_allclose(a, b, atol=1e-5, err_msg=name)
+    assert state.loss == pytest.approx(ref_state.loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)
+@pytest.mark.parametrize("hot_nodes,hot_words,merge_every", [(1, 1, 1), (5, 3, 3), (100, 100, 10**6)])
+def test_private_hot_rows_compute_what_in_place_updates_compute(sg, hs, negative, cbow_mean, hot_nodes,
+                                                                 hot_words, merge_every, inner):
     """Workers taking turns with private hot rows (merged every few examples, or only at the end
-    of each batch; more hot rows than inner nodes) end with the weights that in-place updates
-    give, which the reference test above checks: without a concurrent writer a merge copies."""
+    of each batch; more hot rows than inner nodes or words) end with the weights that in-place
+    updates give, which the reference test above checks: without a concurrent writer a merge
+    copies."""
     arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, True, True)
     in_place = [a.copy() if a is not None else None for a in arrays]
     private = [a.copy() if a is not None else None for a in arrays]
     kernels = (inner.Kernel(*in_place, **kwargs),
-               inner.Kernel(*private, **kwargs, hot_nodes=hot_nodes, merge_every=merge_every))
+               inner.Kernel(*private, **kwargs, hot_nodes=hot_nodes, hot_words=hot_words,
+                            merge_every=merge_every))
     states = [[inner.WorkerState(DIM, seed) for seed in (SEED, SEED + 1)] for _ in kernels]
     for alpha in (0.025, 0.4):
         for turn in range(2):
@@ -105,30 +124,37 @@ def test_private_hot_rows_compute_what_in_place_updates_compute(sg, hs, negative
         if a is not None:
             np.testing.assert_array_equal(a, b, err_msg=name)
     assert [s.loss for s in states[0]] == [s.loss for s in states[1]]
-    assert not np.array_equal(private[1], arrays[1]), "training changed no inner node"
+    trained = 1 if hs else 2
+    assert not np.array_equal(private[trained], arrays[trained]), "training changed no output row"
 
 
-def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
-    """Two threads at once, with every inner node private and merged only at the end of each
-    batch: with a small step the updates nearly commute, so the weights must move as much as when
-    the same batches run one after another in place. A merge that dropped the other worker's
-    changes would lose about half of the hot rows' movement."""
-    from w2vlib._tables import huffman_tree
+@pytest.mark.parametrize("loss", ["hs", "ns"])
+def test_concurrent_workers_with_private_hot_rows_apply_every_update(loss, inner):
+    """Two threads at once, with every output row private (inner nodes for hs, words for ns) and
+    merged only at the end of each batch: with a small step the updates nearly commute, so the
+    weights must move as much as when the same batches run one after another in place. A merge
+    that dropped the other worker's changes would lose about half of the hot rows' movement."""
+    from w2vlib._tables import alias_table, huffman_tree
     n, dim = 60, 16
     rng = np.random.default_rng(5)
     counts = np.sort(rng.integers(1, 1000, size=n))[::-1]
     codes, points, offsets = huffman_tree(counts)
+    accept, alias = alias_table(counts, 0.75)
     syn0 = ((rng.random((n, dim)) - 0.5) / dim).astype(np.float32)
-    syn1 = ((rng.random((n, dim)) - 0.5) * 0.5).astype(np.float32)
+    out = ((rng.random((n, dim)) - 0.5) * 0.5).astype(np.float32)
     size = 20_000   # long batches, so that the two threads run their compiled loops side by side
     batches = [[(rng.integers(0, n, size=size).astype(np.int32), np.array([0, size], np.int32))
                 for _ in range(8)] for _ in range(2)]
-    kwargs = dict(sg=1, hs=1, negative=0, window=3, cbow_mean=1, shrink_windows=1, compute_loss=0)
+    hs = loss == "hs"
+    kwargs = dict(sg=1, hs=hs, negative=0 if hs else 5, window=3, cbow_mean=1, shrink_windows=1,
+                  compute_loss=0)
+    hot = {"hot_nodes" if hs else "hot_words": n, "merge_every": 10**9}
 
-    def run(hot, concurrent):
-        weights = (syn0.copy(), syn1.copy())
-        kernel = inner.Kernel(weights[0], weights[1], None, None, None, None, codes, points, offsets,
-                              **kwargs, **({"hot_nodes": n, "merge_every": 10**9} if hot else {}))
+    def run(private, concurrent):
+        weights = (syn0.copy(), out.copy())
+        syn1, syn1neg = (weights[1], None) if hs else (None, weights[1])
+        kernel = inner.Kernel(weights[0], syn1, syn1neg, None, accept, alias, codes, points, offsets,
+                              **kwargs, **(hot if private else {}))
 
         def work(k):
             state = inner.WorkerState(dim, k)
@@ -143,7 +169,7 @@ def test_concurrent_workers_with_private_hot_rows_apply_every_update(inner):
         else:
             work(0)
             work(1)
-        return weights[1] - syn1
+        return weights[1] - out
 
     want, got = run(False, False), run(True, True)
     assert np.abs(want).max() > 1e-4, "the step is too small to tell anything"
@@ -242,10 +268,10 @@ def test_bad_configurations_are_rejected(inner):
     for bad in ([3, 7], [5, 5]):   # going up; a node twice
         with pytest.raises(ValueError, match="from the root down"):
             inner.Kernel(*arrays[:6], arrays[6][:2], np.array(bad, np.int32), one_path, **kwargs)
-    with pytest.raises(ValueError, match="hot_nodes and merge_every"):
-        inner.Kernel(*arrays, **kwargs, hot_nodes=4)
-    with pytest.raises(ValueError, match="hot_nodes and merge_every"):
-        inner.Kernel(*arrays, **kwargs, hot_nodes=-1, merge_every=4)
+    for bad in ({"hot_nodes": 4}, {"hot_words": 4}, {"merge_every": 4},
+                {"hot_nodes": -1, "merge_every": 4}, {"hot_words": -1, "merge_every": 4}):
+        with pytest.raises(ValueError, match="hot_nodes/hot_words and merge_every"):
+            inner.Kernel(*arrays, **kwargs, **bad)
     with pytest.raises(ValueError, match="worker state"):
         inner.Kernel(*arrays, **kwargs).train_batch(
             inner.WorkerState(DIM + 1, 1), np.array([1], np.int32), np.array([0, 1], np.int32), 0.1)
@@ -268,10 +294,15 @@ def test_dispatch_picks_a_usable_build():
     assert _dispatch.select("baseline") is _inner
     with pytest.raises(ValueError, match="W2VLIB_KERNEL must be one of"):
         _dispatch.select("sse9")
-    if platform.machine().lower() in ("x86_64", "amd64") and _inner.cpu_has_avx2_fma():
-        # setup.py builds the AVX2 variant on x86-64, and this CPU runs it: it is the default
+    if platform.machine().lower() in ("x86_64", "amd64") and _inner.cpu_has_avx512():
+        # setup.py builds every variant on x86-64, and this CPU runs them all: AVX-512 is the default
+        assert _dispatch.available() == ["_inner", "_inner_avx2", "_inner_avx512"]
+        assert _dispatch.select() is _dispatch.select("avx512") is importlib.import_module("w2vlib._inner_avx512")
+    elif platform.machine().lower() in ("x86_64", "amd64") and _inner.cpu_has_avx2_fma():
         assert _dispatch.available() == ["_inner", "_inner_avx2"]
         assert _dispatch.select() is _dispatch.select("avx2") is importlib.import_module("w2vlib._inner_avx2")
+        with pytest.raises(ValueError, match="not available"):
+            _dispatch.select("avx512")
     else:
         assert _dispatch.select() is _inner
         with pytest.raises(ValueError, match="not available"):

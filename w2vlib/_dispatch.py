@@ -1,11 +1,13 @@
 """Choose the build of the training kernels (:mod:`w2vlib._inner`) that suits this CPU.
 
-On x86-64, ``setup.py`` compiles ``_inner.pyx`` twice: ``_inner`` for the baseline instruction
-set (runs on any x86-64 CPU) and ``_inner_avx2`` with AVX2 + FMA, whose dot products and row
-updates process twice as many floats per instruction. Both come from the same source, so they
-compute the same updates (up to float rounding from fused multiply-adds); ``tests/test_kernels.py``
-checks every variant against the numpy reference. The environment variable ``W2VLIB_KERNEL``
-overrides the choice (``baseline`` or ``avx2``), e.g. for benchmarks.
+On x86-64, ``setup.py`` compiles ``_inner.pyx`` three times: ``_inner`` for the baseline
+instruction set (runs on any x86-64 CPU), ``_inner_avx2`` with AVX2 + FMA, whose dot products and
+row updates process twice as many floats per instruction, and ``_inner_avx512`` with 512-bit
+vectors (twice as many again). All come from the same source, so they compute the same updates
+(up to float rounding from fused multiply-adds and the order of partial sums);
+``tests/test_kernels.py`` checks every variant against the numpy reference. The environment
+variable ``W2VLIB_KERNEL`` overrides the choice (``baseline``, ``avx2`` or ``avx512``), e.g. for
+benchmarks.
 
 >>> inner.__name__ in {f"w2vlib.{name}" for name in available()}
 True
@@ -16,11 +18,12 @@ import os
 from w2vlib import _inner
 
 #: Variant name -> module name, most capable last.
-VARIANTS = {"baseline": "_inner", "avx2": "_inner_avx2"}
+VARIANTS = {"baseline": "_inner", "avx2": "_inner_avx2", "avx512": "_inner_avx512"}
 
 
 def _supported(variant):
-    return variant == "baseline" or (variant == "avx2" and _inner.cpu_has_avx2_fma())
+    return (variant == "baseline" or (variant == "avx2" and _inner.cpu_has_avx2_fma())
+            or (variant == "avx512" and _inner.cpu_has_avx512()))
 
 
 def _load(variant):

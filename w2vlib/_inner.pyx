@@ -31,23 +31,38 @@ cdef enum:
     MAX_EXP = 6
 
 cdef real SIGMOID_TABLE[SIGMOID_TABLE_SIZE]
-cdef double SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)
+cdef extern from *:
+    """
+    #define W2V_SIGMOID_SCALE (1000.0 / (2.0 * 6))   /* SIGMOID_TABLE_SIZE / (2 * MAX_EXP) */
+    """
+    const double SIGMOID_SCALE "W2V_SIGMOID_SCALE"
+
+assert SIGMOID_SCALE == SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP), "W2V_SIGMOID_SCALE is out of date"
 
 cdef int _t
 for _t in range(SIGMOID_TABLE_SIZE):
     SIGMOID_TABLE[_t] = <real>(1.0 / (1.0 + exp(-((2.0 * _t / SIGMOID_TABLE_SIZE) - 1.0) * MAX_EXP)))
 
-# splitmix64 constants (Steele, Lea & Flood 2014).
-cdef uint64_t GOLDEN_GAMMA = 0x9E3779B97F4A7C15ULL
-cdef uint64_t MIX1 = 0xBF58476D1CE4E5B9ULL
-cdef uint64_t MIX2 = 0x94D049BB133111EBULL
-cdef uint64_t LOW32 = 0xFFFFFFFFULL
+# splitmix64 constants (Steele, Lea & Flood 2014), as C constants: module variables would be
+# reloaded from memory on every draw.
+cdef extern from *:
+    """
+    #define W2V_GOLDEN_GAMMA 0x9E3779B97F4A7C15ULL
+    #define W2V_MIX1 0xBF58476D1CE4E5B9ULL
+    #define W2V_MIX2 0x94D049BB133111EBULL
+    #define W2V_LOW32 0xFFFFFFFFULL
+    """
+    const uint64_t GOLDEN_GAMMA "W2V_GOLDEN_GAMMA"
+    const uint64_t MIX1 "W2V_MIX1"
+    const uint64_t MIX2 "W2V_MIX2"
+    const uint64_t LOW32 "W2V_LOW32"
 # Floats per 64-byte cache line, the prefetch stride.
 cdef enum:
     FLOATS_PER_LINE = 16
-# Huffman paths are trained in chunks of this many nodes, dot products first (see _loss_hs).
+# Output rows (a Huffman path, or a positive and its negatives) are trained in groups of at most
+# this many, dot products first (see _train_outputs).
 cdef enum:
-    PATH_AHEAD = 64
+    AHEAD = 64
 
 # Per-thread buffers are aligned and padded to this many bytes (two cache lines, the unit of the
 # adjacent-line prefetcher), so no line is shared between threads (false sharing).
@@ -62,6 +77,54 @@ cdef extern from *:
     #define w2v_prefetch_for_write(addr) __builtin_prefetch((addr), 1, 3)
     """
     void w2v_prefetch_for_write(const void* addr) noexcept nogil
+
+cdef extern from *:
+    """
+    /* Several output rows against one hidden vector h, up to W2V_GROUP rows per pass over the
+       vector: h (and the gradient) are loaded once per group instead of once per row, and the
+       gradient is stored once per group. For each element the rows are taken in order, so the
+       sums are those of row-by-row code. The rows are distinct and none is h or grad (restrict). */
+    #define W2V_GROUP 4
+    #define W2V_R(k) float* restrict r##k = rows[k]
+    #define W2V_DOT(k) s##k += hi * r##k[i]
+    #define W2V_UPD(k) o = r##k[i]; acc += g[k] * o; r##k[i] = o + g[k] * hi
+
+    static inline void w2v_dots4(const float* restrict h, float* const* rows, float* out, int n) {
+        W2V_R(0); W2V_R(1); W2V_R(2); W2V_R(3);
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i++) { float hi = h[i]; W2V_DOT(0); W2V_DOT(1); W2V_DOT(2); W2V_DOT(3); }
+        out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+    }
+    static inline void w2v_dots2(const float* restrict h, float* const* rows, float* out, int n) {
+        W2V_R(0); W2V_R(1);
+        float s0 = 0, s1 = 0;
+        for (int i = 0; i < n; i++) { float hi = h[i]; W2V_DOT(0); W2V_DOT(1); }
+        out[0] = s0; out[1] = s1;
+    }
+    static inline void w2v_update4(const float* g, const float* restrict h, float* const* rows,
+                                   float* restrict grad, int n) {
+        W2V_R(0); W2V_R(1); W2V_R(2); W2V_R(3);
+        for (int i = 0; i < n; i++) {
+            float hi = h[i], acc = grad[i], o;
+            W2V_UPD(0); W2V_UPD(1); W2V_UPD(2); W2V_UPD(3);
+            grad[i] = acc;
+        }
+    }
+    static inline void w2v_update2(const float* g, const float* restrict h, float* const* rows,
+                                   float* restrict grad, int n) {
+        W2V_R(0); W2V_R(1);
+        for (int i = 0; i < n; i++) {
+            float hi = h[i], acc = grad[i], o;
+            W2V_UPD(0); W2V_UPD(1);
+            grad[i] = acc;
+        }
+    }
+    """
+    void w2v_dots4(const real* h, real** rows, real* out, int n) noexcept nogil
+    void w2v_dots2(const real* h, real** rows, real* out, int n) noexcept nogil
+    void w2v_update4(const real* g, const real* h, real** rows, real* grad, int n) noexcept nogil
+    void w2v_update2(const real* g, const real* h, real** rows, real* grad, int n) noexcept nogil
+
 
 cdef extern from "<stdlib.h>":
     int posix_memalign(void** memptr, size_t alignment, size_t size) nogil
@@ -79,6 +142,22 @@ cdef extern from *:
     }
     """
     int w2v_cpu_has_avx2_fma() nogil
+
+cdef extern from *:
+    """
+    /* Whether this CPU (and OS) runs the AVX-512 build (x86-64-v4: F, VL, BW, DQ). */
+    static int w2v_cpu_has_avx512(void) {
+    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+        __builtin_cpu_init();
+        return w2v_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512dq");
+    #else
+        return 0;
+    #endif
+    }
+    """
+    int w2v_cpu_has_avx512() nogil
 
 
 cdef void* _private_alloc(size_t nbytes) except NULL:
@@ -142,6 +221,34 @@ cdef inline void _update_output(real g, const real* h, real* out, real* grad,
         out[i] = old + g * h[i]
 
 
+cdef inline void _dots(const real* h, real** rows, real* out, int n, int size) noexcept nogil:
+    """``out[k] = h . rows[k]`` for ``n`` rows, in groups that load ``h`` once."""
+    cdef int k = 0
+    while k + 4 <= n:
+        w2v_dots4(h, &rows[k], &out[k], size)
+        k += 4
+    if k + 2 <= n:
+        w2v_dots2(h, &rows[k], &out[k], size)
+        k += 2
+    if k < n:
+        out[k] = _dot(h, rows[k], size)
+
+
+cdef inline void _update_outputs(const real* g, const real* h, real** rows, real* grad, int n,
+                                 int size) noexcept nogil:
+    """For each of ``n`` distinct rows in order: ``grad += g[k] * row`` (the old row), then
+    ``row += g[k] * h``, in groups that pass over ``h`` and ``grad`` once."""
+    cdef int k = 0
+    while k + 4 <= n:
+        w2v_update4(&g[k], h, &rows[k], grad, size)
+        k += 4
+    if k + 2 <= n:
+        w2v_update2(&g[k], h, &rows[k], grad, size)
+        k += 2
+    if k < n:
+        _update_output(g[k], h, rows[k], grad, size)
+
+
 cdef struct Params:
     real* syn0
     real* syn1
@@ -161,13 +268,16 @@ cdef struct Params:
     const uint8_t* codes          # Huffman paths, CSR layout
     const int32_t* points
     const int64_t* code_offsets
-    int64_t hot_nodes_from        # syn1 rows >= this are worker-private (see Hot rows below)
-    int32_t hot_nodes
+    int64_t hot_words             # syn1neg rows < this are worker-private (see Hot rows)
+    int64_t hot_nodes_from        # syn1 rows >= this are worker-private
+    int64_t hot_nodes
     uint64_t merge_every          # examples between merges of the private rows
 
 
 cdef struct HotRows:
-    real* rows                    # private copies: row k stands for shared row first + k
+    real* shared                  # the shared matrix
+    int64_t lo, hi                # its rows [lo, hi) are private between merges (lo = hi: none)
+    real* rows                    # private copies: row k stands for shared row lo + k
     real* base                    # their values when loaded
     uint8_t* loaded               # row k was loaded since the last merge
     int32_t* touched              # the rows loaded since the last merge
@@ -187,26 +297,33 @@ cdef struct Scratch:
     uint64_t rng
     double loss
     uint64_t examples
-    HotRows hot_nodes             # private copies of the hot syn1 rows
+    HotRows nodes                 # output rows are reached through these: syn1 (hierarchical
+    HotRows outputs               # softmax) and syn1neg (negative sampling)
     uint64_t merged_at            # s.examples at the last merge
 
 
-# Hot rows (hierarchical softmax). The inner nodes next to the root of the Huffman tree are on
-# the path of a large share of all examples (the root on every one). With several workers,
+# Hot rows. A few output rows are touched by a large share of all examples: the inner nodes next
+# to the root of the Huffman tree (the root by every one), and the most frequent words' rows of
+# syn1neg (on the benchmark corpus the 64 most frequent words draw a fifth of all negatives, and
+# each skip-gram pair draws five). With several workers,
 # updating them in place makes the cores trade those cache lines back and forth on nearly every
-# example, which costs more than the arithmetic. So each worker updates private copies of the
-# ``hot_nodes`` rows closest to the root, each loaded from the shared row on its first use, and
-# every ``merge_every`` examples adds what it changed to the shared rows (shared += private -
-# value at load). Every update is applied (two workers merging the same value at the same
-# instant can lose one change, as two in-place updates can); a worker sees its own updates at
-# once and the other workers' after at most ``merge_every`` of its examples, a timing word2vec.c
-# and gensim leave to the hardware. With one worker there are no private rows: the arithmetic is
-# that of in-place updates.
+# example, which costs more than the arithmetic. So each worker updates private copies of the hot
+# rows, each loaded from the shared row on its first use, and every ``merge_every`` examples adds
+# what it changed to the shared rows (shared += private - value at load). Every update is applied
+# (two workers merging the same value at the same instant can lose one change, as two in-place
+# updates can); a worker sees its own updates at once and the other workers' after at most
+# ``merge_every`` of its examples, a timing word2vec.c and gensim leave to the hardware. With one
+# worker there are no private rows: the arithmetic is that of in-place updates. (Input rows stay
+# shared: two workers training on separate copies of syn0 ran no faster than on one.)
 
-cdef inline real* _private_row(HotRows* h, const real* shared, int64_t k,
-                              int size) noexcept nogil:
-    """Private row ``k``, loaded from ``shared`` on its first use since the last merge."""
+cdef inline void _bind_hot(HotRows* h, real* shared, int64_t lo, int64_t hi) noexcept nogil:
+    h.shared, h.lo, h.hi = shared, lo, hi
+
+
+cdef inline real* _private_row(HotRows* h, int64_t k, int size) noexcept nogil:
+    """Private row ``k``, loaded from shared row ``lo + k`` on its first use since the last merge."""
     cdef real* row = &h.rows[k * size]
+    cdef const real* shared = &h.shared[(h.lo + k) * size]
     if not h.loaded[k]:
         memcpy(row, shared, size * sizeof(real))
         memcpy(&h.base[k * size], shared, size * sizeof(real))
@@ -216,19 +333,18 @@ cdef inline real* _private_row(HotRows* h, const real* shared, int64_t k,
     return row
 
 
-cdef inline real* _node_row(const Params* p, Scratch* s, int64_t node) noexcept nogil:
-    """The row of Huffman inner node ``node`` this worker reads and updates."""
-    if node >= p.hot_nodes_from:
-        return _private_row(&s.hot_nodes, &p.syn1[node * p.size], node - p.hot_nodes_from, p.size)
-    return &p.syn1[node * p.size]
+cdef inline real* _row(HotRows* h, int64_t index, int size) noexcept nogil:
+    """The row ``index`` of ``h``'s matrix that this worker reads and updates."""
+    if index >= h.lo and index < h.hi:
+        return _private_row(h, index - h.lo, size)
+    return &h.shared[index * size]
 
 
-cdef inline const real* _node_row_ahead(const Params* p, const Scratch* s, int64_t node) noexcept nogil:
-    """Where node ``node``'s row will be read from, without loading it (for prefetching)."""
-    cdef int64_t k = node - p.hot_nodes_from
-    if k >= 0 and s.hot_nodes.loaded[k]:
-        return &s.hot_nodes.rows[k * p.size]
-    return &p.syn1[node * p.size]
+cdef inline const real* _row_ahead(const HotRows* h, int64_t index, int size) noexcept nogil:
+    """Where row ``index`` will be read from, without loading it (for prefetching)."""
+    if index >= h.lo and index < h.hi and h.loaded[index - h.lo]:
+        return &h.rows[(index - h.lo) * size]
+    return &h.shared[index * size]
 
 
 cdef inline void _merge_row(real* shared, const real* mine, const real* was,
@@ -243,19 +359,20 @@ cdef inline void _merge_row(real* shared, const real* mine, const real* was,
         shared[i] = mine[i] if now == was[i] else now + (mine[i] - was[i])
 
 
-cdef inline void _merge_rows(HotRows* h, real* shared, int size) noexcept nogil:
-    """Merge every private row loaded since the last merge into ``shared`` (row k: ``shared + k``)."""
+cdef inline void _merge_rows(HotRows* h, int size) noexcept nogil:
+    """Merge every private row loaded since the last merge into the shared matrix."""
     cdef int32_t t
     cdef int64_t k
     for t in range(h.n_touched):
         k = h.touched[t]
-        _merge_row(&shared[k * size], &h.rows[k * size], &h.base[k * size], size)
+        _merge_row(&h.shared[(h.lo + k) * size], &h.rows[k * size], &h.base[k * size], size)
         h.loaded[k] = 0
     h.n_touched = 0
 
 
 cdef inline void _merge_hot(const Params* p, Scratch* s) noexcept nogil:
-    _merge_rows(&s.hot_nodes, &p.syn1[p.hot_nodes_from * p.size], p.size)
+    _merge_rows(&s.nodes, p.size)
+    _merge_rows(&s.outputs, p.size)
     s.merged_at = s.examples
 
 
@@ -271,87 +388,125 @@ cdef inline void _prefetch_path(const Params* p, Scratch* s, int32_t target) noe
     """Prefetch the output rows of ``target``'s Huffman path (hierarchical softmax)."""
     cdef int64_t b
     for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        _prefetch_row(_node_row_ahead(p, s, p.points[b]), p.size)
+        _prefetch_row(_row_ahead(&s.nodes, p.points[b], p.size), p.size)
 
 
 cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
                                  Py_ssize_t count) noexcept nogil:
-    """Draw ``count`` negative words from the alias table (one 64-bit draw each), in order."""
+    """Draw ``count`` negative words from the alias table (one 64-bit draw each), in order.
+
+    Which of a slot's two words is drawn is a coin flip no branch predictor can learn, so it is
+    selected with a mask rather than a branch; the state and tables are held in locals, since C
+    must otherwise assume each store to ``dest`` may change them.
+    """
     cdef Py_ssize_t d
-    cdef uint64_t r
-    cdef uint32_t i
+    cdef uint64_t r, state = s.rng
+    cdef uint32_t i, keep
+    cdef uint32_t n = p.n_words
+    cdef const uint64_t* accept = p.accept
+    cdef const int32_t* alias = p.alias
     for d in range(count):
-        r = _next_random(&s.rng)
-        i = _below(r, p.n_words)
-        dest[d] = <int32_t>i if (r & LOW32) < p.accept[i] else p.alias[i]
+        r = _next_random(&state)
+        i = _below(r, n)
+        keep = 0 - <uint32_t>((r & LOW32) < accept[i])     # all ones: keep i; zero: its alias
+        dest[d] = <int32_t>((i & keep) | (<uint32_t>alias[i] & ~keep))
+    s.rng = state
 
 
-cdef inline void _prefetch_negatives(const Params* p, const int32_t* negs) noexcept nogil:
+cdef inline void _prefetch_negatives(const Params* p, const Scratch* s,
+                                     const int32_t* negs) noexcept nogil:
     cdef int d
     for d in range(p.negative):
-        _prefetch_row(&p.syn1neg[<int64_t>negs[d] * p.size], p.size)
+        _prefetch_row(_row_ahead(&s.outputs, negs[d], p.size), p.size)
+
+
+cdef inline void _train_outputs(const Params* p, Scratch* s, const real* h, real** rows,
+                                const real* labels, int n, bint saturate,
+                                real alpha) noexcept nogil:
+    """Train ``n`` distinct output rows against the hidden vector ``h``: row ``k`` should predict
+    ``labels[k]`` (1 or 0). Accumulates the hidden vector's gradient in ``s.grad``.
+
+    ``h`` is not changed here and the rows are distinct, so every dot product is taken before any
+    row is updated: the same values as row by row, with the independent dot products free to
+    overlap in the CPU instead of each waiting for the previous row's update. Outside
+    (-MAX_EXP, MAX_EXP) the gradient saturates (``saturate``: negative sampling, like the original
+    tool, where a confidently wrong prediction still gets the full step) or the row is skipped
+    (hierarchical softmax).
+    """
+    cdef int k, m = 0
+    cdef real f, g, label
+    cdef real dots[AHEAD]
+    cdef real steps[AHEAD]
+    cdef real* moved[AHEAD]
+    _dots(h, rows, dots, n, p.size)
+    for k in range(n):
+        f, label = dots[k], labels[k]
+        if p.compute_loss:
+            s.loss += _softplus(-f if label > 0 else f)
+        if f > -MAX_EXP and f < MAX_EXP:
+            g = (label - _sigmoid(f)) * alpha
+        elif not saturate:
+            continue        # also skips NaN
+        elif f >= MAX_EXP:
+            g = (label - 1) * alpha
+        else:  # f <= -MAX_EXP, or NaN after divergence: never index the table with it
+            g = label * alpha
+        steps[m], moved[m] = g, rows[k]
+        m += 1
+    _update_outputs(steps, h, moved, s.grad, m, p.size)
+
+
+cdef inline bint _holds(real** rows, int n, const real* row) noexcept nogil:
+    cdef int k
+    for k in range(n):
+        if rows[k] == row:
+            return True
+    return False
 
 
 cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t target,
                           const int32_t* negs, real alpha) noexcept nogil:
     """Negative sampling: one positive (``target``) and the ``negative`` words ``negs``, drawn
     (and their rows prefetched) by the caller ahead of time, so that the cache misses of the
-    random rows overlap with earlier work instead of stalling one after another. The gradient
-    saturates outside (-MAX_EXP, MAX_EXP) like the original tool: a confidently wrong prediction
-    still gets the full step.
+    random rows overlap with earlier work instead of stalling one after another.
+
+    A word drawn twice is trained twice, the second time on the row the first updated, as
+    word2vec.c does: the rows before a repeat are trained first.
     """
-    cdef int d
+    cdef int d, n = 0
     cdef int32_t word
-    cdef real label, f, g
-    cdef real* out
+    cdef real* row
+    cdef real* rows[AHEAD]
+    cdef real labels[AHEAD]
     for d in range(p.negative + 1):
-        if d == 0:
-            word, label = target, 1
-        else:
-            word, label = negs[d - 1], 0
-            if word == target:
-                continue
-        out = &p.syn1neg[<int64_t>word * p.size]
-        f = _dot(h, out, p.size)
-        if f > -MAX_EXP and f < MAX_EXP:
-            g = (label - _sigmoid(f)) * alpha
-        elif f >= MAX_EXP:
-            g = (label - 1) * alpha
-        else:  # f <= -MAX_EXP, or NaN after divergence: never index the table with it
-            g = label * alpha
-        if p.compute_loss:
-            s.loss += _softplus(-f if label > 0 else f)
-        _update_output(g, h, out, s.grad, p.size)
+        word = target if d == 0 else negs[d - 1]
+        if d > 0 and word == target:
+            continue
+        row = _row(&s.outputs, word, p.size)
+        if n == AHEAD or _holds(rows, n, row):
+            _train_outputs(p, s, h, rows, labels, n, True, alpha)
+            n = 0
+        rows[n], labels[n] = row, (1 if d == 0 else 0)
+        n += 1
+    _train_outputs(p, s, h, rows, labels, n, True, alpha)
 
 
 cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
                           real alpha) noexcept nogil:
     """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
-    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool); the caller prefetches the path.
-
-    The nodes of a path are distinct rows and ``h`` is not updated here, so the dot products of
-    up to ``PATH_AHEAD`` nodes are taken before any of them is updated: the same values as node
-    by node, with the independent dot products free to overlap in the CPU.
-    """
-    cdef int64_t b, first = p.code_offsets[target], end = p.code_offsets[target + 1], last
-    cdef real f, g
-    cdef int code
-    cdef real dots[PATH_AHEAD]
-    cdef real* rows[PATH_AHEAD]
+    (-MAX_EXP, MAX_EXP) are skipped, as in the original tool), in chunks of ``AHEAD`` nodes; the
+    caller prefetches the path. A path's nodes are distinct (``Kernel`` checks)."""
+    cdef int64_t b, first = p.code_offsets[target], end = p.code_offsets[target + 1]
+    cdef int n
+    cdef real* rows[AHEAD]
+    cdef real labels[AHEAD]
     while first < end:
-        last = min(first + PATH_AHEAD, end)
-        for b in range(first, last):
-            rows[b - first] = _node_row(p, s, p.points[b])
-            dots[b - first] = _dot(h, rows[b - first], p.size)
-        for b in range(first, last):
-            f, code = dots[b - first], p.codes[b]
-            if p.compute_loss:
-                s.loss += _softplus(f if code else -f)
-            if not (f > -MAX_EXP and f < MAX_EXP):  # also skips NaN
-                continue
-            g = (1 - code - _sigmoid(f)) * alpha
-            _update_output(g, h, rows[b - first], s.grad, p.size)
-        first = last
+        n = <int>min(<int64_t>AHEAD, end - first)
+        for b in range(first, first + n):
+            rows[b - first] = _row(&s.nodes, p.points[b], p.size)
+            labels[b - first] = 1 - p.codes[b]
+        _train_outputs(p, s, h, rows, labels, n, False, alpha)
+        first += n
 
 
 cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32_t target,
@@ -388,8 +543,8 @@ cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* wo
     cdef int32_t center = words[i]
     if p.negative:
         _draw_negatives(p, s, negs, (hi - lo - 1) * p.negative)
-        _prefetch_row(&p.syn1neg[<int64_t>center * p.size], p.size)
-        _prefetch_negatives(p, negs)
+        _prefetch_row(_row_ahead(&s.outputs, center, p.size), p.size)
+        _prefetch_negatives(p, s, negs)
     for j in range(lo, hi):
         if j == i:
             continue
@@ -397,7 +552,7 @@ cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* wo
         if nxt < hi:
             _prefetch_row(&p.syn0[<int64_t>words[nxt] * p.size], p.size)
             if p.negative:
-                _prefetch_negatives(p, &negs[(pair + 1) * p.negative])
+                _prefetch_negatives(p, s, &negs[(pair + 1) * p.negative])
         _train_sg_pair(p, s, center, words[j], &negs[pair * p.negative], alpha)
         pair += 1
 
@@ -425,8 +580,8 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
             s.hidden[k] /= count
     if p.negative:
         _draw_negatives(p, s, s.targets, p.negative)
-        _prefetch_row(&p.syn1neg[<int64_t>words[i] * p.size], p.size)
-        _prefetch_negatives(p, s.targets)
+        _prefetch_row(_row_ahead(&s.outputs, words[i], p.size), p.size)
+        _prefetch_negatives(p, s, s.targets)
     _output_layer(p, s, s.hidden, words[i], s.targets, alpha)
     if not p.cbow_mean:
         for k in range(p.size):
@@ -442,17 +597,22 @@ cdef Py_ssize_t _subsample(const Params* p, Scratch* s, const int32_t* ids,
     precomputed in ``sample_int``). Returns the number of sentences kept (empty ones vanish)."""
     cdef Py_ssize_t sent, t, n = 0, kept_sentences = 0
     cdef int32_t w
+    cdef uint64_t state = s.rng        # a local: C must assume the stores below may change s.rng
+    cdef const uint32_t* sample_int = p.sample_int
+    cdef int32_t* kept = s.kept
     s.kept_offsets[0] = 0
     for sent in range(n_sentences):
         for t in range(offsets[sent], offsets[sent + 1]):
             w = ids[t]
-            if p.sample_int != NULL and p.sample_int[w] < (_next_random(&s.rng) >> 32):
-                continue
-            s.kept[n] = w
-            n += 1
+            kept[n] = w   # written either way; kept when the draw says so (no branch to mispredict)
+            if sample_int == NULL:
+                n += 1
+            else:
+                n += sample_int[w] >= (_next_random(&state) >> 32)
         if n > s.kept_offsets[kept_sentences]:
             kept_sentences += 1
             s.kept_offsets[kept_sentences] = <int32_t>n
+    s.rng = state
     return kept_sentences
 
 
@@ -548,7 +708,8 @@ cdef class WorkerState:
             free(self.s.targets)
             free(self.s.kept)
             free(self.s.kept_offsets)
-            _free_hot(&self.s.hot_nodes)
+            _free_hot(&self.s.nodes)
+            _free_hot(&self.s.outputs)
             free(self.s)
 
     cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences,
@@ -595,9 +756,11 @@ cdef class Kernel:
     """The training configuration and views of the shared weights, for :func:`train_batch`.
 
     All arrays are used in place (Hogwild): the caller keeps them alive and C-contiguous. With
-    ``hot_nodes > 0`` (and ``merge_every > 0``), each worker updates private copies of the rows of
-    the ``hot_nodes`` Huffman inner nodes closest to the root, merged into ``syn1`` every
-    ``merge_every`` examples and at the end of each batch (see "Hot rows" above).
+    ``merge_every > 0``, each worker updates private copies of the hot rows — the ``syn1`` rows of
+    the ``hot_nodes`` Huffman inner nodes closest to the root, and the ``syn1neg`` rows of the words
+    numbered below ``hot_words`` (the most frequent, in a sorted vocabulary) — and merges them into
+    the shared rows every ``merge_every`` examples and at the end of each batch (see "Hot rows"
+    above).
     ``syn1`` is used when ``hs``; ``syn1neg``, ``accept`` and ``alias`` when ``negative > 0``;
     ``sample_int`` may be ``None`` for no subsampling.
     """
@@ -609,7 +772,7 @@ cdef class Kernel:
                  const int32_t[::1] alias, const uint8_t[::1] codes, const int32_t[::1] points,
                  const int64_t[::1] code_offsets, *, bint sg, bint hs, int negative,
                  int window, bint cbow_mean, bint shrink_windows, bint compute_loss,
-                 int hot_nodes=0, int merge_every=0):
+                 int hot_nodes=0, int hot_words=0, int merge_every=0):
         cdef Py_ssize_t n = syn0.shape[0]
         if n < 1 or n > 2 ** 31 - 1:
             raise ValueError(f"the vocabulary must have 1 to 2**31-1 words, got {n}")
@@ -617,9 +780,10 @@ cdef class Kernel:
             raise ValueError(f"window must be >= 1, got {window}")
         if negative < 0:
             raise ValueError(f"negative must be >= 0, got {negative}")
-        if hot_nodes < 0 or merge_every < 0 or (hot_nodes > 0) != (merge_every > 0):
-            raise ValueError(f"hot_nodes and merge_every must both be 0 or both > 0, got "
-                             f"{hot_nodes} and {merge_every}")
+        if hot_nodes < 0 or hot_words < 0 or merge_every < 0 or \
+                (hot_nodes > 0 or hot_words > 0) != (merge_every > 0):
+            raise ValueError(f"hot_nodes/hot_words and merge_every must be 0 together or > 0 "
+                             f"together, got {hot_nodes}, {hot_words} and {merge_every}")
         if not hs and negative == 0:
             raise ValueError("nothing to train: set hs=1 and/or negative > 0")
         memset(&self.p, 0, sizeof(Params))
@@ -657,11 +821,12 @@ cdef class Kernel:
             self.p.syn1neg = &syn1neg[0, 0]
             self.p.accept = &accept[0]
             self.p.alias = &alias[0]
-        self.p.hot_nodes_from = n   # past every inner node: none is hot
-        if hs and hot_nodes and n > 1:
+        self.p.hot_words = min(hot_words, n) if negative else 0
+        if hs and n > 1:
             # the inner nodes are numbered in merge order: the root, n - 2, is the last
-            self.p.hot_nodes = <int32_t>min(hot_nodes, n - 1)
-            self.p.hot_nodes_from = n - 1 - self.p.hot_nodes
+            self.p.hot_nodes = min(hot_nodes, n - 1)
+        self.p.hot_nodes_from = n - 1 - self.p.hot_nodes
+        if self.p.hot_words or self.p.hot_nodes:
             self.p.merge_every = merge_every
         self._arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, code_offsets)
 
@@ -683,7 +848,7 @@ cdef class Kernel:
         # the batch's words
         state._reserve(n_ids, n_sentences,
                        max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative)
-        _reserve_hot_rows(&state.s.hot_nodes, self.p.hot_nodes, self.p.size)
+        self._bind(state.s)
         with nogil:
             kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)
             state.s.merged_at = state.s.examples
@@ -691,6 +856,16 @@ cdef class Kernel:
             if self.p.merge_every:
                 _merge_hot(&self.p, state.s)
         return trained
+
+
+    cdef int _bind(self, Scratch* s) except -1:
+        """Point the worker's row accessors at this kernel's matrices and hot rows."""
+        cdef Params* p = &self.p
+        _reserve_hot_rows(&s.nodes, p.hot_nodes, p.size)
+        _reserve_hot_rows(&s.outputs, p.hot_words, p.size)
+        _bind_hot(&s.nodes, p.syn1, p.hot_nodes_from, p.hot_nodes_from + p.hot_nodes)
+        _bind_hot(&s.outputs, p.syn1neg, 0, p.hot_words)
+        return 0
 
 
 def _check_rows(name, Py_ssize_t got, Py_ssize_t want):
@@ -773,6 +948,15 @@ def cpu_has_avx2_fma():
     True
     """
     return bool(w2v_cpu_has_avx2_fma())
+
+
+def cpu_has_avx512():
+    """True when the CPU can run the AVX-512 build of these kernels (``_inner_avx512``).
+
+    >>> cpu_has_avx512() in (True, False)
+    True
+    """
+    return bool(w2v_cpu_has_avx512())
 
 
 def sigmoid_table():

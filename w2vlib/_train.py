@@ -38,11 +38,14 @@ GOLDEN_GAMMA = 0x9E3779B97F4A7C15
 UINT64_MASK = (1 << 64) - 1
 #: Seconds to wait for threads to finish after a stop request before giving up on them.
 STOP_GRACE = 2.0
-#: Hierarchical softmax with several workers: each worker keeps private copies of the rows of the
-#: HOT_NODES inner nodes closest to the root and merges its changes every MERGE_EVERY examples
-#: (see "Hot rows" in ``_inner.pyx``; the figures behind these values are in docs/benchmarks.md).
+#: With several workers, each worker keeps private copies of the hot output rows — those of the
+#: HOT_NODES Huffman inner nodes closest to the root (hierarchical softmax) and the syn1neg rows of
+#: the HOT_WORDS most frequent words (negative sampling) — and merges its changes every MERGE_EVERY
+#: examples (see "Hot rows" in ``_inner.pyx``; the figures behind these values are in
+#: docs/benchmarks.md).
 HOT_NODES = 256
-MERGE_EVERY = 256
+HOT_WORDS = 64
+MERGE_EVERY = 1024
 #: Batches waiting in the queue per worker (bounds memory in queue mode).
 QUEUE_FACTOR = 2
 #: File suffixes that smart_open decompresses transparently; such files cannot be split by bytes.

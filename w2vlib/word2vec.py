@@ -258,7 +258,8 @@ class Word2Vec:
         """Private hot rows only pay when workers contend for them (one worker: none)."""
         if self.workers < 2:
             return {}
-        return {"hot_nodes": _train.HOT_NODES, "merge_every": _train.MERGE_EVERY}
+        return {"hot_nodes": _train.HOT_NODES, "hot_words": _train.HOT_WORDS,
+                "merge_every": _train.MERGE_EVERY}
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
