@@ -1,12 +1,13 @@
-"""What the private hot rows of hierarchical softmax change: speed, and quality against gensim.
+"""What the private hot rows change: speed, and quality against gensim.
 
-With several workers, w2vlib keeps worker-private copies of the Huffman inner nodes closest to
-the root and merges them every ``MERGE_EVERY`` examples (``w2vlib._train.HOT_NODES`` and
+With several workers, w2vlib keeps worker-private copies of the hot output rows — the Huffman
+inner nodes closest to the root, and the syn1neg rows of the most frequent words — and merges
+them every ``MERGE_EVERY`` examples (``w2vlib._train.HOT_NODES``, ``HOT_WORDS`` and
 ``MERGE_EVERY``; see "Hot rows" in ``w2vlib/_inner.pyx``). This script runs, side by side in one
-run on the same corpus (gensim defaults except ``workers``, hierarchical softmax, no negatives):
+run on the same corpus (gensim defaults except ``workers``):
 
-* speed: raw words/s of one epoch for each ``--settings`` entry ``HOT_NODES:MERGE_EVERY``
-  (``0:0`` is in-place updates, as word2vec.c and gensim do) and for gensim 4.4 (the better of
+* speed: raw words/s of one epoch for each ``--settings`` entry ``HOT_NODES:HOT_WORDS:MERGE_EVERY``
+  (``0:0:0`` is in-place updates, as word2vec.c and gensim do) and for gensim 4.4 (the better of
   its iterable and corpus_file modes), best of ``--repeats`` runs interleaved between them;
 * quality: analogy accuracy (restrict_vocab=30000) and WS353 Spearman after ``--epochs`` epochs
   for each setting and for gensim 4.4 (iterable mode, the reference), per seed, all evaluated by
@@ -27,15 +28,16 @@ from bench_train import MODES, SHARED, corpus_file, evaluate, gensim_speed, time
 
 def settings_of(text):
     pairs = [tuple(int(v) for v in item.split(":")) for item in text.split(",") if item]
-    if any(len(pair) != 2 for pair in pairs):
-        raise SystemExit(f"--settings: expected HOT_NODES:MERGE_EVERY items, got {text!r}")
+    if any(len(pair) != 3 for pair in pairs):
+        raise SystemExit(f"--settings: expected HOT_NODES:HOT_WORDS:MERGE_EVERY items, got {text!r}")
     return pairs
 
 
-def hot_rows(hot_nodes, merge_every):
+def hot_rows(hot_nodes, hot_words, merge_every):
     """Patch the engine's hot-row setting for the models built inside the context."""
     from w2vlib import _train
-    return mock.patch.multiple(_train, HOT_NODES=hot_nodes, MERGE_EVERY=merge_every)
+    return mock.patch.multiple(_train, HOT_NODES=hot_nodes, HOT_WORDS=hot_words,
+                               MERGE_EVERY=merge_every)
 
 
 def speed(path, params, workers, setting):
@@ -63,7 +65,8 @@ def gensim_quality(path, params, workers, epochs, eval_dir, seed):
 
 
 def label(setting):
-    return "in place" if setting[0] == 0 else f"{setting[0]} rows / {setting[1]}"
+    nodes, words, merge = setting
+    return "in place" if merge == 0 else f"{nodes} nodes, {words} words / {merge}"
 
 
 def main(argv=None):
@@ -71,8 +74,8 @@ def main(argv=None):
     parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/w2vlib_bench"))
     parser.add_argument("--tokens", type=int, default=0, help="cut the corpus to about this many tokens")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--modes", default="sg-hs,cbow-hs")
-    parser.add_argument("--settings", default="0:0,256:64,256:256")
+    parser.add_argument("--modes", default="sg-ns,cbow-ns,sg-hs,cbow-hs")
+    parser.add_argument("--settings", default="0:0:0,256:64:1024,256:64:4096")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seeds", default="1,2", help="quality seeds ('' skips quality)")

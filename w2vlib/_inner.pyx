@@ -80,11 +80,10 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Several output rows against one hidden vector h, up to W2V_GROUP rows per pass over the
-       vector: h (and the gradient) are loaded once per group instead of once per row, and the
-       gradient is stored once per group. For each element the rows are taken in order, so the
-       sums are those of row-by-row code. The rows are distinct and none is h or grad (restrict). */
-    #define W2V_GROUP 4
+    /* Four or two output rows against one hidden vector h in one pass over the vector: h (and
+       the gradient) are loaded once per group instead of once per row, and the gradient is
+       stored once per group. For each element the gradient adds the rows in order, as row-by-row
+       code does. The rows are distinct and none is h or grad (restrict). */
     #define W2V_R(k) float* restrict r##k = rows[k]
     #define W2V_DOT(k) s##k += hi * r##k[i]
     #define W2V_UPD(k) o = r##k[i]; acc += g[k] * o; r##k[i] = o + g[k] * hi
@@ -427,8 +426,9 @@ cdef inline void _train_outputs(const Params* p, Scratch* s, const real* h, real
     ``labels[k]`` (1 or 0). Accumulates the hidden vector's gradient in ``s.grad``.
 
     ``h`` is not changed here and the rows are distinct, so every dot product is taken before any
-    row is updated: the same values as row by row, with the independent dot products free to
-    overlap in the CPU instead of each waiting for the previous row's update. Outside
+    row is updated — the values of row-by-row training, up to the order of a dot product's
+    partial sums — and the rows are then processed several per pass over ``h`` and the gradient
+    (``_dots``, ``_update_outputs``). Outside
     (-MAX_EXP, MAX_EXP) the gradient saturates (``saturate``: negative sampling, like the original
     tool, where a confidently wrong prediction still gets the full step) or the row is skipped
     (hierarchical softmax).
