@@ -1,5 +1,5 @@
 """The compiled kernels against the pure-numpy reference, one SGD step at a time; every build
-of the kernels this machine can run (baseline, AVX2) is checked."""
+of the kernels this machine can run (baseline, AVX2, AVX-512) is checked."""
 import importlib
 import itertools
 import platform
