@@ -290,6 +290,41 @@ def test_sigmoid_table_matches_numpy():
     np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
 
 
+EDGE = np.nextafter(np.float32(6), np.float32(0))   # the largest float32 below MAX_EXP
+
+
+def test_sigmoid_of_the_largest_float_below_max_exp_stays_in_the_table(inner):
+    """In float32, 5.9999995 + 6 rounds to 12.0, one slot past the 1000-entry table: the kernels
+    once read whatever followed it, and a garbage step made a vector explode."""
+    table = inner.sigmoid_table()
+    assert inner.sigmoid(EDGE) == table[-1]
+    assert inner.sigmoid(-EDGE) == table[0]
+    assert inner.sigmoid(np.float32(0)) == table[500]
+
+
+@pytest.mark.parametrize("hs,negative", [(1, 0), (0, 1)])
+def test_a_dot_product_at_the_edge_of_the_table_matches_the_reference(hs, negative, inner):
+    """One training pair whose dot product is exactly the largest float32 below MAX_EXP."""
+    syn0 = np.ones((2, 1), np.float32)
+    syn1 = np.array([[EDGE], [0]], np.float32)           # node 0: the root of both paths
+    syn1neg = np.array([[EDGE], [0]], np.float32)        # word 0's output row
+    codes, points = np.array([1, 0], np.uint8), np.array([0, 0], np.int32)
+    offsets = np.array([0, 1, 2], np.int64)
+    accept, alias = np.full(2, 2**32, np.uint64), np.arange(2, dtype=np.int32)
+    arrays = (syn0, syn1, syn1neg, None, accept, alias, codes, points, offsets)
+    kwargs = dict(sg=1, hs=hs, negative=negative, window=1, cbow_mean=1, shrink_windows=0,
+                  compute_loss=0)
+    ours = [a.copy() if a is not None else None for a in arrays]
+    ref = [a.copy() if a is not None else None for a in arrays]
+    ids, sent = np.array([0, 1], np.int32), np.array([0, 2], np.int32)
+    inner.Kernel(*ours, **kwargs).train_batch(inner.WorkerState(1, SEED), ids, sent, 0.5)
+    ReferenceKernel(*ref, **kwargs).train_batch(ReferenceState(SEED), ids, sent, 0.5)
+    for name, a, b in zip(("syn0", "syn1", "syn1neg"), ours[:3], ref[:3]):
+        np.testing.assert_allclose(a, b, atol=1e-6, err_msg=name)
+    # a step is at most alpha * |row| = 3 here (the out-of-table read once made it 1e32)
+    assert np.abs(ours[0]).max() < 10
+
+
 def test_dispatch_picks_a_usable_build():
     assert _dispatch.select("baseline") is _inner
     with pytest.raises(ValueError, match="W2VLIB_KERNEL must be one of"):

@@ -184,7 +184,14 @@ cdef inline uint32_t _below(uint64_t r, uint32_t n) noexcept nogil:
 
 
 cdef inline real _sigmoid(real f) noexcept nogil:
-    return SIGMOID_TABLE[<int>((f + MAX_EXP) * SIGMOID_SCALE)]
+    """The table sigmoid of ``f`` in (-MAX_EXP, MAX_EXP).
+
+    The slot is computed in double: in float, the largest float below MAX_EXP (5.9999995) plus
+    MAX_EXP rounds to 12.0, one slot past the table (word2vec.c allocates a spare slot for it).
+    The clamp keeps the read in the table whatever the compiler does with the arithmetic.
+    """
+    cdef int slot = <int>((<double>f + MAX_EXP) * SIGMOID_SCALE)
+    return SIGMOID_TABLE[slot if slot < SIGMOID_TABLE_SIZE else SIGMOID_TABLE_SIZE - 1]
 
 
 cdef inline double _softplus(double x) noexcept nogil:
@@ -957,6 +964,13 @@ def cpu_has_avx512():
     True
     """
     return bool(w2v_cpu_has_avx512())
+
+
+def sigmoid(real f):
+    """The kernels' table sigmoid of ``f`` in (-MAX_EXP, MAX_EXP) (for tests)."""
+    if not -MAX_EXP < f < MAX_EXP:
+        raise ValueError(f"f must be in (-{MAX_EXP}, {MAX_EXP}), got {f}")
+    return _sigmoid(f)
 
 
 def sigmoid_table():
