@@ -4,7 +4,9 @@ Two threads train skip-gram with negative sampling (gensim's defaults) on the tw
 benchmark corpus with in-place updates, once on shared weights (as training does) and once with
 the second thread on its own copy of ``syn0``, of ``syn1neg``, or of both. Copies are not a
 training mode — the threads no longer train one model — they show where the cores trade cache
-lines. Runs of the settings are interleaved and each is compared with the shared run next to it
+lines. A last setting trains both halves on one thread: "own both" against it is what two
+threads gain with nothing shared at all, the most that sharing less could give on this machine.
+Runs of the settings are interleaved and each is compared with the shared run next to it
 (this machine's speed drifts by 20% within minutes, far more than between neighbouring runs).
 
     python benchmarks/probe_sharing.py --repeats 8
@@ -20,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench_train import corpus_file
 
-SETTINGS = ("shared", "own syn0", "own syn1neg", "own both")
+SETTINGS = ("shared", "own syn0", "own syn1neg", "own both", "one thread")
 
 
 def batches_of(path, tokens):
@@ -52,15 +54,19 @@ def kernels(model, inner):
     return {"shared": (shared, shared),
             "own syn0": (shared, kernel(syn0.copy(), syn1neg)),
             "own syn1neg": (shared, kernel(syn0, syn1neg.copy())),
-            "own both": (shared, kernel(syn0.copy(), syn1neg.copy()))}
+            "own both": (shared, kernel(syn0.copy(), syn1neg.copy())),
+            "one thread": (shared,)}
 
 
-def timed(pair, halves, inner, size):
+def timed(threads_kernels, halves, inner, size):
+    """Seconds for the halves on one thread per kernel (one kernel: both halves in turn)."""
+    parts = halves if len(threads_kernels) == 2 else (halves[0] + halves[1],)
+
     def work(k):
         state = inner.WorkerState(size, k + 1)
-        for ids, offsets in halves[k]:
-            pair[k].train_batch(state, ids, offsets, 0.025)
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+        for ids, offsets in parts[k]:
+            threads_kernels[k].train_batch(state, ids, offsets, 0.025)
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(parts))]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -91,6 +97,11 @@ def main(argv=None):
         ratio = seconds[:, 0] / seconds[:, k]
         print(f"| {name} | {np.median(raw / seconds[:, k]):,.0f} | {np.median(ratio):.2f}x "
               f"(range {ratio.min():.2f}-{ratio.max():.2f}) |")
+    one = seconds[:, SETTINGS.index("one thread")]
+    for name in ("shared", "own both"):
+        ratio = one / seconds[:, SETTINGS.index(name)]
+        print(f"two threads, {name}, vs one thread: {np.median(ratio):.2f}x "
+              f"(range {ratio.min():.2f}-{ratio.max():.2f})")
 
 
 if __name__ == "__main__":

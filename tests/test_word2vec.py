@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gensim.models import Word2Vec as GensimWord2Vec
 
-from w2vlib import CallbackAny2Vec, LineSentence, Word2Vec, _train
+from w2vlib import CallbackAny2Vec, LineSentence, Text8Corpus, Word2Vec, _reader, _train
 
 GROUPS = [["red", "green", "blue", "yellow"], ["one", "two", "three", "four"],
           ["cat", "dog", "horse", "cow"], ["paris", "rome", "berlin", "madrid"]]
@@ -57,9 +57,14 @@ def test_vocabulary_and_word_counts_match_gensim(tmp_path):
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
-@pytest.mark.parametrize("kind", ["corpus_file", "gz", "iterable"])
-def test_every_line_is_trained_once_per_epoch(workers, kind, tmp_path):
-    """Raw words reported by train() equal the corpus size times epochs, whatever the split."""
+@pytest.mark.parametrize("kind,range_bytes", [
+    ("corpus_file", _train.RANGE_BYTES), ("gz", _train.RANGE_BYTES), ("iterable", _train.RANGE_BYTES),
+    ("text8", _train.RANGE_BYTES), ("corpus_file", 37), ("text8", 37)])
+def test_every_line_is_trained_once_per_epoch(workers, kind, range_bytes, tmp_path, monkeypatch):
+    """Raw words reported by train() equal the corpus size times epochs, whatever the split
+    (plain files in byte ranges of 37 bytes: shorter than many lines, so most ranges hold no
+    line start)."""
+    monkeypatch.setattr(_train, "RANGE_BYTES", range_bytes)
     rng = np.random.default_rng(1)
     words = [f"w{i}" for i in range(50)]
     sentences = [list(rng.choice(words, size=rng.integers(1, 40))) for _ in range(997)]
@@ -71,6 +76,9 @@ def test_every_line_is_trained_once_per_epoch(workers, kind, tmp_path):
         corpus = dict(corpus_file=str(tmp_path / "c.txt.gz"))
     elif kind == "corpus_file":
         corpus = dict(corpus_file=str(plain))
+    elif kind == "text8":   # one stream of tokens, split by token rather than by line
+        (tmp_path / "t8").write_text(" ".join(w for s in sentences for w in s))
+        corpus = dict(corpus_iterable=Text8Corpus(str(tmp_path / "t8"), max_sentence_length=300))
     else:
         corpus = dict(corpus_iterable=sentences)
     model = Word2Vec(min_count=1, sample=0, workers=workers, vector_size=8, batch_words=100)
@@ -78,6 +86,26 @@ def test_every_line_is_trained_once_per_epoch(workers, kind, tmp_path):
     effective, raw = model.train(**corpus, total_words=model.corpus_total_words, epochs=2)
     assert raw == 2 * total
     assert effective == 2 * total  # sample=0 and every word is in the vocabulary
+
+
+def test_a_worker_done_with_its_ranges_takes_the_others(tmp_path, monkeypatch):
+    """Worker 0 alone drains the feed: its own ranges in file order, then worker 1's from the
+    far end; worker 1 then finds nothing left, and every line was read once."""
+    monkeypatch.setattr(_train, "RANGE_BYTES", 100)
+    sentences = [[f"w{i}"] * 9 for i in range(100)]
+    path = write_lines(tmp_path / "c.txt", sentences)
+    line_starts = np.cumsum([0] + [len(" ".join(s)) + 1 for s in sentences])[:-1]
+    index = _reader.VocabIndex([f"w{i}" for i in range(100)])
+    feed = _train.RangeFeed([(str(path), True, 10000)], index, batch_words=1000, workers=2)
+    own, theirs = list(feed.shares[0]), list(feed.shares[1])
+    assert len(own) + len(theirs) == -(-path.stat().st_size // 100) and abs(len(own) - len(theirs)) <= 1
+
+    def lines_in(piece):
+        return [j for j, at in enumerate(line_starts) if piece[3] <= at < piece[4]]
+    expected = [j for piece in own + theirs[::-1] for j in lines_in(piece)]
+    got = [int(i) for ids, _, _ in feed.batches(0) for i in ids[::9]]   # 9 ids per line
+    assert got == expected and sorted(got) == list(range(100))
+    assert list(feed.batches(1)) == []
 
 
 def test_sentence_longer_than_batch_is_fully_trained():

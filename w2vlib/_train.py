@@ -2,9 +2,10 @@
 
 Two ways to feed the workers:
 
-* **ranges** — the corpus is plain local files: every worker opens each file itself and owns a byte
-  range aligned to line starts (:class:`w2vlib._reader.FileBatcher`), so reading, tokenizing, id
-  lookup and training all run without the GIL and every line is trained exactly once per epoch;
+* **ranges** — the corpus is plain local files: every worker opens the files itself and trains
+  byte ranges aligned to line starts (:class:`RangeFeed`, :class:`w2vlib._reader.FileBatcher`),
+  so reading, tokenizing, id lookup and training all run without the GIL and every line is
+  trained exactly once per epoch;
 * **queue** — anything else (a Python iterable, a compressed or remote file): one producer thread
   turns the corpus into id batches (compiled conversion) and the workers take them from a bounded
   queue, so memory stays constant whatever the corpus size.
@@ -14,6 +15,7 @@ linearly from ``start_alpha`` to ``end_alpha`` over all epochs as in gensim, eva
 of each batch. Each worker has its own :class:`w2vlib._inner.WorkerState` (RNG and float64 loss
 tally); the loss is reset at each epoch and summed over workers.
 """
+import collections
 import logging
 import os
 import queue
@@ -46,6 +48,9 @@ STOP_GRACE = 2.0
 HOT_NODES = 256
 HOT_WORDS = 64
 MERGE_EVERY = 1024
+#: With several workers, plain files are cut into byte ranges of about this size, which the
+#: workers share out so that they finish an epoch together (see RangeFeed).
+RANGE_BYTES = 1 << 20
 #: Batches waiting in the queue per worker (bounds memory in queue mode).
 QUEUE_FACTOR = 2
 #: File suffixes that smart_open decompresses transparently; such files cannot be split by bytes.
@@ -164,19 +169,49 @@ def splittable(sources):
         for path, _, _ in sources)
 
 
-def _range_batches(sources, index, batch_words, worker, workers):
-    """This worker's share of every file: the lines that start in its byte range."""
-    for path, line_mode, max_sentence_length in sources:
-        size = os.path.getsize(path)
-        start, end = size * worker // workers, size * (worker + 1) // workers
-        if start >= end and size:
-            continue
-        with open(path, "rb") as fileobj:
-            batcher = _reader.FileBatcher(
-                fileobj, index, start=start, end=end, batch_words=batch_words,
-                max_sentence_length=max_sentence_length, line_mode=line_mode)
-            while (batch := batcher.next_batch()) is not None:
-                yield batch
+class RangeFeed:
+    """The workers' shares of plain local files, in byte ranges aligned to line starts.
+
+    With one worker each file is one range. With several, every file is cut into ranges of about
+    ``RANGE_BYTES`` (at least one per worker), and worker ``k`` owns the ``k``-th run of them:
+    it trains its own ranges in order, so the workers read distant parts of the corpus (fewer
+    rows in common than neighbouring text would have), and when they are done it takes the last
+    untaken range of the worker with the most left, so that all finish within about one range
+    of each other. Either way every line is trained exactly once.
+    """
+
+    def __init__(self, sources, index, batch_words, workers):
+        self.index, self.batch_words = index, batch_words
+        ranges = []
+        for path, line_mode, max_sentence_length in sources:
+            size = os.path.getsize(path)
+            pieces = 1 if workers == 1 else max(workers, -(-size // RANGE_BYTES))
+            for k in range(pieces):
+                start, end = size * k // pieces, size * (k + 1) // pieces
+                if start < end or not size:
+                    ranges.append((path, line_mode, max_sentence_length, start, end))
+        self.shares = [collections.deque(ranges[len(ranges) * k // workers:
+                                                len(ranges) * (k + 1) // workers])
+                       for k in range(workers)]
+        self.lock = threading.Lock()
+
+    def _take(self, worker):
+        with self.lock:
+            if self.shares[worker]:
+                return self.shares[worker].popleft()
+            busiest = max(self.shares, key=len)
+            return busiest.pop() if busiest else None
+
+    def batches(self, worker):
+        """Worker ``worker``'s batches: its own ranges, then ranges taken from the others."""
+        while (piece := self._take(worker)) is not None:
+            path, line_mode, max_sentence_length, start, end = piece
+            with open(path, "rb") as fileobj:
+                batcher = _reader.FileBatcher(
+                    fileobj, self.index, start=start, end=end, batch_words=self.batch_words,
+                    max_sentence_length=max_sentence_length, line_mode=line_mode)
+                while (batch := batcher.next_batch()) is not None:
+                    yield batch
 
 
 @dataclass
@@ -248,8 +283,9 @@ class Engine:
 
         threads = []
         if corpus.sources is not None and splittable(corpus.sources):
+            feed = RangeFeed(corpus.sources, self.index, self.batch_words, self.workers)
             for k in range(self.workers):
-                batches = _range_batches(corpus.sources, self.index, self.batch_words, k, self.workers)
+                batches = feed.batches(k)
                 threads.append(threading.Thread(target=guarded, args=(train, k, batches), daemon=True))
         else:
             jobs = queue.Queue(maxsize=QUEUE_FACTOR * self.workers)
