@@ -174,8 +174,8 @@ class RangeFeed:
 
     With one worker each file is one range. With several, every file is cut into ranges of about
     ``RANGE_BYTES`` (at least one per worker), and worker ``k`` owns the ``k``-th run of them:
-    it trains its own ranges in order, so the workers read distant parts of the corpus (fewer
-    rows in common than neighbouring text would have), and when they are done it takes the last
+    it trains its own ranges in order, so the workers read distant parts of the corpus as with one
+    static half each, and when it is done it takes the last
     untaken range of the worker with the most left, so that all finish within about one range
     of each other. Either way every line is trained exactly once.
     """
