@@ -13,7 +13,11 @@ restrict_vocab=30000) and WordSim353 Spearman after the quality epochs, averaged
 gensim's vectors). gensim is trained in both modes: its iterable mode decays the learning rate as
 documented (the reference), its corpus_file mode decays it only by 1/workers of each epoch (see
 docs/differences.md). Memory: peak RSS of a child process training on the corpus and on the corpus
-concatenated ``--memory-copies`` times.
+concatenated ``--memory-copies`` times. Scaling: skip-gram with negative sampling on one worker
+and on ``--workers``, interleaved ``--scaling-repeats`` times, beside two separate one-worker
+models training the two halves of the corpus at the same time (the real training path with nothing
+shared: what this machine gives two threads); each run also records the share of the machine's CPU
+time that the hypervisor took (/proc/stat's steal column).
 """
 import argparse
 import json
@@ -85,6 +89,88 @@ def ours_speed(path, params, workers):
     return raw / seconds
 
 
+def machine_times():
+    """The machine's CPU time so far (all CPUs, in clock ticks): (total, stolen by the hypervisor)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(field) for field in stat.readline().split()[1:]]
+    return sum(ticks[:8]), ticks[7]     # user nice system idle iowait irq softirq steal
+
+
+def steal_while(fn):
+    """(fn's result, the share of the machine's CPU time the hypervisor took while fn ran)."""
+    total, stolen = machine_times()
+    result = fn()
+    total_after, stolen_after = machine_times()
+    return result, (stolen_after - stolen) / max(1, total_after - total)
+
+
+def halves_of(path):
+    """The corpus split into two files of alternate lines (written once, next to it)."""
+    halves = [path.with_name(f"{path.stem}.half{k}.txt") for k in (0, 1)]
+    if not all(half.exists() for half in halves):
+        with open(path, "rb") as src, open(halves[0], "wb") as even, open(halves[1], "wb") as odd:
+            for number, line in enumerate(src):
+                (odd if number % 2 else even).write(line)
+    return halves
+
+
+def apart_speed(halves, params):
+    """Raw words/s of two separate one-worker models, each training one half at the same time:
+    two threads of the real training path with nothing shared, the machine's ceiling for two."""
+    import threading
+    from w2vlib import Word2Vec
+    models = []
+    for half in halves:
+        model = Word2Vec(workers=1, **params)
+        model.build_vocab(corpus_file=str(half))
+        models.append(model)
+    raw = [0, 0]
+
+    def train(k):
+        raw[k] = models[k].train(corpus_file=str(halves[k]), total_words=models[k].corpus_total_words,
+                                 epochs=1)[1]
+    def both():
+        threads = [threading.Thread(target=train, args=(k,)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    _, seconds = timed(both)
+    return sum(raw) / seconds
+
+
+def scaling(path, workers, repeats):
+    """sg-ns with 1 and with `workers` workers, and two separate one-worker models on the halves,
+    interleaved; each run with the hypervisor's steal share. Returns the figures (words/s lists)."""
+    params, halves = MODES["sg-ns"], halves_of(path)
+    runs = {"one": [], "many": [], "apart": [], "steal one": [], "steal many": [], "steal apart": []}
+    for _ in range(repeats):
+        for name, run in (("one", lambda: ours_speed(path, params, 1)),
+                          ("many", lambda: ours_speed(path, params, workers)),
+                          ("apart", lambda: apart_speed(halves, params))):
+            rate, steal = steal_while(run)
+            runs[name].append(rate)
+            runs[f"steal {name}"].append(steal)
+    return runs
+
+
+def report_scaling(runs, workers):
+    import statistics
+    one, many, apart = (max(runs[name]) for name in ("one", "many", "apart"))
+    pairs = [m / o for o, m in zip(runs["one"], runs["many"])]
+    apart_pairs = [a / o for o, a in zip(runs["one"], runs["apart"])]
+    print(f"\nsg-ns scaling: 1 worker {one:,.0f} w/s, {workers} workers {many:,.0f} w/s "
+          f"({many / one:.2f}x, best of {len(pairs)} each)")
+    print(f"  per repeat, {workers} workers / 1 worker: median {statistics.median(pairs):.2f}x "
+          f"(range {min(pairs):.2f}-{max(pairs):.2f})")
+    print(f"  two separate 1-worker models on the halves at once (nothing shared): {apart:,.0f} w/s "
+          f"({apart / one:.2f}x 1 worker; per repeat median {statistics.median(apart_pairs):.2f}x, "
+          f"range {min(apart_pairs):.2f}-{max(apart_pairs):.2f})")
+    print("  hypervisor steal, share of the machine's CPU time, mean (max): " + ", ".join(
+        f"{label} {statistics.mean(runs['steal ' + name]):.1%} ({max(runs['steal ' + name]):.1%})"
+        for name, label in (("one", "1 worker"), ("many", f"{workers} workers"), ("apart", "separate models"))))
+
+
 def evaluate(keys, vectors, eval_dir):
     """Analogy accuracy and WS353 Spearman, computed by w2vlib for any model's vectors."""
     from w2vlib import KeyedVectors
@@ -141,6 +227,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3,
                         help="each speed figure is the best of this many interleaved runs")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--scaling-repeats", type=int, default=5,
+                        help="interleaved runs of the scaling check (0 skips it)")
     parser.add_argument("--quality-modes", default="sg-ns,cbow-ns")
     parser.add_argument("--quality-epochs", type=int, default=5)
     parser.add_argument("--quality-seeds", default="1,2", help="seeds to average quality over")
@@ -167,12 +255,9 @@ def main(argv=None):
         print(f"| {mode} | {theirs['iterable']:,.0f} | {theirs['corpus_file']:,.0f} | {ours:,.0f} "
               f"| {ours / best:.2f}x |", flush=True)
 
-    one = many = 0.0
-    for _ in range(args.repeats):
-        one = max(one, ours_speed(path, MODES["sg-ns"], 1))
-        many = max(many, ours_speed(path, MODES["sg-ns"], args.workers))
-    print(f"\nsg-ns scaling: 1 worker {one:,.0f} w/s, {args.workers} workers {many:,.0f} w/s "
-          f"({many / one:.2f}x)")
+    if args.scaling_repeats:
+        results["scaling"] = scaling(path, args.workers, args.scaling_repeats)
+        report_scaling(results["scaling"], args.workers)
 
     ours = theirs = float("inf")
     for _ in range(args.repeats):
