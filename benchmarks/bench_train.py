@@ -24,6 +24,7 @@ import json
 import logging
 import lzma
 import pathlib
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,12 +81,21 @@ def gensim_speed(path, params, workers):
     return best
 
 
-def ours_speed(path, params, workers):
+def process_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ours_speed(path, params, workers, cpu=None):
+    """Raw words/s of one w2vlib epoch; appends the CPU-seconds the epoch took to `cpu` if given."""
     from w2vlib import Word2Vec
     model = Word2Vec(workers=workers, **params)
     model.build_vocab(corpus_file=str(path))
+    before = process_cpu()
     (_, raw), seconds = timed(lambda: model.train(
         corpus_file=str(path), total_words=model.corpus_total_words, epochs=1))
+    if cpu is not None:
+        cpu.append(process_cpu() - before)
     return raw / seconds
 
 
@@ -143,10 +153,11 @@ def scaling(path, workers, repeats):
     """sg-ns with 1 and with `workers` workers, and two separate one-worker models on the halves,
     interleaved; each run with the hypervisor's steal share. Returns the figures (words/s lists)."""
     params, halves = MODES["sg-ns"], halves_of(path)
-    runs = {"one": [], "many": [], "apart": [], "steal one": [], "steal many": [], "steal apart": []}
+    runs = {"one": [], "many": [], "apart": [], "steal one": [], "steal many": [], "steal apart": [],
+            "cpu one": [], "cpu many": []}
     for _ in range(repeats):
-        for name, run in (("one", lambda: ours_speed(path, params, 1)),
-                          ("many", lambda: ours_speed(path, params, workers)),
+        for name, run in (("one", lambda: ours_speed(path, params, 1, runs["cpu one"])),
+                          ("many", lambda: ours_speed(path, params, workers, runs["cpu many"])),
                           ("apart", lambda: apart_speed(halves, params))):
             rate, steal = steal_while(run)
             runs[name].append(rate)
@@ -169,6 +180,8 @@ def report_scaling(runs, workers):
     print("  hypervisor steal, share of the machine's CPU time, mean (max): " + ", ".join(
         f"{label} {statistics.mean(runs['steal ' + name]):.1%} ({max(runs['steal ' + name]):.1%})"
         for name, label in (("one", "1 worker"), ("many", f"{workers} workers"), ("apart", "separate models"))))
+    print(f"  CPU-seconds of the epoch, min-max: 1 worker {min(runs['cpu one']):.1f}-{max(runs['cpu one']):.1f}, "
+          f"{workers} workers {min(runs['cpu many']):.1f}-{max(runs['cpu many']):.1f}")
 
 
 def evaluate(keys, vectors, eval_dir):
