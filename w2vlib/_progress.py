@@ -94,13 +94,12 @@ def _isatty(stream):
 
 
 def _position(tally, schedule):
-    """``(done, total, unit)`` of an epoch: raw words when the epoch size is known in words,
-    else sentences; total is None when neither is known."""
-    if schedule.total_words:
-        return tally.raw_words, schedule.total_words, "word"
-    if schedule.total_examples:
-        return tally.examples, schedule.total_examples, "sentence"
-    return tally.raw_words, None, "word"
+    """``(done, total, unit)`` of an epoch, in what the learning rate follows
+    (:meth:`Schedule.measure`); total is None when neither size is known."""
+    total, unit = schedule.measure()
+    if unit == "examples":
+        return tally.examples, total, "sentence"
+    return tally.raw_words, total, "word"
 
 
 def _figures(tally, schedule, epoch, elapsed, loss):

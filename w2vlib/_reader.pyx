@@ -537,7 +537,8 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
     Raises
     ------
     ValueError
-        On a token that is not valid UTF-8, or longer than ``MAX_TOKEN_BYTES``; the message
+        On a token that is not valid UTF-8 (:class:`TokenNotUTF8`, a UnicodeDecodeError as
+        iterating a corpus class raises), or longer than ``MAX_TOKEN_BYTES``; the message
         names the file and the byte offset where the token starts.
 
     >>> import io
@@ -567,12 +568,24 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
         elif status == NO_MEMORY:
             raise MemoryError("count_words: cannot grow the hash table")
         else:
-            problem = "is not valid UTF-8" if status == BAD_UTF8 else \
-                f"is longer than {MAX_TOKEN_BYTES} bytes"
-            raise ValueError(f"{counter._name()}: the token at byte offset {counter.error_at} "
-                             f"{problem}")
+            where = f"{counter._name()}: the token at byte offset {counter.error_at}"
+            if status == BAD_UTF8:
+                raise TokenNotUTF8(f"{where} is not valid UTF-8")
+            raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
     result = {counter._key(e): counter.table.counts[e] for e in range(counter.table.n)}
     return result, counter.total_words, counter.n_sentences, min_reduce
+
+
+class TokenNotUTF8(UnicodeDecodeError):
+    """A token of a file that is not valid UTF-8: a UnicodeDecodeError (hence a ValueError), as
+    iterating LineSentence over the file raises, with the file and byte offset in its message."""
+
+    def __init__(self, message):
+        super().__init__("utf-8", b"", 0, 0, message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
 
 
 # ---------------------------------------------------------------- token lists

@@ -60,13 +60,13 @@ def score_sentences(wv, syn1, codes, points, offsets, sentences, total_sentences
         for i, word in enumerate(ids):
             path = slice(offsets[word], offsets[word + 1])
             context = ids[max(0, i - window):i] + ids[i + 1:i + window + 1]
-            if not context:
-                continue
-            rows = wv.vectors[context].astype(np.float64)
-            if sg:
+            rows = wv.vectors[np.asarray(context, dtype=np.intp)].astype(np.float64)
+            if sg:   # one term per context word: none without context
                 total += _path_log_prob(rows, syn1, codes[path], points[path])
-            else:
-                hidden = rows.mean(axis=0) if cbow_mean else rows.sum(axis=0)
+            else:    # without context the hidden layer is zero, as in gensim
+                hidden = rows.sum(axis=0)
+                if cbow_mean and context:
+                    hidden /= len(context)
                 total += _path_log_prob(hidden, syn1, codes[path], points[path])
         scores.append(total)
     return np.array(scores, dtype=np.float32)

@@ -65,15 +65,25 @@ class Schedule:
     end_alpha: float
     total_words: int = None
     total_examples: int = None
+    #: Measure progress in words when both totals are given (gensim: corpus_file mode does,
+    #: iterable mode measures sentences).
+    by_words: bool = False
+
+    def measure(self):
+        """``(total, "words" | "examples")``: what the epoch's progress is measured against."""
+        if self.total_words and (self.by_words or not self.total_examples):
+            return self.total_words, "words"
+        if self.total_examples:
+            return self.total_examples, "examples"
+        return None, None
 
     def alpha(self, epoch, done_words, done_examples):
         """gensim's linear decay, from the fraction of the epoch done so far."""
-        if self.total_words:
-            epoch_progress = done_words / self.total_words
-        elif self.total_examples:
-            epoch_progress = done_examples / self.total_examples
-        else:
+        total, unit = self.measure()
+        if total is None:
             epoch_progress = 0.0
+        else:
+            epoch_progress = (done_words if unit == "words" else done_examples) / total
         progress = (epoch + min(epoch_progress, 1.0)) / self.epochs
         return max(self.end_alpha, self.start_alpha - (self.start_alpha - self.end_alpha) * progress)
 
@@ -125,9 +135,15 @@ class IterableFeed:
     def batches(self):
         pending, size = [], 0
         for number, sentence in enumerate(self.corpus):
-            if isinstance(sentence, str):
-                raise TypeError(f"sentence {number} is a str; expected a list of str tokens "
-                                "(split it first, e.g. sentence.split())")
+            if isinstance(sentence, (str, bytes)):
+                raise TypeError(f"sentence {number} is a {type(sentence).__name__}; expected a "
+                                "list of str tokens (split it first, e.g. sentence.split())")
+            if not isinstance(sentence, (list, tuple)):
+                try:
+                    sentence = list(sentence)
+                except TypeError:
+                    raise TypeError(f"sentence {number} is a {type(sentence).__name__}; "
+                                    "expected a list of str tokens") from None
             if len(sentence) > self.batch_words:
                 # A sentence longer than the batch is trained in pieces, never truncated.
                 if pending:
@@ -339,14 +355,12 @@ class Engine:
         tally = self.tally
         if progress is not None:
             progress(tally, schedule, epoch, elapsed, final=False)
-        elif schedule.total_words:
-            done = 100.0 * tally.raw_words / schedule.total_words
-            logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s", epoch, done,
-                        tally.effective_words / max(elapsed, 1e-9))
-        elif schedule.total_examples:
-            done = 100.0 * tally.examples / schedule.total_examples
-            logger.info("EPOCH %i - PROGRESS: at %.2f%% examples, %.0f words/s", epoch, done,
-                        tally.effective_words / max(elapsed, 1e-9))
+        else:
+            total, unit = schedule.measure()
+            if total is not None:
+                done = 100.0 * (tally.raw_words if unit == "words" else tally.examples) / total
+                logger.info("EPOCH %i - PROGRESS: at %.2f%% %s, %.0f words/s", epoch, done, unit,
+                            tally.effective_words / max(elapsed, 1e-9))
 
 
 def _seed_for(seed, worker, stream=0):

@@ -15,7 +15,10 @@ Large corpora stream from disk: ``Word2Vec(corpus_file="corpus.txt")`` or
 Where w2vlib differs from gensim on purpose, see ``docs/differences.md``.
 """
 import logging
+import numbers
+import operator
 import os
+import secrets
 import types
 
 import numpy as np
@@ -64,9 +67,10 @@ class Word2Vec:
     Attributes
     ----------
     wv : KeyedVectors
-        The trained vectors, with a ``count`` attribute per key.
+        The trained vectors, with ``count`` and ``sample_int`` attributes per key (gensim's).
     syn1, syn1neg : numpy.ndarray
-        Output weights for hierarchical softmax / negative sampling.
+        Output weights for hierarchical softmax / negative sampling; as in gensim, each exists
+        only when its loss is on.
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
@@ -75,18 +79,24 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(),
                  comment=None, max_final_vocab=None, shrink_windows=True):
-        self.vector_size, self.alpha, self.window = int(vector_size), float(alpha), int(window)
-        self.min_count, self.max_vocab_size, self.sample = int(min_count), max_vocab_size, float(sample)
-        self.seed, self.workers, self.min_alpha = int(seed), int(workers), float(min_alpha)
-        self.sg, self.hs, self.negative = int(sg), int(hs), int(negative)
-        self.ns_exponent, self.cbow_mean, self.epochs = float(ns_exponent), int(cbow_mean), int(epochs)
-        self.null_word, self.sorted_vocab, self.batch_words = int(null_word), int(sorted_vocab), int(batch_words)
+        self.vector_size, self.window = _integer("vector_size", vector_size), _integer("window", window)
+        self.alpha, self.min_alpha = _real("alpha", alpha), _real("min_alpha", min_alpha)
+        self.min_count, self.max_vocab_size = _integer("min_count", min_count), max_vocab_size
+        # As in gensim: sample=None (or 0) turns subsampling off, seed=None seeds at random
+        # (the seed drawn is kept in ``model.seed``, so the run can be repeated).
+        self.sample = 0.0 if sample is None else _real("sample", sample)
+        self.seed = secrets.randbits(32) if seed is None else _integer("seed", seed)
+        self.workers, self.epochs = _integer("workers", workers), _integer("epochs", epochs)
+        self.sg, self.hs, self.negative = _integer("sg", sg), _integer("hs", hs), _integer("negative", negative)
+        self.ns_exponent, self.cbow_mean = _real("ns_exponent", ns_exponent), _integer("cbow_mean", cbow_mean)
+        self.null_word, self.sorted_vocab = _integer("null_word", null_word), _integer("sorted_vocab", sorted_vocab)
+        self.batch_words = _integer("batch_words", batch_words)
         self.compute_loss, self.max_final_vocab = bool(compute_loss), max_final_vocab
         self.shrink_windows, self.comment = bool(shrink_windows), comment
         self._check_params()
         self.wv = KeyedVectors(self.vector_size)
         self.vocabulary = self._new_vocabulary()
-        self.syn1 = self.syn1neg = None
+        self._syn1 = self._syn1neg = None
         self.corpus_count = self.corpus_total_words = 0
         self.running_training_loss = 0.0
         self.train_calls = 0   # numbers each train() call's random streams (saved with the model)
@@ -132,6 +142,11 @@ class Word2Vec:
         if isinstance(corpus_iterable, (str, bytes)):
             raise TypeError("sentences must be an iterable of token lists, not a single str; "
                             "for a file use corpus_file= or LineSentence(path)")
+        try:
+            iter(corpus_iterable)
+        except TypeError:
+            raise TypeError("corpus_iterable (sentences) must be an iterable of token lists, got "
+                            f"{type(corpus_iterable).__name__}") from None
         if passes > 1 and (isinstance(corpus_iterable, types.GeneratorType)
                            or iter(corpus_iterable) is corpus_iterable):
             raise TypeError(
@@ -217,6 +232,35 @@ class Word2Vec:
         return report
 
     @property
+    def syn1(self):
+        """Hierarchical-softmax output weights (one row per inner node of the Huffman tree).
+        As in gensim, the attribute exists only once the vocabulary is built with ``hs=1``."""
+        return self._output_layer("_syn1", "syn1", "hs=1")
+
+    @property
+    def syn1neg(self):
+        """Negative-sampling output weights (one row per word). As in gensim, the attribute
+        exists only once the vocabulary is built with ``negative > 0``."""
+        return self._output_layer("_syn1neg", "syn1neg", "negative > 0")
+
+    def _output_layer(self, slot, name, setting):
+        weights = getattr(self, slot)
+        if weights is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}' "
+                                 f"(it exists once the vocabulary is built with {setting})")
+        return weights
+
+    @property
+    def effective_min_count(self):
+        """The ``min_count`` the last vocabulary build applied (raised by ``max_final_vocab``)."""
+        return self.vocabulary.effective_min_count
+
+    @property
+    def train_count(self):
+        """How many times :meth:`train` has been called on this model."""
+        return self.train_calls
+
+    @property
     def raw_vocab(self):
         """Raw word counts of the last scan (emptied after build_vocab unless keep_raw_vocab)."""
         return self.vocabulary.raw_vocab
@@ -229,13 +273,14 @@ class Word2Vec:
         self.wv.index_to_key = list(vocab.index_to_key)
         self.wv.key_to_index = {key: i for i, key in enumerate(self.wv.index_to_key)}
         self.wv.resize_vectors(seed=self.seed)
-        self.wv.allocate_vecattrs(["count"], [int])
+        self.wv.allocate_vecattrs(["count", "sample_int"], [int, np.uint32])
         self.wv.expandos["count"][:] = vocab.counts
+        self.wv.expandos["sample_int"][:] = vocab.sample_int
         grown = len(self.wv) - old
         if self.hs:
-            self.syn1 = _grow(self.syn1 if update else None, grown, self.vector_size)
+            self._syn1 = _grow(self._syn1 if update else None, grown, self.vector_size)
         if self.negative:
-            self.syn1neg = _grow(self.syn1neg if update else None, grown, self.vector_size)
+            self._syn1neg = _grow(self._syn1neg if update else None, grown, self.vector_size)
         self._engine = self._index = None
 
     # --- training -----------------------------------------------------------------------------
@@ -249,7 +294,7 @@ class Word2Vec:
             accept, alias = _tables.alias_table(vocab.counts, self.ns_exponent)
         sample_int = vocab.sample_int if self.sample else None
         return _inner.Kernel(
-            self.wv.vectors, self.syn1, self.syn1neg, sample_int, accept, alias, codes, points,
+            self.wv.vectors, self._syn1, self._syn1neg, sample_int, accept, alias, codes, points,
             offsets, sg=bool(self.sg), hs=hs, negative=self.negative, window=self.window,
             cbow_mean=bool(self.cbow_mean), shrink_windows=self.shrink_windows,
             compute_loss=compute_loss, **self._hot_rows())
@@ -271,7 +316,14 @@ class Word2Vec:
         ``total_examples=model.corpus_count``. Progress goes to the ``w2vlib.word2vec`` logger;
         ``progress=True`` also draws a progress bar per epoch on stderr (None: a bar only when
         stderr is a terminal, log lines otherwise).
+
+        As in gensim, the call sets ``model.epochs`` to ``epochs`` and ``model.alpha`` /
+        ``model.min_alpha`` to ``start_alpha`` / ``end_alpha`` when they are given (and not 0).
+        The learning rate decays with the share of ``total_examples`` done when training on an
+        iterable, of ``total_words`` with ``corpus_file`` (either, when only one is given).
         """
+        if kwargs:
+            raise TypeError(f"train() got an unexpected keyword argument {next(iter(kwargs))!r}")
         if not len(self.wv):
             raise RuntimeError("you must first build vocabulary before training the model")
         if total_words is None and total_examples is None:
@@ -282,9 +334,11 @@ class Word2Vec:
             raise ValueError("You must specify an explicit epochs count, e.g. epochs=model.epochs")
         corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs)
         self.compute_loss = bool(compute_loss)
-        schedule = _train.Schedule(epochs, self.alpha if start_alpha is None else start_alpha,
-                                   self.min_alpha if end_alpha is None else end_alpha,
-                                   total_words=total_words, total_examples=total_examples)
+        self.epochs = _integer("epochs", epochs)
+        self.alpha = _real("start_alpha", start_alpha) if start_alpha else self.alpha
+        self.min_alpha = _real("end_alpha", end_alpha) if end_alpha else self.min_alpha
+        schedule = _train.Schedule(epochs, self.alpha, self.min_alpha, total_words=total_words,
+                                   total_examples=total_examples, by_words=corpus_file is not None)
         if self._index is None and corpus.sources is not None:
             self._index = _reader.VocabIndex(self.wv.index_to_key)
         engine = _train.Engine(self._kernel(self.compute_loss), self.vector_size, self.workers,
@@ -360,10 +414,10 @@ class Word2Vec:
         _check_finite(self.wv.vectors, None)
         arrays = {"vectors": self.wv.vectors, "counts": np.asarray(self.vocabulary.counts, np.int64),
                   "sample_int": np.asarray(self.vocabulary.sample_int, np.uint32)}
-        if self.syn1 is not None:
-            arrays["syn1"] = self.syn1
-        if self.syn1neg is not None:
-            arrays["syn1neg"] = self.syn1neg
+        if self._syn1 is not None:
+            arrays["syn1"] = self._syn1
+        if self._syn1neg is not None:
+            arrays["syn1neg"] = self._syn1neg
         meta = {name: getattr(self, name) for name in _PARAMS}
         meta.update(keys=list(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
@@ -389,9 +443,10 @@ class Word2Vec:
         model.wv.index_to_key = list(meta["keys"])
         model.wv.key_to_index = {key: i for i, key in enumerate(model.wv.index_to_key)}
         model.wv.vectors = arrays["vectors"]
-        model.wv.allocate_vecattrs(["count"], [int])
+        model.wv.allocate_vecattrs(["count", "sample_int"], [int, np.uint32])
         model.wv.expandos["count"][:] = arrays["counts"]
-        model.syn1, model.syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
+        model.wv.expandos["sample_int"][:] = arrays["sample_int"]
+        model._syn1, model._syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
         model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
         model.running_training_loss = meta["running_training_loss"]
         try:   # absent from files of w2vlib <= 0.1
@@ -425,6 +480,20 @@ def _check_saved_arrays(fname, model, keys, arrays):
     for name in ("vectors", "syn1", "syn1neg"):
         if name in expected and not np.isfinite(arrays[name]).all():
             raise ValueError(f"{fname}: array {name!r} contains NaN or infinity")
+
+
+def _integer(name, value):
+    """``value`` as an int; a float or a str is refused, not truncated (gensim fails on them)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})") from None
+
+
+def _real(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    return float(value)
 
 
 def _grow(weights, rows, size):
