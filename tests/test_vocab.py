@@ -227,7 +227,7 @@ def test_scan_accepts_generators_and_tuples():
     ([["a"], 5], 1, "int"),
 ])
 def test_scan_rejects_sentences_that_are_not_token_lists(bad, index, kind):
-    message = f"^sentence {index} is a {kind}; expected a list of str tokens$"
+    message = f"^sentence {index} is a {kind}; expected a list of str tokens"
     with pytest.raises(TypeError, match=message):
         Vocabulary().scan(bad)
 

@@ -27,6 +27,7 @@ import smart_open
 
 from w2vlib import _reader
 from w2vlib._dispatch import inner as _inner
+from w2vlib.vocab import token_list
 
 logger = logging.getLogger("w2vlib.word2vec")
 
@@ -135,15 +136,7 @@ class IterableFeed:
     def batches(self):
         pending, size = [], 0
         for number, sentence in enumerate(self.corpus):
-            if isinstance(sentence, (str, bytes)):
-                raise TypeError(f"sentence {number} is a {type(sentence).__name__}; expected a "
-                                "list of str tokens (split it first, e.g. sentence.split())")
-            if not isinstance(sentence, (list, tuple)):
-                try:
-                    sentence = list(sentence)
-                except TypeError:
-                    raise TypeError(f"sentence {number} is a {type(sentence).__name__}; "
-                                    "expected a list of str tokens") from None
+            sentence = token_list(sentence, number)
             if len(sentence) > self.batch_words:
                 # A sentence longer than the batch is trained in pieces, never truncated.
                 if pending:

@@ -82,6 +82,28 @@ def keep_vocab_item(word, count, min_count, trim_rule=None):
     return count >= min_count
 
 
+def token_list(sentence, number):
+    """``sentence`` as a list or tuple of tokens, or a TypeError naming sentence ``number``: a str
+    or bytes (a common mistake: it would be read as characters) or a non-iterable is refused.
+
+    >>> token_list(("a", "b"), 0), token_list(iter(["c"]), 1)
+    (('a', 'b'), ['c'])
+    >>> token_list("a b", 2)
+    Traceback (most recent call last):
+    TypeError: sentence 2 is a str; expected a list of str tokens (split it first, e.g. sentence.split())
+    """
+    if isinstance(sentence, (str, bytes)):
+        raise TypeError(f"sentence {number} is a {type(sentence).__name__}; expected a list of str "
+                        "tokens (split it first, e.g. sentence.split())")
+    if isinstance(sentence, (list, tuple)):
+        return sentence
+    try:
+        return list(sentence)
+    except TypeError:
+        raise TypeError(f"sentence {number} is a {type(sentence).__name__}; "
+                        "expected a list of str tokens") from None
+
+
 def _check_count(name, value, allow_none=False, minimum=0):
     if value is None and allow_none:
         return None
@@ -261,7 +283,7 @@ class Vocabulary:
         >>> vocab.scan(["not tokens"])
         Traceback (most recent call last):
         ...
-        TypeError: sentence 0 is a str; expected a list of str tokens
+        TypeError: sentence 0 is a str; expected a list of str tokens (split it first, e.g. sentence.split())
         """
         _check_count("progress_per", progress_per, minimum=1)
         logger.info("collecting all words and their counts")
@@ -282,15 +304,7 @@ class Vocabulary:
         for sentence_no, sentence in enumerate(corpus_iterable):
             if limit and len(self.raw_vocab) > limit:  # the previous sentence is counted by now
                 self._prune(trim_rule)
-            if isinstance(sentence, (str, bytes)):
-                raise TypeError(f"sentence {sentence_no} is a {type(sentence).__name__}; "
-                                "expected a list of str tokens")
-            if not isinstance(sentence, (list, tuple)):
-                try:
-                    sentence = list(sentence)
-                except TypeError:
-                    raise TypeError(f"sentence {sentence_no} is a {type(sentence).__name__}; "
-                                    "expected a list of str tokens") from None
+            sentence = token_list(sentence, sentence_no)
             if sentence_no % progress_per == 0:
                 logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
                             sentence_no, self.total_words, len(self.raw_vocab))
