@@ -216,6 +216,16 @@ def test_nonfinite_values(tmp_path):
     assert np.isinf(read_word2vec(binary, binary=True, allow_nonfinite=True)[1][1, 1])
 
 
+def test_the_public_loader_accepts_nonfinite_values_when_asked(tmp_path):
+    """The error message points to allow_nonfinite=True: KeyedVectors takes it too."""
+    from w2vlib import KeyedVectors as OurKeyedVectors
+    path = write_bytes(tmp_path, b"2 2\na 1 2\nb nan -inf\n")
+    with pytest.raises(ValueError, match="pass allow_nonfinite=True"):
+        OurKeyedVectors.load_word2vec_format(path)
+    ours = OurKeyedVectors.load_word2vec_format(path, allow_nonfinite=True)
+    np.testing.assert_array_equal(ours.vectors, KeyedVectors.load_word2vec_format(path).vectors)
+
+
 BAD_TEXT = [
     (b"", r"line 1: the file is empty"),
     (b"two 2\na 1 2\n", r"line 1: expected a 'rows dims' header"),

@@ -489,20 +489,23 @@ class KeyedVectors(_evaluation.SimilarityMixin):
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
                              unicode_errors="strict", limit=None, datatype=np.float32,
-                             no_header=False, progress=False):
+                             no_header=False, progress=False, allow_nonfinite=False):
         """Read vectors in the word2vec C tool's text or binary format.
 
         Parameters are those of gensim. Without `fvocab`, each key gets a made-up ``'count'``
         attribute that decreases with its position (``len - index``), as in gensim. A key
         repeated in the file keeps its first vector. ``progress=True`` draws a bar on stderr
         for a load longer than a second; None draws it only when stderr is a terminal, writing
-        periodic ``w2vlib.progress`` log lines otherwise.
+        periodic ``w2vlib.progress`` log lines otherwise. A NaN or infinite value (or one that
+        overflows `datatype`) raises ValueError naming the file and place, unless
+        ``allow_nonfinite=True`` (gensim accepts them silently).
         """
         from w2vlib._formats import read_word2vec
 
         keys, vectors, counts = read_word2vec(
             fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
-            limit=limit, datatype=datatype, no_header=no_header, progress=progress)
+            limit=limit, datatype=datatype, no_header=no_header, progress=progress,
+            allow_nonfinite=allow_nonfinite)
         kv = cls(vectors.shape[1], dtype=datatype)
         kv.index_to_key = keys
         kv.key_to_index = {key: i for i, key in enumerate(keys)}
