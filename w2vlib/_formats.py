@@ -24,9 +24,13 @@ queen 0.25 -2.0
 (['king', 'queen'], [[0.5, 1.0], [0.25, -2.0]], [2, 1])
 """
 import contextlib
+import gzip
 import logging
+import lzma
 import os
+import re
 import stat
+import zlib
 
 import numpy as np
 import smart_open
@@ -56,8 +60,17 @@ class Word2VecFormatError(ValueError):
     or byte offset (binary)."""
 
     def __init__(self, fname, detail, line=None, offset=None):
+        if line is None and offset is None:
+            super().__init__(f"{fname}: {detail}")
+            return
         where = f"line {line}" if line is not None else f"byte offset {offset}"
         super().__init__(f"{fname}: {where}: {detail}")
+
+
+#: What a damaged compressed stream raises while it is read (bz2 raises a plain OSError).
+DECOMPRESSION_ERRORS = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
+#: Bytes that end a key in word2vec files (the readers split on ASCII whitespace).
+KEY_BREAKS = re.compile(rb"[ \t\n\r\v\f]")
 
 
 def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
@@ -206,7 +219,7 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
         counts = np.asarray(counts)
         if counts.shape != (len(keys),):
             raise ValueError(f"counts of shape {counts.shape} do not match {len(keys)} keys")
-    total_vec = len(keys) if total_vec is None else total_vec
+    total_vec = len(keys) if total_vec is None else _row_count(total_vec)
     paths = [fname] if fvocab is None else [fvocab, fname]
     with (_open_append(paths) if append else atomic_group(paths)) as streams:
         fout = streams[-1]
@@ -223,6 +236,7 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
             for start in range(0, len(keys), WRITE_BLOCK_ROWS):
                 stop = start + WRITE_BLOCK_ROWS
                 block_keys = [f"{prefix}{key}".encode("utf8") for key in keys[start:stop]]
+                _check_keys(block_keys, start)
                 fout.write(_format_block(block_keys, vectors[start:stop], binary))
                 if meter is not None:
                     meter.update(min(stop, len(keys)))
@@ -233,11 +247,18 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
 
 @contextlib.contextmanager
 def _located(name):
-    """Turn the parser's ParseError into a Word2VecFormatError naming the file."""
+    """Turn the parser's ParseError, and a damaged compressed stream's error, into a
+    Word2VecFormatError naming the file."""
     try:
         yield
     except _wvio.ParseError as err:
         raise Word2VecFormatError(name, err.detail, err.line, err.offset) from None
+    except DECOMPRESSION_ERRORS as err:
+        raise Word2VecFormatError(name, f"damaged compressed data: {err}") from None
+    except OSError as err:
+        if err.errno is not None or not name.endswith(tuple(get_supported_extensions())):
+            raise
+        raise Word2VecFormatError(name, f"damaged compressed data: {err}") from None
 
 
 @contextlib.contextmanager
@@ -344,7 +365,7 @@ def _read_vocab(fvocab, encoding, unicode_errors):
     """Read ``key count`` lines; a key listed twice keeps its last count (as gensim)."""
     name = os.fspath(fvocab)
     counts = {}
-    with smart_open.open(name, "rb") as fin:
+    with _located(name), smart_open.open(name, "rb") as fin:
         for number, line in enumerate(fin, 1):
             parts = line.split()
             if not parts:
@@ -352,9 +373,11 @@ def _read_vocab(fvocab, encoding, unicode_errors):
             if len(parts) != 2:
                 raise Word2VecFormatError(name, f"expected 'key count', found {line[:MAX_HEADER_BYTES]!r}", number)
             try:
-                counts[parts[0].decode(encoding, unicode_errors)] = int(parts[1])
+                counts[parts[0].decode(encoding, unicode_errors)] = count = int(parts[1])
             except ValueError as err:        # UnicodeDecodeError is a ValueError too
                 raise Word2VecFormatError(name, f"bad entry {line[:MAX_HEADER_BYTES]!r}: {err}", number) from None
+            if not -2 ** 63 <= count < 2 ** 63:
+                raise Word2VecFormatError(name, f"count {count} does not fit in 64 bits", number)
     return counts
 
 
@@ -366,6 +389,23 @@ def _counts(name, keys, vocab, rows):
         logger.warning("%s: the vocabulary file lacks %d keys (count 0 given), e.g. %r",
                        name, len(missing), missing[:SHOWN_KEYS])
     return np.fromiter((vocab.get(key, 0) for key in keys), dtype=np.int64, count=len(keys))
+
+
+def _row_count(total_vec):
+    if isinstance(total_vec, bool) or not isinstance(total_vec, (int, np.integer)) or total_vec < 0:
+        raise ValueError(f"total_vec must be a number of rows >= 0, got {total_vec!r}")
+    return int(total_vec)
+
+
+def _check_keys(block_keys, start):
+    """Refuse a key the readers would cut in two (or lose): empty, or holding whitespace.
+    Checked before the block is written, so the atomic save leaves the target untouched."""
+    if KEY_BREAKS.search(b"\0".join(block_keys)) is None and all(block_keys):
+        return
+    for position, key in enumerate(block_keys, start):
+        if not key or KEY_BREAKS.search(key):
+            raise ValueError(f"key {position} ({key.decode('utf8')!r}) cannot be written: word2vec "
+                             "files end a key at whitespace, and a key cannot be empty")
 
 
 def _format_block(keys, vectors, binary):

@@ -63,6 +63,28 @@ def _stable_descending(values):
     return len(values) - 1 - ascending_of_reversed[::-1]
 
 
+def storable_keys(keys, allow_none=False):
+    """`keys` for a native file, whose keys are str or int (numpy integers become int); any other
+    key raises ValueError at save time, rather than making a file that cannot be loaded.
+
+    >>> storable_keys(["a", np.int64(7)])
+    ['a', 7]
+    >>> storable_keys(["a", ("b", "c")])
+    Traceback (most recent call last):
+    ValueError: key 1 is a tuple, ('b', 'c'): the native format stores str and int keys only
+    """
+    stored = []
+    for position, key in enumerate(keys):
+        if isinstance(key, np.integer) and not isinstance(key, bool):
+            key = int(key)
+        elif not (isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
+                  or (key is None and allow_none)):
+            raise ValueError(f"key {position} is a {type(key).__name__}, {key!r}: the native format "
+                             "stores str and int keys only")
+        stored.append(key)
+    return stored
+
+
 class KeyedVectors(_evaluation.SimilarityMixin):
     """Vectors, one per key, with similarity queries.
 
@@ -293,6 +315,7 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         >>> kv.add_vector("a", [1.0, 2.0]), kv.add_vector("b", [3.0, 4.0])
         (0, 1)
         """
+        vector = self._rows_of([vector], 1)[0]    # checked before anything changes
         existing = self.key_to_index.get(key)
         if existing is not None:
             self.add_vectors([key], [vector], replace=True)
@@ -331,14 +354,12 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         ([1.0, 2.0, 4.0], 5)
         """
         if isinstance(keys, KEY_TYPES):
-            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+            keys, weights = [keys], [weights]
         else:
-            keys, weights = list(keys), np.asarray(weights)
+            keys = list(keys)
         if not keys:
             return
-        if weights.shape != (len(keys), self.vector_size):
-            raise ValueError(f"expected weights of shape {(len(keys), self.vector_size)}, "
-                             f"got {weights.shape}")
+        weights = self._rows_of(weights, len(keys))   # checked before anything changes
         extras = {attr: np.asarray(values) for attr, values in (extras or {}).items()}
         for attr, values in extras.items():
             if len(values) != len(keys):
@@ -365,6 +386,17 @@ class KeyedVectors(_evaluation.SimilarityMixin):
             for attr, values in extras.items():
                 self.expandos[attr][old_rows] = values[old_positions]
         self.norms = None
+
+    def _rows_of(self, weights, n):
+        """`weights` as an ``(n, vector_size)`` array of the vectors' dtype, or ValueError."""
+        try:
+            rows = np.asarray(weights, dtype=self.vectors.dtype)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"weights must be numbers: {err}") from None
+        if rows.shape != (n, self.vector_size):
+            raise ValueError(f"expected weights of shape {(n, self.vector_size)}, got "
+                             f"{rows.shape} (one vector of {self.vector_size} numbers per key)")
+        return rows
 
     def __setitem__(self, keys, weights):
         """Add or replace vectors: ``add_vectors(keys, weights, replace=True)``.
@@ -577,7 +609,7 @@ class KeyedVectors(_evaluation.SimilarityMixin):
 
     def _native_state(self):
         """``(meta, arrays)`` describing this object for :func:`w2vlib._native.save_native`."""
-        keys = [int(key) if isinstance(key, np.integer) else key for key in self.index_to_key]
+        keys = storable_keys(self.index_to_key, allow_none=True)
         meta = {"vector_size": int(self.vector_size), "keys": keys, "next_index": int(self.next_index)}
         arrays = {"vectors": self.vectors}
         for attr, values in self.expandos.items():

@@ -28,7 +28,7 @@ from w2vlib import _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
-from w2vlib.keyedvectors import KeyedVectors
+from w2vlib.keyedvectors import KeyedVectors, storable_keys
 from w2vlib.vocab import Vocabulary, _check_count
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,9 @@ class Word2Vec:
                   (self.batch_words >= 1, "batch_words must be >= 1"),
                   (self.sample >= 0, "sample must be >= 0"),
                   (np.isfinite(self.alpha) and self.alpha > 0, "alpha must be a positive number"),
+                  (np.isfinite(self.min_alpha) and self.min_alpha >= 0,
+                   "min_alpha must be a number >= 0"),
+                  (self.seed >= 0, "seed must be >= 0"),
                   (self.hs or self.negative, "set hs=1 and/or negative > 0: with hs=0 and "
                                              "negative=0 nothing would be trained")]
         for ok, message in checks:
@@ -176,6 +179,8 @@ class Word2Vec:
         elif not len(self.wv):
             raise RuntimeError("cannot update the vocabulary of a model that has none: "
                                "call build_vocab() without update=True first")
+        else:
+            self._check_trainable_weights()
         if corpus.sources is not None:
             self._scan_files(corpus.sources, trim_rule, progress)
         else:
@@ -223,6 +228,8 @@ class Word2Vec:
         """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
         if not update:
             self.vocabulary = self._new_vocabulary()
+        elif len(self.wv):
+            self._check_trainable_weights()
         report = self.vocabulary.from_freq(word_freq, keep_raw_vocab=keep_raw_vocab,
                                            corpus_count=corpus_count, trim_rule=trim_rule,
                                            update=update)
@@ -264,6 +271,21 @@ class Word2Vec:
     def raw_vocab(self):
         """Raw word counts of the last scan (emptied after build_vocab unless keep_raw_vocab)."""
         return self.vocabulary.raw_vocab
+
+    def _check_trainable_weights(self):
+        """Refuse to train or grow weights that cannot be: read-only (``load(mmap='r')``) or
+        of another width than ``vector_size`` (the attribute changed after they were made)."""
+        for name, weights in (("wv.vectors", self.wv.vectors), ("syn1", self._syn1),
+                              ("syn1neg", self._syn1neg)):
+            if weights is None:
+                continue
+            if weights.ndim != 2 or weights.shape[1] != self.vector_size:
+                raise ValueError(f"{name} has {weights.shape[-1]} columns but vector_size is "
+                                 f"{self.vector_size}: vector_size cannot change after the "
+                                 "vocabulary is built")
+            if not weights.flags.writeable:
+                raise ValueError(f"{name} is read-only (a model loaded with mmap='r'): load it "
+                                 "with mmap='c' (copy on write) or without mmap to train it")
 
     def _prepare_weights(self, update):
         vocab = self.vocabulary
@@ -330,8 +352,12 @@ class Word2Vec:
             raise ValueError("You must specify either total_examples or total_words, for proper "
                              "learning-rate and progress calculations (after build_vocab on the "
                              "same corpus: total_examples=model.corpus_count)")
-        if epochs is None or epochs <= 0:
+        if epochs is None or _integer("epochs", epochs) <= 0:
             raise ValueError("You must specify an explicit epochs count, e.g. epochs=model.epochs")
+        for name, total in (("total_examples", total_examples), ("total_words", total_words)):
+            if total is not None and _integer(name, total) < 0:
+                raise ValueError(f"{name} must be >= 0, got {total}")
+        self._check_trainable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs)
         self.compute_loss = bool(compute_loss)
         self.epochs = _integer("epochs", epochs)
@@ -419,7 +445,7 @@ class Word2Vec:
         if self._syn1neg is not None:
             arrays["syn1neg"] = self._syn1neg
         meta = {name: getattr(self, name) for name in _PARAMS}
-        meta.update(keys=list(self.wv.index_to_key), corpus_count=self.corpus_count,
+        meta.update(keys=storable_keys(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
                     running_training_loss=self.running_training_loss,
                     train_calls=self.train_calls)
@@ -462,8 +488,9 @@ class Word2Vec:
 
 def _check_saved_arrays(fname, model, keys, arrays):
     """Refuse a saved model whose arrays do not fit its parameters (a damaged or forged file)."""
-    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
-        raise ValueError(f"{fname}: keys must be a list of str")
+    if not isinstance(keys, list) or not all(
+            isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)) for key in keys):
+        raise ValueError(f"{fname}: keys must be a list of str or int")
     rows, size = len(keys), model.vector_size
     expected = {"vectors": (rows, size), "counts": (rows,), "sample_int": (rows,)}
     if model.hs:

@@ -1,0 +1,105 @@
+"""Bad input found by a review: each gets a clear error and leaves the objects as they were."""
+import os
+
+import numpy as np
+import pytest
+
+from w2vlib import KeyedVectors, Word2Vec
+from w2vlib._formats import Word2VecFormatError
+
+SENTENCES = [["a", "b", "c", "d", "e"]] * 10
+SMALL = dict(vector_size=8, min_count=1, workers=1, epochs=1)
+
+
+@pytest.mark.parametrize("weights", [[["x", "y", "z"]], np.ones((1, 4)), 5.0])
+def test_a_failed_add_changes_nothing(weights):
+    kv = KeyedVectors(3)
+    kv.add_vectors(["a"], np.ones((1, 3)))
+    with pytest.raises(ValueError, match="weights"):
+        kv.add_vectors(["b"], weights)
+    assert ("b" not in kv, len(kv), kv.vectors.shape) == (True, 1, (1, 3))
+    preallocated = KeyedVectors(3, count=2)
+    with pytest.raises(ValueError, match="weights"):
+        preallocated.add_vector("z", weights[0] if isinstance(weights, list) else weights)
+    assert "z" not in preallocated and preallocated.add_vector("z", [1, 2, 3]) == 0
+
+
+def test_keys_the_native_format_cannot_store_are_refused_at_save(tmp_path):
+    ints = Word2Vec([["a", 7, "c"]] * 20, **SMALL)
+    ints.save(str(tmp_path / "ints"))
+    assert Word2Vec.load(str(tmp_path / "ints")).wv.index_to_key == ints.wv.index_to_key
+    tuples = Word2Vec([["a", ("b", "c")]] * 20, **SMALL)
+    with pytest.raises(ValueError, match=r"key \d is a tuple"):
+        tuples.save(str(tmp_path / "tuples"))
+    with pytest.raises(ValueError, match=r"key \d is a tuple"):
+        tuples.wv.save(str(tmp_path / "tuples.kv"))
+    assert os.listdir(tmp_path) == ["ints"]   # nothing written for the refused saves
+
+
+def test_weights_of_another_width_or_read_only_are_refused_before_any_change(tmp_path):
+    model = Word2Vec(SENTENCES, **SMALL)
+    model.vector_size = 16
+    with pytest.raises(ValueError, match="vector_size cannot change"):
+        model.build_vocab([["new", "words"]] * 10, update=True)
+    assert (len(model.wv), model.syn1neg.shape) == (5, (5, 8))
+    model.vector_size = 8
+    model.save(str(tmp_path / "model"))
+    with pytest.raises(ValueError, match="read-only .*mmap='c'"):
+        Word2Vec.load(str(tmp_path / "model"), mmap="r").train(SENTENCES, total_examples=10, epochs=1)
+    Word2Vec.load(str(tmp_path / "model"), mmap="c").train(SENTENCES, total_examples=10, epochs=1)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(total_examples=-1), ValueError, "total_examples must be >= 0"),
+    (dict(total_words=-5), ValueError, "total_words must be >= 0"),
+    (dict(total_examples=10, epochs="1"), TypeError, "epochs must be an integer"),
+])
+def test_bad_totals_and_epochs_of_train(kwargs, error, match):
+    model = Word2Vec(SENTENCES, **SMALL)
+    with pytest.raises(error, match=match):
+        model.train(SENTENCES, **{"epochs": 1, **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(min_alpha=float("nan")), "min_alpha"),
+                                           (dict(seed=-1), "seed")])
+def test_bad_learning_rate_floor_and_seed(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Word2Vec(**kwargs)
+
+
+@pytest.mark.parametrize("keys", [["a", "b c"], ["a", "b\nc"], ["a", ""]])
+@pytest.mark.parametrize("binary", [False, True])
+def test_keys_word2vec_files_cannot_hold_are_refused_and_nothing_is_written(tmp_path, keys, binary):
+    kv = KeyedVectors(3)
+    kv.add_vectors(keys, np.ones((2, 3)))
+    target = tmp_path / "out.bin"
+    with pytest.raises(ValueError, match="key 1 .* cannot be written"):
+        kv.save_word2vec_format(str(target), binary=binary)
+    assert os.listdir(tmp_path) == []
+
+
+def test_total_vec_must_be_a_row_count(tmp_path):
+    kv = KeyedVectors(3)
+    kv.add_vectors(["a"], np.ones((1, 3)))
+    with pytest.raises(ValueError, match="total_vec"):
+        kv.save_word2vec_format(str(tmp_path / "out.txt"), total_vec="x")
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+def test_a_damaged_compressed_file_names_itself(tmp_path, suffix):
+    kv = KeyedVectors(3)
+    kv.add_vectors(["a", "b"], np.ones((2, 3)))
+    whole = tmp_path / f"whole.txt{suffix}"
+    kv.save_word2vec_format(str(whole))
+    cut = tmp_path / f"cut.txt{suffix}"
+    cut.write_bytes(whole.read_bytes()[:-10])
+    with pytest.raises(Word2VecFormatError, match=rf"cut\.txt\{suffix}: damaged compressed data"):
+        KeyedVectors.load_word2vec_format(str(cut))
+
+
+def test_a_vocabulary_count_beyond_64_bits_names_file_and_line(tmp_path):
+    vectors, vocab = tmp_path / "v.txt", tmp_path / "vocab.txt"
+    vectors.write_bytes(b"1 2\na 1 2\n")
+    vocab.write_bytes(b"a 9223372036854775808\n")
+    with pytest.raises(Word2VecFormatError, match=r"vocab\.txt: line 1: count .* 64 bits"):
+        KeyedVectors.load_word2vec_format(str(vectors), fvocab=str(vocab))
