@@ -214,3 +214,12 @@ def test_failed_rename_leaves_no_temporary_file(tmp_path):
     with pytest.raises(OSError):
         old_vectors().save(tmp_path / "m.kv")
     assert [p.name for p in tmp_path.iterdir()] == ["m.kv"]
+
+
+def test_a_save_into_a_missing_folder_names_the_path_asked_for(tmp_path):
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a"], [[1.0, 2.0]])
+    target = tmp_path / "missing" / "vectors.txt"
+    with pytest.raises(FileNotFoundError) as caught:
+        kv.save_word2vec_format(str(target))
+    assert caught.value.filename == str(target) and ".tmp" not in str(caught.value)

@@ -103,3 +103,33 @@ def test_a_vocabulary_count_beyond_64_bits_names_file_and_line(tmp_path):
     vocab.write_bytes(b"a 9223372036854775808\n")
     with pytest.raises(Word2VecFormatError, match=r"vocab\.txt: line 1: count .* 64 bits"):
         KeyedVectors.load_word2vec_format(str(vectors), fvocab=str(vocab))
+
+
+@pytest.fixture
+def four_d():
+    kv = KeyedVectors(4)
+    kv.add_vectors(["a", "b", "c"], np.random.default_rng(0).random((3, 4)))
+    return kv
+
+
+@pytest.mark.parametrize("query, match", [
+    (np.zeros(3), r"shape \(4,\), got \(3,\)"),
+    (np.array([np.nan, 0, 0, 0]), "NaN or infinity"),
+    (np.array(["w", "x", "y", "z"]), "must hold numbers"),
+])
+def test_a_bad_query_vector_is_refused_by_name(four_d, query, match):
+    for method in (four_d.most_similar, four_d.similar_by_vector):
+        with pytest.raises(ValueError, match=match):
+            method(query)
+
+
+@pytest.mark.parametrize("kwargs, error", [(dict(topn=2.5), TypeError), (dict(topn="3"), TypeError),
+                                           (dict(restrict_vocab=-1), ValueError),
+                                           (dict(restrict_vocab=1.5), ValueError)])
+def test_bad_topn_and_restrict_vocab_are_refused(four_d, kwargs, error):
+    for method in (four_d.most_similar, four_d.most_similar_cosmul):
+        with pytest.raises(error, match=next(iter(kwargs))):
+            method("a", **kwargs)
+    if "restrict_vocab" in kwargs:
+        with pytest.raises(error, match="restrict_vocab"):
+            four_d.evaluate_word_analogies([], **kwargs)

@@ -142,7 +142,10 @@ class _Pending:
             self.stream = smart_open.open(os.fspath(path), mode, encoding="utf8" if mode == "w" else None)
             return
         self.folder = os.path.dirname(os.path.abspath(self.target))
-        self.fd, self.temp = _create_temp(self.folder, os.path.basename(self.target))
+        try:
+            self.fd, self.temp = _create_temp(self.folder, os.path.basename(self.target))
+        except OSError as err:   # name the file asked for, not the hidden temporary one
+            raise type(err)(err.errno, err.strerror, self.target) from None
         self.raw = os.fdopen(self.fd, "wb", closefd=False)
         self.stream = compression_wrapper(self.raw, "wb", filename=self.target)
         if mode == "w":

@@ -30,6 +30,7 @@ Unlike gensim 4.4, ``similarity_function='most_similar_cosmul'`` is honoured (ge
 import itertools
 import logging
 import os
+from numbers import Integral
 
 import numpy as np
 import smart_open
@@ -99,6 +100,27 @@ def query_list(value):
     return list(value)
 
 
+def checked_query_vector(vector, size):
+    """A query vector of `size` finite numbers, or ValueError saying what is wrong with it."""
+    if vector.shape != (size,):
+        raise ValueError(f"a query vector must have shape ({size},), got {vector.shape}")
+    if not np.issubdtype(vector.dtype, np.number):
+        raise ValueError(f"a query vector must hold numbers, got dtype {vector.dtype}")
+    if not np.isfinite(vector).all():
+        raise ValueError("a query vector holds NaN or infinity")
+    return vector
+
+
+def check_query_limits(topn, restrict_vocab):
+    """`topn` is an int or None; `restrict_vocab` an int >= 0 or None, else an error."""
+    if topn is not None and (isinstance(topn, bool) or not isinstance(topn, Integral)):
+        raise TypeError(f"topn must be an integer or None, got {topn!r}")
+    if restrict_vocab is not None and (isinstance(restrict_vocab, bool)
+                                       or not isinstance(restrict_vocab, Integral)
+                                       or restrict_vocab < 0):
+        raise ValueError(f"restrict_vocab must be an integer >= 0 or None, got {restrict_vocab!r}")
+
+
 def unit_vector(vec):
     """`vec` (or each row of a 2-D `vec`) scaled to unit L2 length.
 
@@ -154,6 +176,7 @@ def restricted_vocab(kv, restrict_vocab, case_insensitive):
     """Map of (upper-cased if `case_insensitive`) key to row, over the first `restrict_vocab`
     rows of `kv`; of several keys that fold to the same form, the first one wins."""
     vocab = {}
+    check_query_limits(None, restrict_vocab)
     for index, key in enumerate(kv.index_to_key[:restrict_vocab]):
         if case_insensitive and isinstance(key, str):
             key = key.upper()
@@ -327,7 +350,7 @@ class SimilarityMixin:
         rows, used = [], []
         for position, key in enumerate(keys):
             if isinstance(key, np.ndarray):
-                rows.append(key)
+                rows.append(checked_query_vector(key, self.vector_size))
             elif key in self:
                 rows.append(self.get_vector(key, norm=pre_normalize))
             elif not ignore_missing:

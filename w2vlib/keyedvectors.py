@@ -447,6 +447,7 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         >>> kv.most_similar("man", topn=None).shape
         (4,)
         """
+        _evaluation.check_query_limits(topn, restrict_vocab)
         if isinstance(topn, Integral) and topn < 1:
             return []
         examples = [(item, 1.0) for item in _evaluation.query_list(positive)]
@@ -494,6 +495,7 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         >>> kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
         'queen'
         """
+        _evaluation.check_query_limits(topn, restrict_vocab)
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _evaluation.query_list(positive), _evaluation.query_list(negative)
