@@ -133,3 +133,31 @@ def test_bad_topn_and_restrict_vocab_are_refused(four_d, kwargs, error):
     if "restrict_vocab" in kwargs:
         with pytest.raises(error, match="restrict_vocab"):
             four_d.evaluate_word_analogies([], **kwargs)
+
+
+@pytest.fixture(params=[".gz", ".bz2"])
+def damaged_corpus(tmp_path, request):
+    """An intact compressed corpus and a copy cut short."""
+    import bz2
+    import gzip
+    compress = gzip.compress if request.param == ".gz" else bz2.compress
+    data = compress(b"a b c\nd e f\n" * 200)
+    whole, cut = tmp_path / f"whole.txt{request.param}", tmp_path / f"cut.txt{request.param}"
+    whole.write_bytes(data)
+    cut.write_bytes(data[:-12])
+    return str(whole), str(cut)
+
+
+def test_a_damaged_compressed_corpus_names_itself(damaged_corpus):
+    from w2vlib import LineSentence, PathLineSentences, Text8Corpus
+    whole, cut = damaged_corpus
+    match = r"cut\.txt\.(gz|bz2): damaged compressed data"
+    for read in (lambda: list(LineSentence(cut)), lambda: list(Text8Corpus(cut)),
+                 lambda: list(PathLineSentences(os.path.dirname(cut))),
+                 lambda: Word2Vec(corpus_file=cut, **SMALL),
+                 lambda: Word2Vec(LineSentence(cut), **SMALL)):
+        with pytest.raises(ValueError, match=match):
+            read()
+    model = Word2Vec(corpus_file=whole, **SMALL)   # the vocabulary from the intact copy
+    with pytest.raises(ValueError, match=match):
+        model.train(corpus_file=cut, total_words=model.corpus_total_words, epochs=1)

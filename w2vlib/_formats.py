@@ -24,19 +24,16 @@ queen 0.25 -2.0
 (['king', 'queen'], [[0.5, 1.0], [0.25, -2.0]], [2, 1])
 """
 import contextlib
-import gzip
 import logging
-import lzma
 import os
 import re
 import stat
-import zlib
 
 import numpy as np
 import smart_open
 from smart_open.compression import get_supported_extensions
 
-from w2vlib import _wvfmt, _wvio
+from w2vlib import _compressed, _wvfmt, _wvio
 from w2vlib._atomic import atomic_group, local_path
 from w2vlib._progress import make_meter
 
@@ -67,8 +64,6 @@ class Word2VecFormatError(ValueError):
         super().__init__(f"{fname}: {where}: {detail}")
 
 
-#: What a damaged compressed stream raises while it is read (bz2 raises a plain OSError).
-DECOMPRESSION_ERRORS = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 #: Bytes that end a key in word2vec files (the readers split on ASCII whitespace).
 KEY_BREAKS = re.compile(rb"[ \t\n\r\v\f]")
 
@@ -253,10 +248,8 @@ def _located(name):
         yield
     except _wvio.ParseError as err:
         raise Word2VecFormatError(name, err.detail, err.line, err.offset) from None
-    except DECOMPRESSION_ERRORS as err:
-        raise Word2VecFormatError(name, f"damaged compressed data: {err}") from None
-    except OSError as err:
-        if err.errno is not None or not name.endswith(tuple(get_supported_extensions())):
+    except _compressed.ERRORS + (OSError,) as err:
+        if not _compressed.is_damage(err, name):
             raise
         raise Word2VecFormatError(name, f"damaged compressed data: {err}") from None
 

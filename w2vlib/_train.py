@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import smart_open
 
-from w2vlib import _reader
+from w2vlib import _compressed, _reader
 from w2vlib._dispatch import inner as _inner
 from w2vlib.vocab import token_list
 
@@ -163,7 +163,7 @@ class StreamFeed:
 
     def batches(self):
         for path, line_mode, max_sentence_length in self.sources:
-            with smart_open.open(path, "rb") as fileobj:
+            with _compressed.located(path), smart_open.open(path, "rb") as fileobj:
                 batcher = _reader.FileBatcher(
                     fileobj, self.index, batch_words=self.batch_words,
                     max_sentence_length=max_sentence_length, line_mode=line_mode)

@@ -30,6 +30,8 @@ import os
 
 import smart_open
 
+from w2vlib._compressed import located
+
 logger = logging.getLogger(__name__)
 
 #: gensim's default cap on sentence length (tokens); longer lines are split, not truncated.
@@ -119,7 +121,7 @@ class LineSentence:
             yield from _line_sentences(self.source, _source_name(self.source),
                                        self.max_sentence_length, self.limit)
         else:
-            with smart_open.open(self.source, "rb") as lines:
+            with located(self.source), smart_open.open(self.source, "rb") as lines:
                 yield from _line_sentences(lines, self.source, self.max_sentence_length, self.limit)
 
     def _file_sources(self):
@@ -190,7 +192,7 @@ class PathLineSentences:
     def __iter__(self):
         for path in self.input_files:
             logger.info("reading file %s", path)
-            with smart_open.open(path, "rb") as lines:
+            with located(path), smart_open.open(path, "rb") as lines:
                 yield from _line_sentences(lines, path, self.max_sentence_length, self.limit)
 
     def _file_sources(self):
@@ -244,7 +246,7 @@ class Text8Corpus:
         size = self.max_sentence_length
         decoder = codecs.getincrementaldecoder("utf-8")()
         sentence, partial, offset = [], "", 0
-        with smart_open.open(self.fname, "rb") as stream:
+        with located(self.fname), smart_open.open(self.fname, "rb") as stream:
             while True:
                 chunk = stream.read(TEXT8_CHUNK_BYTES)
                 pending = len(decoder.getstate()[0])

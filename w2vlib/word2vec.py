@@ -24,7 +24,7 @@ import types
 import numpy as np
 import smart_open
 
-from w2vlib import _native, _reader, _tables, _train
+from w2vlib import _compressed, _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
@@ -209,7 +209,7 @@ class Word2Vec:
         counts, total_words, sentences, min_reduce, done = {}, 0, 0, 1, 0
         try:
             for path, line_mode, max_len in sources:
-                with smart_open.open(path, "rb") as fileobj:
+                with _compressed.located(path), smart_open.open(path, "rb") as fileobj:
                     reader = fileobj if meter is None else ByteCounter(fileobj, meter, done)
                     counts, words, sents, min_reduce = _reader.count_words(
                         reader, line_mode=line_mode, max_sentence_length=max_len,
