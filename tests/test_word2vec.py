@@ -3,6 +3,7 @@ import gzip
 import itertools
 import pathlib
 import threading
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -113,6 +114,22 @@ def test_sentence_longer_than_batch_is_fully_trained():
     model = Word2Vec(min_count=1, sample=0, workers=1, vector_size=8, batch_words=10000)
     model.build_vocab([sentence])
     assert model.train([sentence], total_examples=1, epochs=1) == (25000, 25000)
+
+
+def test_a_sentence_trained_in_pieces_counts_as_one_example():
+    """The learning rate follows sentences done against total_examples (gensim's iterable
+    mode): a sentence split into pieces must not finish the epoch's decay early."""
+    long_one = [f"w{i % 97}" for i in range(250)]
+    corpus = [long_one] + [["w1", "w2", "w3"]] * 30
+    model = Word2Vec(min_count=1, sample=0, workers=1, vector_size=8, batch_words=100)
+    model.build_vocab(corpus)
+    seen = []
+    real_alpha = _train.Schedule.alpha
+    with mock.patch.object(_train.Schedule, "alpha", lambda self, epoch, words, examples: (
+            seen.append(examples), real_alpha(self, epoch, words, examples))[1]):
+        model.train(corpus, total_examples=model.corpus_count, epochs=1)
+    assert model._engine.tally.examples == model.corpus_count == 31
+    assert seen[:4] == [0, 1, 1, 1]   # the first sentence's three pieces count it once
 
 
 def test_raw_words_and_subsampling_match_gensim():

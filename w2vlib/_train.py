@@ -143,8 +143,10 @@ class IterableFeed:
                     yield _reader.sentences_to_ids(pending, self.key_to_index)
                     pending, size = [], 0
                 for start in range(0, len(sentence), self.batch_words):
-                    yield _reader.sentences_to_ids(
+                    ids, offsets, raw = _reader.sentences_to_ids(
                         [sentence[start:start + self.batch_words]], self.key_to_index)
+                    # Its pieces after the first continue one example (sentence) of the corpus.
+                    yield ids, offsets, raw, int(start > 0)
                 continue
             if size + len(sentence) > self.batch_words and pending:
                 yield _reader.sentences_to_ids(pending, self.key_to_index)
@@ -283,12 +285,13 @@ class Engine:
 
         def train(worker, batches):
             state = self.states[worker]
-            for ids, offsets, raw in batches:
+            for batch in batches:   # (ids, offsets, raw words[, pieces continuing a sentence])
                 if stop.is_set():
                     raise Stopped()
+                ids, offsets, raw = batch[:3]
                 alpha = schedule.alpha(epoch, tally.raw_words, tally.examples)
                 effective = self.kernel.train_batch(state, ids, offsets, alpha)
-                tally.add(raw, effective, len(offsets) - 1)
+                tally.add(raw, effective, len(offsets) - 1 - (batch[3] if len(batch) > 3 else 0))
 
         threads = []
         if corpus.sources is not None and splittable(corpus.sources):
