@@ -19,7 +19,7 @@ from smart_open.compression import get_supported_extensions
 ERRORS = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 
 
-def is_damage(err, name):
+def _is_damage(err, name):
     """True when `err`, raised while reading file `name`, says its compressed data is damaged
     (an OSError with an errno is a system error, e.g. a disk fault, and is left as it is)."""
     if isinstance(err, ERRORS):
@@ -29,11 +29,13 @@ def is_damage(err, name):
 
 
 @contextlib.contextmanager
-def located(name):
-    """Re-raise a damaged compressed stream's error as a ValueError naming file `name`."""
+def located(name, error=None):
+    """Re-raise a damaged compressed stream's error as ``error(detail)`` (default: a ValueError
+    naming file `name`)."""
     try:
         yield
     except ERRORS + (OSError,) as err:
-        if not is_damage(err, name):
+        if not _is_damage(err, name):
             raise
-        raise ValueError(f"{os.fspath(name)}: damaged compressed data: {err}") from None
+        detail = f"damaged compressed data: {err}"
+        raise (error(detail) if error else ValueError(f"{os.fspath(name)}: {detail}")) from None

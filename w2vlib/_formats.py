@@ -245,13 +245,10 @@ def _located(name):
     """Turn the parser's ParseError, and a damaged compressed stream's error, into a
     Word2VecFormatError naming the file."""
     try:
-        yield
+        with _compressed.located(name, lambda detail: Word2VecFormatError(name, detail)):
+            yield
     except _wvio.ParseError as err:
         raise Word2VecFormatError(name, err.detail, err.line, err.offset) from None
-    except _compressed.ERRORS + (OSError,) as err:
-        if not _compressed.is_damage(err, name):
-            raise
-        raise Word2VecFormatError(name, f"damaged compressed data: {err}") from None
 
 
 @contextlib.contextmanager

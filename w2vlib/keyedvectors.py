@@ -75,14 +75,18 @@ def storable_keys(keys, allow_none=False):
     """
     stored = []
     for position, key in enumerate(keys):
-        if isinstance(key, np.integer) and not isinstance(key, bool):
+        if isinstance(key, np.integer):
             key = int(key)
-        elif not (isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
-                  or (key is None and allow_none)):
+        if not (is_storable_key(key) or (key is None and allow_none)):
             raise ValueError(f"key {position} is a {type(key).__name__}, {key!r}: the native format "
                              "stores str and int keys only")
         stored.append(key)
     return stored
+
+
+def is_storable_key(key):
+    """A key the native format stores: a str or an int (not a bool)."""
+    return isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
 
 
 class KeyedVectors(_evaluation.SimilarityMixin):
@@ -630,7 +634,7 @@ class KeyedVectors(_evaluation.SimilarityMixin):
             raise ValueError(f"{fname}: KeyedVectors entry {err} is missing") from None
         if not isinstance(keys, list):
             raise ValueError(f"{fname}: keys are a {type(keys).__name__}, not a list")
-        bad = next((key for key in keys if key is not None and not isinstance(key, (str, int))), None)
+        bad = next((key for key in keys if key is not None and not is_storable_key(key)), None)
         if bad is not None:
             raise ValueError(f"{fname}: a key is a {type(bad).__name__}, not a str or int")
         if not np.issubdtype(vectors.dtype, np.floating):

@@ -28,7 +28,7 @@ from w2vlib import _compressed, _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
-from w2vlib.keyedvectors import KeyedVectors, storable_keys
+from w2vlib.keyedvectors import KeyedVectors, is_storable_key, storable_keys
 from w2vlib.vocab import Vocabulary, _check_count
 
 logger = logging.getLogger(__name__)
@@ -488,8 +488,7 @@ class Word2Vec:
 
 def _check_saved_arrays(fname, model, keys, arrays):
     """Refuse a saved model whose arrays do not fit its parameters (a damaged or forged file)."""
-    if not isinstance(keys, list) or not all(
-            isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)) for key in keys):
+    if not isinstance(keys, list) or not all(is_storable_key(key) for key in keys):
         raise ValueError(f"{fname}: keys must be a list of str or int")
     rows, size = len(keys), model.vector_size
     expected = {"vectors": (rows, size), "counts": (rows,), "sample_int": (rows,)}
