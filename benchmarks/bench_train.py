@@ -14,10 +14,12 @@ gensim's vectors). gensim is trained in both modes: its iterable mode decays the
 documented (the reference), its corpus_file mode decays it only by 1/workers of each epoch (see
 docs/differences.md). Memory: peak RSS of a child process training on the corpus and on the corpus
 concatenated ``--memory-copies`` times. Scaling: skip-gram with negative sampling on one worker
-and on ``--workers``, interleaved ``--scaling-repeats`` times, beside two separate one-worker
-models training the two halves of the corpus at the same time (the real training path with nothing
-shared: what this machine gives two threads); each run also records the share of the machine's CPU
-time that the hypervisor took (/proc/stat's steal column).
+and on ``--workers``, interleaved ``--scaling-repeats`` times, beside two references for what this
+machine gives two threads: two separate one-worker models (each with the whole corpus's vocabulary)
+training the two halves of the corpus at the same time (the real training path with nothing
+shared), and two threads of pure arithmetic (SHA-256 of a buffer that fits in the core's own
+cache; hashlib releases the GIL) against the same work on one thread. Each run also records the
+share of the machine's CPU time that the hypervisor took (/proc/stat's steal column).
 """
 import argparse
 import json
@@ -124,21 +126,24 @@ def halves_of(path):
     return halves
 
 
-def apart_speed(halves, params):
+def apart_speed(path, halves, params):
     """Raw words/s of two separate one-worker models, each training one half at the same time:
-    two threads of the real training path with nothing shared, the machine's ceiling for two."""
+    two threads of the real training path with nothing shared, the machine's ceiling for two.
+    Each model has the vocabulary of the whole corpus, so each thread's weights are as large as
+    the shared model's."""
     import threading
     from w2vlib import Word2Vec
-    models = []
+    models, totals = [], []
     for half in halves:
         model = Word2Vec(workers=1, **params)
         model.build_vocab(corpus_file=str(half))
+        totals.append(model.corpus_total_words)
+        model.build_vocab(corpus_file=str(path))
         models.append(model)
     raw = [0, 0]
 
     def train(k):
-        raw[k] = models[k].train(corpus_file=str(halves[k]), total_words=models[k].corpus_total_words,
-                                 epochs=1)[1]
+        raw[k] = models[k].train(corpus_file=str(halves[k]), total_words=totals[k], epochs=1)[1]
     def both():
         threads = [threading.Thread(target=train, args=(k,)) for k in (0, 1)]
         for thread in threads:
@@ -149,16 +154,42 @@ def apart_speed(halves, params):
     return sum(raw) / seconds
 
 
+def arithmetic_scaling(megabytes=1500):
+    """Two threads of pure arithmetic with nothing shared against the same work on one thread:
+    SHA-256 of a 1 MiB buffer (in the core's own cache) ``megabytes`` times per thread; hashlib
+    releases the GIL while it hashes. Returns the ratio of two threads' throughput to one's."""
+    import hashlib
+    import os
+    import threading
+    buffers = [os.urandom(1 << 20) for _ in range(2)]
+
+    def work(k):
+        for _ in range(megabytes):
+            hashlib.sha256(buffers[k]).digest()
+    _, one = timed(lambda: work(0))
+
+    def both():
+        threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    _, two = timed(both)
+    return 2 * one / two
+
+
 def scaling(path, workers, repeats):
-    """sg-ns with 1 and with `workers` workers, and two separate one-worker models on the halves,
-    interleaved; each run with the hypervisor's steal share. Returns the figures (words/s lists)."""
+    """sg-ns with 1 and with `workers` workers, two separate one-worker models on the halves, and
+    two threads of arithmetic, interleaved; each run with the hypervisor's steal share. Returns
+    the figures (words/s lists; ratios for "arithmetic")."""
     params, halves = MODES["sg-ns"], halves_of(path)
-    runs = {"one": [], "many": [], "apart": [], "steal one": [], "steal many": [], "steal apart": [],
-            "cpu one": [], "cpu many": []}
+    runs = {"one": [], "many": [], "apart": [], "arithmetic": [], "steal one": [], "steal many": [],
+            "steal apart": [], "steal arithmetic": [], "cpu one": [], "cpu many": []}
     for _ in range(repeats):
         for name, run in (("one", lambda: ours_speed(path, params, 1, runs["cpu one"])),
                           ("many", lambda: ours_speed(path, params, workers, runs["cpu many"])),
-                          ("apart", lambda: apart_speed(halves, params))):
+                          ("apart", lambda: apart_speed(path, halves, params)),
+                          ("arithmetic", arithmetic_scaling)):
             rate, steal = steal_while(run)
             runs[name].append(rate)
             runs[f"steal {name}"].append(steal)
@@ -177,9 +208,13 @@ def report_scaling(runs, workers):
     print(f"  two separate 1-worker models on the halves at once (nothing shared): {apart:,.0f} w/s "
           f"({apart / one:.2f}x 1 worker; per repeat median {statistics.median(apart_pairs):.2f}x, "
           f"range {min(apart_pairs):.2f}-{max(apart_pairs):.2f})")
+    arithmetic = runs["arithmetic"]
+    print(f"  two threads of arithmetic (SHA-256, nothing shared) / one thread: per repeat median "
+          f"{statistics.median(arithmetic):.2f}x (range {min(arithmetic):.2f}-{max(arithmetic):.2f})")
     print("  hypervisor steal, share of the machine's CPU time, mean (max): " + ", ".join(
         f"{label} {statistics.mean(runs['steal ' + name]):.1%} ({max(runs['steal ' + name]):.1%})"
-        for name, label in (("one", "1 worker"), ("many", f"{workers} workers"), ("apart", "separate models"))))
+        for name, label in (("one", "1 worker"), ("many", f"{workers} workers"),
+                            ("apart", "separate models"), ("arithmetic", "arithmetic"))))
     print(f"  CPU-seconds of the epoch, min-max: 1 worker {min(runs['cpu one']):.1f}-{max(runs['cpu one']):.1f}, "
           f"{workers} workers {min(runs['cpu many']):.1f}-{max(runs['cpu many']):.1f}")
 
