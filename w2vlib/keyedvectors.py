@@ -20,8 +20,9 @@ Build a small set by hand and query it:
 Vectors in the word2vec text or binary format are read with
 :meth:`KeyedVectors.load_word2vec_format`; :meth:`KeyedVectors.save` writes w2vlib's own
 pickle-free container, which :meth:`KeyedVectors.load` can memory-map. This module holds the
-storage, lookups and nearest-neighbour search; the similarity measures and the analogy and
-word-pair evaluations come from :class:`w2vlib._evaluation.SimilarityMixin`, and
+storage, lookups, nearest-neighbour search and Word Mover's Distance (:mod:`w2vlib._wmd`); the
+file methods come from :class:`w2vlib._kvfiles.FileMethods`, the similarity measures and the
+analogy and word-pair evaluations from :class:`w2vlib._evaluation.SimilarityMixin`, and
 :func:`w2vlib._evaluation.datapath` locates the evaluation sets shipped with the package
 (``datapath('questions-words.txt')``, ``datapath('wordsim353.tsv')``).
 
@@ -35,17 +36,11 @@ from numbers import Integral
 
 import numpy as np
 
-from w2vlib import _evaluation
+from w2vlib import _evaluation, _kvfiles
 from w2vlib._evaluation import KEY_TYPES
 
 logger = logging.getLogger(__name__)
 
-
-NATIVE_KIND = "KeyedVectors"
-"""The ``kind`` tag of a KeyedVectors file written by :meth:`KeyedVectors.save`."""
-
-EXPANDO_PREFIX = "expando:"
-"""Prefix of the array names that hold per-key attributes in a native file."""
 
 _MIGRATION_NOTE = "See https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4"
 
@@ -57,39 +52,12 @@ def _removed(name, advice):
     return property(fail, doc=f"Removed in gensim 4.0.0: {advice}.")
 
 
-def _stable_descending(values):
-    """Permutation that sorts `values` in descending order, ties kept in their original order."""
-    ascending_of_reversed = np.argsort(values[::-1], kind="stable")
-    return len(values) - 1 - ascending_of_reversed[::-1]
+def _deprecated(name, replacement):
+    warnings.warn(f"{name}() is deprecated (as in gensim 4): use {replacement} instead. "
+                  f"{_MIGRATION_NOTE}", DeprecationWarning, stacklevel=3)
 
 
-def storable_keys(keys, allow_none=False):
-    """`keys` for a native file, whose keys are str or int (numpy integers become int); any other
-    key raises ValueError at save time, rather than making a file that cannot be loaded.
-
-    >>> storable_keys(["a", np.int64(7)])
-    ['a', 7]
-    >>> storable_keys(["a", ("b", "c")])
-    Traceback (most recent call last):
-    ValueError: key 1 is a tuple, ('b', 'c'): the native format stores str and int keys only
-    """
-    stored = []
-    for position, key in enumerate(keys):
-        if isinstance(key, np.integer):
-            key = int(key)
-        if not (is_storable_key(key) or (key is None and allow_none)):
-            raise ValueError(f"key {position} is a {type(key).__name__}, {key!r}: the native format "
-                             "stores str and int keys only")
-        stored.append(key)
-    return stored
-
-
-def is_storable_key(key):
-    """A key the native format stores: a str or an int (not a bool)."""
-    return isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
-
-
-class KeyedVectors(_evaluation.SimilarityMixin):
+class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
     """Vectors, one per key, with similarity queries.
 
     Parameters
@@ -289,6 +257,16 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         result.setflags(write=False)
         return result
 
+    def word_vec(self, *args, **kwargs):
+        """Deprecated in gensim 4: :meth:`get_vector`."""
+        _deprecated("word_vec", "get_vector()")
+        return self.get_vector(*args, **kwargs)
+
+    def words_closer_than(self, word1, word2):
+        """Deprecated in gensim 4: :meth:`closer_than`."""
+        _deprecated("words_closer_than", "closer_than()")
+        return self.closer_than(word1, word2)
+
     def __getitem__(self, key_or_keys):
         """Vector of one key (1-D) or of a list of keys (2-D)."""
         if isinstance(key_or_keys, KEY_TYPES):
@@ -305,6 +283,43 @@ class KeyedVectors(_evaluation.SimilarityMixin):
         """All vectors scaled to unit length, as a new 2-D array."""
         self.fill_norms()
         return self.vectors / self.norms[..., np.newaxis]
+
+    def unit_normalize_all(self):
+        """Scale every vector to unit length in place; their lengths are lost.
+
+        A zero vector stays zero (gensim turns it into NaN); :attr:`norms` becomes 1 for every
+        other row and 0 for it.
+
+        Raises
+        ------
+        ValueError
+            If the vectors are read-only (loaded with ``mmap='r'``; use ``mmap='c'``).
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b"], [[3.0, 4.0], [0.0, 0.0]])
+        >>> kv.unit_normalize_all()
+        >>> kv.vectors.tolist(), kv.norms.tolist()
+        ([[0.6000000238418579, 0.800000011920929], [0.0, 0.0]], [1.0, 0.0])
+        """
+        if not self.vectors.flags.writeable:
+            raise ValueError("the vectors are read-only (loaded with mmap='r'): load them with "
+                             "mmap='c' to change them in memory")
+        self.fill_norms(force=True)
+        nonzero = self.norms > 0
+        self.vectors[nonzero] /= self.norms[nonzero, np.newaxis]
+        self.norms = nonzero.astype(np.float64)
+
+    def init_sims(self, replace=False):
+        """Deprecated in gensim 4: compute the norms (:meth:`fill_norms`), and with `replace`
+        scale the vectors to unit length (:meth:`unit_normalize_all`)."""
+        _deprecated("init_sims", "fill_norms() (or unit_normalize_all() for replace=True)")
+        self.fill_norms()
+        if replace:
+            logger.warning("destructive init_sims(replace=True) deprecated & no longer required "
+                           "for space-efficiency")
+            self.unit_normalize_all()
 
     # --- adding vectors ----------------------------------------------------------------------
 
@@ -402,6 +417,33 @@ class KeyedVectors(_evaluation.SimilarityMixin):
                              f"{rows.shape} (one vector of {self.vector_size} numbers per key)")
         return rows
 
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """A new KeyedVectors holding the vectors of those of `keys` that are here.
+
+        Keys keep their order in `keys`; repeats and unknown keys are left out (word2vec
+        vectors cannot be inferred for an unknown key, so `allow_inference` changes nothing).
+        Each key's ``count`` is made up as in :meth:`load_word2vec_format` (the number of kept
+        keys minus its position) unless `copy_vecattrs`, which copies every per-key attribute.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> subset = kv.vectors_for_all(["c", "zzz", "a", "c"])
+        >>> subset.index_to_key, subset["c"].tolist()
+        (['c', 'a'], [1.0, 1.0])
+        """
+        wanted = [key for key in dict.fromkeys(keys) if key in self]
+        rows = [self.get_index(key) for key in wanted]
+        kv = KeyedVectors(self.vector_size, dtype=self.vectors.dtype)
+        kv.add_vectors(wanted, self.vectors[rows])
+        kv.allocate_vecattrs(["count"], [np.int64])
+        kv.expandos["count"][:] = np.arange(len(wanted), 0, -1)
+        if copy_vecattrs:
+            for attr, values in self.expandos.items():
+                kv.expandos[attr] = values[rows].copy()
+        return kv
+
     def __setitem__(self, keys, weights):
         """Add or replace vectors: ``add_vectors(keys, weights, replace=True)``.
 
@@ -481,6 +523,29 @@ class KeyedVectors(_evaluation.SimilarityMixin):
                   for i in best if i + clip_start not in exclude]
         return result[:topn]
 
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two documents (lists of tokens).
+
+        Each document weighs its distinct in-vocabulary words by their share of its tokens; the
+        distance is the least cost of moving one document's weights onto the other's, where
+        moving weight between two words costs the euclidean distance of their vectors (unit
+        vectors when `norm`). Solved exactly with scipy (gensim needs the POT package).
+        Out-of-vocabulary tokens are dropped; if a document has none left the distance is
+        ``inf``, as in gensim.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["cat", "dog", "car"], [[1.0, 0.0], [1.0, 0.2], [0.0, 1.0]])
+        >>> kv.wmdistance(["cat", "cat"], ["cat"])
+        0.0
+        >>> kv.wmdistance(["cat"], ["dog"]) < kv.wmdistance(["cat"], ["car"])
+        True
+        """
+        from w2vlib._wmd import word_movers_distance
+
+        return word_movers_distance(self, document1, document2, norm=norm)
+
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014).
 
@@ -521,141 +586,3 @@ class KeyedVectors(_evaluation.SimilarityMixin):
             return dists
         best = _evaluation.top_indices(dists, topn + len(exclude))
         return [(self.index_to_key[i], float(dists[i])) for i in best if i not in exclude][:topn]
-
-    # --- files -------------------------------------------------------------------------------
-
-    @classmethod
-    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
-                             unicode_errors="strict", limit=None, datatype=np.float32,
-                             no_header=False, progress=False, allow_nonfinite=False):
-        """Read vectors in the word2vec C tool's text or binary format.
-
-        Parameters are those of gensim. Without `fvocab`, each key gets a made-up ``'count'``
-        attribute that decreases with its position (``len - index``), as in gensim. A key
-        repeated in the file keeps its first vector. ``progress=True`` draws a bar on stderr
-        for a load longer than a second; None draws it only when stderr is a terminal, writing
-        periodic ``w2vlib.progress`` log lines otherwise. A NaN or infinite value (or one that
-        overflows `datatype`) raises ValueError naming the file and place, unless
-        ``allow_nonfinite=True`` (gensim accepts them silently).
-        """
-        from w2vlib._formats import read_word2vec
-
-        keys, vectors, counts = read_word2vec(
-            fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
-            limit=limit, datatype=datatype, no_header=no_header, progress=progress,
-            allow_nonfinite=allow_nonfinite)
-        kv = cls(vectors.shape[1], dtype=datatype)
-        kv.index_to_key = keys
-        kv.key_to_index = {key: i for i, key in enumerate(keys)}
-        kv.vectors = vectors
-        kv.next_index = len(keys)
-        kv.expandos["count"] = counts
-        return kv
-
-    def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
-                             write_header=True, prefix="", append=False, sort_attr="count",
-                             progress=False):
-        """Write the vectors in the word2vec C tool's text or binary format.
-
-        Keys are written in descending order of the per-key attribute `sort_attr` (ties in
-        storage order), or in storage order when there is no such attribute. `fvocab` receives
-        ``key value`` lines of that attribute. `progress` is as in :meth:`load_word2vec_format`.
-        Other parameters are those of gensim.
-
-        Raises
-        ------
-        ValueError
-            If `fvocab` is given but the keys have no `sort_attr` attribute.
-        """
-        from w2vlib._formats import write_word2vec
-
-        keys, vectors, counts = self.index_to_key, self.vectors, None
-        if sort_attr in self.expandos:
-            self.allocate_vecattrs()
-            values = self.expandos[sort_attr]
-            order = _stable_descending(values)
-            if np.any(order != np.arange(len(order))):
-                keys, vectors, values = [keys[i] for i in order], vectors[order], values[order]
-            if fvocab is not None:
-                counts = values
-        elif fvocab is not None:
-            raise ValueError(f"cannot write {fvocab}: the keys have no {sort_attr!r} attribute")
-        else:
-            logger.warning("no %r attribute in %s; writing keys in storage order", sort_attr, self)
-        write_word2vec(fname, [str(key) for key in keys], vectors, counts=counts, fvocab=fvocab,
-                       binary=binary, total_vec=len(keys) if total_vec is None else total_vec,
-                       write_header=write_header, prefix=prefix, append=append,
-                       progress=progress)
-
-    def save(self, fname):
-        """Save to w2vlib's native, pickle-free file (see :meth:`load`).
-
-        Per-key attributes must be numeric arrays (object arrays cannot be stored).
-        """
-        meta, arrays = self._native_state()
-        from w2vlib._native import save_native
-
-        save_native(fname, NATIVE_KIND, meta, arrays)
-
-    @classmethod
-    def load(cls, fname, mmap=None):
-        """Load a file written by :meth:`save`; ``mmap='r'`` maps the arrays read-only.
-
-        Raises
-        ------
-        ValueError
-            If the file holds another kind of object or is inconsistent.
-        """
-        from w2vlib._native import load_native
-
-        kind, meta, arrays = load_native(fname, mmap=mmap)
-        if kind != NATIVE_KIND:
-            raise ValueError(f"{fname}: holds a {kind!r}, not {NATIVE_KIND!r}")
-        return cls._from_native_state(meta, arrays, fname)
-
-    def _native_state(self):
-        """``(meta, arrays)`` describing this object for :func:`w2vlib._native.save_native`."""
-        keys = storable_keys(self.index_to_key, allow_none=True)
-        meta = {"vector_size": int(self.vector_size), "keys": keys, "next_index": int(self.next_index)}
-        arrays = {"vectors": self.vectors}
-        for attr, values in self.expandos.items():
-            if values.dtype == object:
-                raise ValueError(f"per-key attribute {attr!r} holds Python objects; only numeric "
-                                 "attributes can be saved")
-            arrays[EXPANDO_PREFIX + attr] = values
-        return meta, arrays
-
-    @classmethod
-    def _from_native_state(cls, meta, arrays, fname):
-        """Rebuild an instance from :meth:`_native_state` output read back from `fname`."""
-        try:
-            keys, vector_size, vectors = meta["keys"], meta["vector_size"], arrays["vectors"]
-        except KeyError as err:
-            raise ValueError(f"{fname}: KeyedVectors entry {err} is missing") from None
-        if not isinstance(keys, list):
-            raise ValueError(f"{fname}: keys are a {type(keys).__name__}, not a list")
-        bad = next((key for key in keys if key is not None and not is_storable_key(key)), None)
-        if bad is not None:
-            raise ValueError(f"{fname}: a key is a {type(bad).__name__}, not a str or int")
-        if not np.issubdtype(vectors.dtype, np.floating):
-            raise ValueError(f"{fname}: vectors have dtype {vectors.dtype}, not a float type")
-        next_index = meta.get("next_index", len(keys))
-        if not isinstance(next_index, int) or isinstance(next_index, bool) or not 0 <= next_index <= len(keys):
-            raise ValueError(f"{fname}: next_index {next_index!r} is not a row number")
-        if vectors.ndim != 2 or vectors.shape != (len(keys), vector_size):
-            raise ValueError(f"{fname}: vectors have shape {vectors.shape}, expected "
-                             f"{(len(keys), vector_size)}")
-        kv = cls(vector_size, dtype=vectors.dtype)
-        kv.index_to_key = list(keys)
-        kv.key_to_index = {key: i for i, key in enumerate(keys) if key is not None}
-        if len(kv.key_to_index) != len(keys) - keys.count(None):
-            raise ValueError(f"{fname}: repeated keys")
-        kv.vectors = vectors
-        kv.next_index = next_index
-        for name, values in arrays.items():
-            if name.startswith(EXPANDO_PREFIX):
-                if values.shape != (len(keys),):
-                    raise ValueError(f"{fname}: attribute array {name!r} has shape {values.shape}, "
-                                     f"expected {(len(keys),)}")
-                kv.expandos[name[len(EXPANDO_PREFIX):]] = values
-        return kv

@@ -26,9 +26,10 @@ import smart_open
 
 from w2vlib import _compressed, _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
+from w2vlib._kvfiles import is_storable_key, storable_keys
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
-from w2vlib.keyedvectors import KeyedVectors, is_storable_key, storable_keys
+from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.vocab import Vocabulary, _check_count
 
 logger = logging.getLogger(__name__)
@@ -411,6 +412,10 @@ class Word2Vec:
         if self._engine is not None:
             return self._engine.epoch_loss
         return self.running_training_loss
+
+    def init_sims(self, replace=False):
+        """Deprecated in gensim 4: ``wv.init_sims(replace)`` (see :meth:`KeyedVectors.init_sims`)."""
+        self.wv.init_sims(replace=replace)
 
     # --- queries on the output layer ----------------------------------------------------------
 
