@@ -84,6 +84,35 @@ def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shr
     assert not np.array_equal(ours[0], arrays[0]), "training changed nothing"
 
 
+@pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)
+@pytest.mark.parametrize("per_word", [True, False])
+def test_lock_factors_scale_input_updates_as_in_the_reference(sg, hs, negative, cbow_mean, per_word,
+                                                             inner):
+    """gensim's vectors_lockf: each input row's update times its word's factor (0 freezes it);
+    one factor applies to every word."""
+    arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, True, True)
+    lockf = (np.resize(np.array([0.0, 0.5, 1.0, 2.0], np.float32), N_WORDS) if per_word
+             else np.array([0.25], np.float32))
+    ours = [a.copy() if a is not None else None for a in arrays]
+    ref = [a.copy() if a is not None else None for a in arrays]
+    inner.Kernel(*ours, **kwargs, lockf=lockf).train_batch(inner.WorkerState(DIM, SEED), ids, offsets, 0.3)
+    ReferenceKernel(*ref, **kwargs, lockf=lockf).train_batch(ReferenceState(SEED), ids, offsets, 0.3)
+    for name, a, b in zip(("syn0", "syn1", "syn1neg"), ours[:3], ref[:3]):
+        np.testing.assert_allclose(a, b, atol=1e-5, err_msg=name)
+    frozen = lockf == 0 if per_word else np.zeros(N_WORDS, bool)
+    np.testing.assert_array_equal(ours[0][frozen], arrays[0][frozen])
+    moved = ~np.all(ours[0] == arrays[0], axis=1)
+    assert moved[~frozen].any()
+
+
+def test_lock_factors_are_checked(inner):
+    arrays, kwargs, _, _ = _setup(1, 0, 5, 1, False, False)
+    with pytest.raises(ValueError, match="one per word"):
+        inner.Kernel(*arrays, **kwargs, lockf=np.ones(N_WORDS - 1, np.float32))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        inner.Kernel(*arrays, **kwargs, lockf=np.array([np.nan], np.float32))
+
+
 @pytest.mark.parametrize("sg", [1, 0])
 @pytest.mark.parametrize("negative", [1, 2, 4, 7, 70])
 def test_any_number_of_negatives_matches_the_reference(sg, negative, inner):

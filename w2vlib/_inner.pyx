@@ -274,6 +274,8 @@ cdef struct Params:
     const uint8_t* codes          # Huffman paths, CSR layout
     const int32_t* points
     const int64_t* code_offsets
+    const real* lockf             # lock factors of the input rows' updates (gensim's vectors_lockf)
+    bint lockf_per_word           # lockf has one entry per word, else one for all
     int64_t hot_words             # syn1neg rows < this are worker-private (see Hot rows)
     int64_t hot_nodes_from        # syn1 rows >= this are worker-private
     int64_t hot_nodes
@@ -527,12 +529,17 @@ cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32
     s.examples += 1
 
 
+cdef inline real _lock(const Params* p, int32_t word) noexcept nogil:
+    """The factor applied to ``word``'s input-row update: 1 trains it, 0 freezes it."""
+    return p.lockf[word] if p.lockf_per_word else p.lockf[0]
+
+
 cdef inline void _train_sg_pair(const Params* p, Scratch* s, int32_t center, int32_t context,
                                 const int32_t* negs, real alpha) noexcept nogil:
     """Skip-gram: the context word's input row is the hidden vector; it predicts the center."""
     cdef real* h = &p.syn0[<int64_t>context * p.size]
     _output_layer(p, s, h, center, negs, alpha)
-    _axpy(1, s.grad, h, p.size)
+    _axpy(_lock(p, context), s.grad, h, p.size)
 
 
 cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* words,
@@ -595,7 +602,7 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
             s.grad[k] /= count
     for j in range(lo, hi):
         if j != i:
-            _axpy(1, s.grad, &p.syn0[<int64_t>words[j] * p.size], p.size)
+            _axpy(_lock(p, words[j]), s.grad, &p.syn0[<int64_t>words[j] * p.size], p.size)
 
 
 cdef Py_ssize_t _subsample(const Params* p, Scratch* s, const int32_t* ids,
@@ -769,7 +776,9 @@ cdef class Kernel:
     the shared rows every ``merge_every`` examples and at the end of each batch (see "Hot rows"
     above).
     ``syn1`` is used when ``hs``; ``syn1neg``, ``accept`` and ``alias`` when ``negative > 0``;
-    ``sample_int`` may be ``None`` for no subsampling.
+    ``sample_int`` may be ``None`` for no subsampling. ``lockf`` (one factor, or one per word;
+    default 1) scales every update of an input row, as gensim's ``wv.vectors_lockf``: 0 freezes
+    the word's vector, the output layer still learns from it.
     """
     cdef Params p
     cdef object _arrays
@@ -779,7 +788,7 @@ cdef class Kernel:
                  const int32_t[::1] alias, const uint8_t[::1] codes, const int32_t[::1] points,
                  const int64_t[::1] code_offsets, *, bint sg, bint hs, int negative,
                  int window, bint cbow_mean, bint shrink_windows, bint compute_loss,
-                 int hot_nodes=0, int hot_words=0, int merge_every=0):
+                 int hot_nodes=0, int hot_words=0, int merge_every=0, const real[::1] lockf=None):
         cdef Py_ssize_t n = syn0.shape[0]
         if n < 1 or n > 2 ** 31 - 1:
             raise ValueError(f"the vocabulary must have 1 to 2**31-1 words, got {n}")
@@ -828,6 +837,14 @@ cdef class Kernel:
             self.p.syn1neg = &syn1neg[0, 0]
             self.p.accept = &accept[0]
             self.p.alias = &alias[0]
+        if lockf is None:
+            lockf = np.ones(1, dtype=np.float32)
+        if lockf.shape[0] != 1 and lockf.shape[0] != n:
+            raise ValueError(f"lockf must have 1 entry or one per word ({n}), got {lockf.shape[0]}")
+        if not np.isfinite(np.asarray(lockf)).all():
+            raise ValueError("lockf holds NaN or infinity")
+        self.p.lockf = &lockf[0]
+        self.p.lockf_per_word = lockf.shape[0] != 1
         self.p.hot_words = min(hot_words, n) if negative else 0
         if hs and n > 1:
             # the inner nodes are numbered in merge order: the root, n - 2, is the last
@@ -835,7 +852,8 @@ cdef class Kernel:
         self.p.hot_nodes_from = n - 1 - self.p.hot_nodes
         if self.p.hot_words or self.p.hot_nodes:
             self.p.merge_every = merge_every
-        self._arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, code_offsets)
+        self._arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, code_offsets,
+                        lockf)
 
     def train_batch(self, WorkerState state, const int32_t[::1] ids, const int32_t[::1] offsets,
                     float alpha):

@@ -50,6 +50,13 @@ def is_storable_key(key):
     return isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
 
 
+def check_writable(vectors):
+    """Refuse to change vectors mapped read-only (``load(mmap='r')``), naming the way out."""
+    if not vectors.flags.writeable:
+        raise ValueError("the vectors are read-only (loaded with mmap='r'): load them with "
+                         "mmap='c' to change them in memory")
+
+
 class FileMethods:
     """Mixin of :class:`w2vlib.KeyedVectors`: loading and saving (see the module docstring)."""
 
@@ -80,6 +87,63 @@ class FileMethods:
         kv.next_index = len(keys)
         kv.expandos["count"] = counts
         return kv
+
+    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
+                                  unicode_errors="strict"):
+        """Take the vectors of the keys present here from a word2vec file, and set their lock
+        factor (``vectors_lockf``) to `lockf`: 0 (the default) keeps them as loaded through
+        later training, 1 trains them like the others.
+
+        Keys of the file that are not here are ignored. ``vectors_lockf`` becomes one factor per
+        key (gensim requires the caller to have made it so); the other keys keep the factor they
+        had (1 if there was none).
+
+        Raises
+        ------
+        ValueError
+            If the file's vectors are not ``vector_size`` long (or the file is malformed), or
+            `lockf` is not a finite number.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from w2vlib import KeyedVectors
+        >>> pretrained = KeyedVectors(2)
+        >>> pretrained.add_vectors(["king", "queen"], [[1.0, 2.0], [3.0, 4.0]])
+        >>> path = os.path.join(tempfile.mkdtemp(), "pretrained.txt")
+        >>> pretrained.save_word2vec_format(path)
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["queen", "castle"], [[0.0, 0.0], [5.0, 5.0]])
+        >>> kv.intersect_word2vec_format(path, lockf=0.0)
+        >>> kv["queen"].tolist(), kv.vectors_lockf.tolist()
+        ([3.0, 4.0], [0.0, 1.0])
+        """
+        from w2vlib._formats import read_word2vec
+
+        if isinstance(lockf, bool) or not isinstance(lockf, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(lockf):
+            raise ValueError(f"lockf must be a finite number, got {lockf!r}")
+        check_writable(self.vectors)
+        logger.info("loading projection weights from %s", fname)
+        keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding,
+                                         unicode_errors=unicode_errors)
+        if vectors.shape[1] != self.vector_size:
+            raise ValueError(f"incompatible vector size {vectors.shape[1]} in file {fname}: these "
+                             f"vectors have {self.vector_size}")
+        factors = getattr(self, "vectors_lockf", None)
+        factors = np.ones(1, np.float32) if factors is None else np.asarray(factors, np.float32)
+        if factors.ndim != 1 or len(factors) not in (1, len(self.index_to_key)):
+            raise ValueError(f"vectors_lockf has shape {factors.shape}; it needs 1 entry or one "
+                             f"per key ({len(self.index_to_key)})")
+        factors = np.broadcast_to(factors, (len(self.index_to_key),)).copy()
+        found = [(self.key_to_index[key], row) for row, key in enumerate(keys) if key in self.key_to_index]
+        if found:
+            mine, theirs = (np.array(side) for side in zip(*found))
+            self.vectors[mine] = vectors[theirs]
+            factors[mine] = lockf
+        self.vectors_lockf = factors
+        self.norms = None
+        logger.info("merged %d vectors into %s matrix from %s", len(found), self.vectors.shape, fname)
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
                              write_header=True, prefix="", append=False, sort_attr="count",

@@ -72,13 +72,14 @@ class ReferenceKernel:
 
     def __init__(self, syn0, syn1, syn1neg, sample_int, accept, alias, codes, points,
                  code_offsets, *, sg, hs, negative, window, cbow_mean, shrink_windows,
-                 compute_loss):
+                 compute_loss, lockf=None):
         self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
         self.sample_int, self.accept, self.alias = sample_int, accept, alias
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.hs, self.negative, self.window = sg, hs, negative, window
         self.cbow_mean, self.shrink_windows = cbow_mean, shrink_windows
         self.compute_loss = compute_loss
+        self.lockf = np.ones(1, np.float32) if lockf is None else lockf
 
     def _loss_ns(self, state, h, target, alpha, grad):
         n = len(self.syn0)
@@ -149,7 +150,8 @@ class ReferenceKernel:
                 context = [words[j] for j in range(lo, hi) if j != i]
                 if self.sg:
                     for word in context:
-                        self.syn0[word] += self._output_layer(state, self.syn0[word], center, alpha)
+                        grad = self._output_layer(state, self.syn0[word], center, alpha)
+                        self.syn0[word] += self._lock(word) * grad
                 elif context:
                     h = self.syn0[context].sum(axis=0)
                     if self.cbow_mean:
@@ -158,5 +160,8 @@ class ReferenceKernel:
                     if not self.cbow_mean:
                         grad /= len(context)
                     for word in context:
-                        self.syn0[word] += grad
+                        self.syn0[word] += self._lock(word) * grad
         return total
+
+    def _lock(self, word):
+        return self.lockf[word if len(self.lockf) > 1 else 0]

@@ -303,9 +303,7 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
         >>> kv.vectors.tolist(), kv.norms.tolist()
         ([[0.6000000238418579, 0.800000011920929], [0.0, 0.0]], [1.0, 0.0])
         """
-        if not self.vectors.flags.writeable:
-            raise ValueError("the vectors are read-only (loaded with mmap='r'): load them with "
-                             "mmap='c' to change them in memory")
+        _kvfiles.check_writable(self.vectors)
         self.fill_norms(force=True)
         nonzero = self.norms > 0
         self.vectors[nonzero] /= self.norms[nonzero, np.newaxis]

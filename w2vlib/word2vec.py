@@ -96,6 +96,8 @@ class Word2Vec:
         self.shrink_windows, self.comment = bool(shrink_windows), comment
         self._check_params()
         self.wv = KeyedVectors(self.vector_size)
+        # gensim's lock factors: one for every word, or one per word (0 freezes a word's vector)
+        self.wv.vectors_lockf = np.ones(1, dtype=np.float32)
         self.vocabulary = self._new_vocabulary()
         self._syn1 = self._syn1neg = None
         self.corpus_count = self.corpus_total_words = 0
@@ -291,6 +293,7 @@ class Word2Vec:
     def _prepare_weights(self, update):
         vocab = self.vocabulary
         old = len(self.wv) if update else 0
+        lockf = getattr(self.wv, "vectors_lockf", None)
         if not update:
             self.wv = KeyedVectors(self.vector_size)
         self.wv.index_to_key = list(vocab.index_to_key)
@@ -300,6 +303,7 @@ class Word2Vec:
         self.wv.expandos["count"][:] = vocab.counts
         self.wv.expandos["sample_int"][:] = vocab.sample_int
         grown = len(self.wv) - old
+        self.wv.vectors_lockf = _grown_lock_factors(lockf, old, grown)
         if self.hs:
             self._syn1 = _grow(self._syn1 if update else None, grown, self.vector_size)
         if self.negative:
@@ -320,7 +324,19 @@ class Word2Vec:
             self.wv.vectors, self._syn1, self._syn1neg, sample_int, accept, alias, codes, points,
             offsets, sg=bool(self.sg), hs=hs, negative=self.negative, window=self.window,
             cbow_mean=bool(self.cbow_mean), shrink_windows=self.shrink_windows,
-            compute_loss=compute_loss, **self._hot_rows())
+            compute_loss=compute_loss, lockf=self._lock_factors(), **self._hot_rows())
+
+    def _lock_factors(self):
+        """``wv.vectors_lockf`` for the kernel: float32, one entry or one per word (gensim wraps
+        any other length around the vocabulary; w2vlib refuses it)."""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        lockf = np.ones(1, np.float32) if lockf is None else np.ascontiguousarray(lockf, np.float32)
+        if lockf.ndim != 1 or len(lockf) not in (1, len(self.wv)):
+            raise ValueError(f"wv.vectors_lockf has shape {lockf.shape}; it needs 1 entry or one per "
+                             f"word ({len(self.wv)})")
+        if not np.isfinite(lockf).all():
+            raise ValueError("wv.vectors_lockf holds NaN or infinity")
+        return lockf
 
     def _hot_rows(self):
         """Private hot rows only pay when workers contend for them (one worker: none)."""
@@ -449,6 +465,7 @@ class Word2Vec:
             arrays["syn1"] = self._syn1
         if self._syn1neg is not None:
             arrays["syn1neg"] = self._syn1neg
+        arrays["vectors_lockf"] = self._lock_factors()
         meta = {name: getattr(self, name) for name in _PARAMS}
         meta.update(keys=storable_keys(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
@@ -478,6 +495,7 @@ class Word2Vec:
         model.wv.expandos["count"][:] = arrays["counts"]
         model.wv.expandos["sample_int"][:] = arrays["sample_int"]
         model._syn1, model._syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
+        model.wv.vectors_lockf = np.array(arrays.get("vectors_lockf", [1.0]), np.float32)  # not in <= 0.1
         model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
         model.running_training_loss = meta["running_training_loss"]
         try:   # absent from files of w2vlib <= 0.1
@@ -508,9 +526,29 @@ def _check_saved_arrays(fname, model, keys, arrays):
             raise ValueError(f"{fname}: array {name!r} has shape {arrays[name].shape}, expected {shape}")
     if np.any(np.asarray(arrays["counts"]) < 0):
         raise ValueError(f"{fname}: negative word counts")
-    for name in ("vectors", "syn1", "syn1neg"):
-        if name in expected and not np.isfinite(arrays[name]).all():
+    lockf = arrays.get("vectors_lockf")
+    if lockf is not None and (lockf.ndim != 1 or len(lockf) not in (1, rows)):
+        raise ValueError(f"{fname}: array 'vectors_lockf' has shape {lockf.shape}, expected (1,) "
+                         f"or ({rows},)")
+    for name in ("vectors", "syn1", "syn1neg", "vectors_lockf"):
+        if name in arrays and not np.isfinite(arrays[name]).all():
             raise ValueError(f"{fname}: array {name!r} contains NaN or infinity")
+
+
+def _grown_lock_factors(lockf, old, grown):
+    """Lock factors for a vocabulary of ``old`` words (0: built afresh) grown by ``grown``: one
+    factor for every word is kept; per-word factors get 1 (trainable) for each new word, and do
+    not carry over to a new vocabulary (gensim keeps them and wraps them around it)."""
+    if lockf is None:
+        return np.ones(1, np.float32)
+    lockf = np.asarray(lockf, np.float32)
+    if lockf.ndim == 1 and len(lockf) == 1:
+        return lockf.copy()
+    if old and lockf.ndim == 1 and len(lockf) == old:
+        return np.concatenate([lockf, np.ones(grown, np.float32)])
+    logger.warning("wv.vectors_lockf (shape %s) does not fit the new vocabulary: reset to 1 for "
+                   "every word", lockf.shape)
+    return np.ones(1, np.float32)
 
 
 def _integer(name, value):

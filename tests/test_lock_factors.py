@@ -1,0 +1,117 @@
+"""gensim's lock factors (``wv.vectors_lockf``) and ``intersect_word2vec_format``: seeding a model
+with pretrained vectors and freezing them, checked against gensim 4.4 on the same files."""
+import numpy as np
+import pytest
+from gensim.models import Word2Vec as GensimWord2Vec
+
+from w2vlib import KeyedVectors, Word2Vec
+
+SENTENCES = [["the", "king", "rules", "the", "land"], ["the", "queen", "rules", "the", "sea"],
+             ["a", "ship", "sails", "the", "sea"], ["a", "boat", "sails", "the", "land"]] * 20
+PARAMS = dict(vector_size=6, min_count=1, workers=1, seed=3)
+
+
+def pretrained_file(tmp_path, binary):
+    """Vectors for some of the corpus's words and for words it lacks."""
+    kv = KeyedVectors(6)
+    keys = ["king", "queen", "castle", "sea", "dragon"]
+    kv.add_vectors(keys, np.random.default_rng(1).normal(size=(len(keys), 6)).astype(np.float32))
+    path = tmp_path / ("pretrained.bin" if binary else "pretrained.txt")
+    kv.save_word2vec_format(str(path), binary=binary)
+    return path, kv
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("lockf", [0.0, 1.0, 0.5])
+def test_intersect_matches_gensim(tmp_path, binary, lockf):
+    """gensim reads the text file (its binary reading calls np.fromstring, which numpy 2
+    removed); the text holds float32's round-trip digits, so both files carry the same values."""
+    path, pretrained = pretrained_file(tmp_path, binary)
+    text, _ = pretrained_file(tmp_path, False)
+    ours, theirs = Word2Vec(**PARAMS), GensimWord2Vec(**PARAMS)
+    ours.build_vocab(SENTENCES)
+    theirs.build_vocab(SENTENCES)
+    theirs.wv.vectors_lockf = np.ones(len(theirs.wv), dtype=np.float32)   # gensim needs this first
+    ours.wv.intersect_word2vec_format(str(path), lockf=lockf, binary=binary)
+    theirs.wv.intersect_word2vec_format(str(text), lockf=lockf)
+    for key in ["king", "queen", "sea"]:
+        np.testing.assert_array_equal(ours.wv[key], pretrained[key])
+        np.testing.assert_array_equal(theirs.wv[key], pretrained[key])
+    order = [theirs.wv.get_index(key) for key in ours.wv.index_to_key]
+    np.testing.assert_array_equal(ours.wv.vectors_lockf, theirs.wv.vectors_lockf[order])
+    assert ours.wv.vectors_lockf[ours.wv.get_index("king")] == lockf
+    assert ours.wv.vectors_lockf[ours.wv.get_index("ship")] == 1.0
+
+
+def test_frozen_vectors_stay_as_loaded_through_training(tmp_path):
+    path, pretrained = pretrained_file(tmp_path, False)
+    for cls in (Word2Vec, GensimWord2Vec):
+        model = cls(**PARAMS)
+        model.build_vocab(SENTENCES)
+        if cls is GensimWord2Vec:
+            model.wv.vectors_lockf = np.ones(len(model.wv), dtype=np.float32)
+        model.wv.intersect_word2vec_format(str(path), lockf=0.0)
+        before = model.wv.vectors.copy()
+        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=3)
+        for key in ["king", "queen", "sea"]:
+            np.testing.assert_array_equal(model.wv[key], pretrained[key], err_msg=cls.__name__)
+        assert not np.array_equal(model.wv["ship"], before[model.wv.get_index("ship")])
+
+
+@pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 0)])
+def test_one_lock_factor_of_zero_freezes_every_input_vector(sg, hs, negative):
+    model = Word2Vec(sg=sg, hs=hs, negative=negative, **PARAMS)
+    model.build_vocab(SENTENCES)
+    model.wv.vectors_lockf = np.zeros(1, dtype=np.float32)
+    before = model.wv.vectors.copy()
+    output = (model.syn1 if hs else model.syn1neg).copy()
+    model.train(SENTENCES, total_examples=len(SENTENCES), epochs=2)
+    np.testing.assert_array_equal(model.wv.vectors, before)
+    assert not np.array_equal(model.syn1 if hs else model.syn1neg, output)   # still learns
+
+
+def test_lock_factors_of_a_grown_vocabulary_train_the_new_words():
+    model = Word2Vec(**PARAMS)
+    model.build_vocab(SENTENCES)
+    model.wv.vectors_lockf = np.zeros(len(model.wv), dtype=np.float32)
+    model.build_vocab([["new", "words", "here"]] * 5, update=True)
+    assert len(model.wv.vectors_lockf) == len(model.wv)
+    assert model.wv.vectors_lockf.tolist() == [0.0] * (len(model.wv) - 3) + [1.0] * 3
+    old = model.wv.vectors[: len(model.wv) - 3].copy()
+    model.train([["new", "words", "here", "the", "king"]] * 5, total_examples=5, epochs=2)
+    np.testing.assert_array_equal(model.wv.vectors[: len(model.wv) - 3], old)
+
+
+def test_lock_factors_survive_save_and_load(tmp_path):
+    model = Word2Vec(SENTENCES, **PARAMS)
+    model.wv.vectors_lockf = np.linspace(0, 1, len(model.wv)).astype(np.float32)
+    model.save(tmp_path / "m.w2v")
+    loaded = Word2Vec.load(tmp_path / "m.w2v")
+    np.testing.assert_array_equal(loaded.wv.vectors_lockf, model.wv.vectors_lockf)
+    assert Word2Vec(**PARAMS).wv.vectors_lockf.tolist() == [1.0]
+
+
+def test_bad_lock_factors_are_refused_by_name(tmp_path):
+    model = Word2Vec(**PARAMS)
+    model.build_vocab(SENTENCES)
+    model.wv.vectors_lockf = np.ones(len(model.wv) - 1, dtype=np.float32)   # gensim wraps it around
+    with pytest.raises(ValueError, match="vectors_lockf has shape"):
+        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    model.wv.vectors_lockf = np.array([np.nan], dtype=np.float32)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+
+
+def test_intersect_refuses_bad_input(tmp_path):
+    path, _ = pretrained_file(tmp_path, False)
+    kv = KeyedVectors(4)
+    kv.add_vectors(["king"], [[1.0, 2.0, 3.0, 4.0]])
+    with pytest.raises(ValueError, match="incompatible vector size 6"):
+        kv.intersect_word2vec_format(str(path))
+    model = Word2Vec(SENTENCES, **PARAMS)
+    with pytest.raises(ValueError, match="lockf must be a finite number"):
+        model.wv.intersect_word2vec_format(str(path), lockf=float("nan"))
+    model.wv.save(tmp_path / "kv.w2v")
+    mapped = KeyedVectors.load(tmp_path / "kv.w2v", mmap="r")
+    with pytest.raises(ValueError, match="mmap='c'"):
+        mapped.intersect_word2vec_format(str(path))
