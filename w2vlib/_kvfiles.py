@@ -96,7 +96,8 @@ class FileMethods:
 
         Keys of the file that are not here are ignored. ``vectors_lockf`` becomes one factor per
         key (gensim requires the caller to have made it so); the other keys keep the factor they
-        had (1 if there was none).
+        had (1 if there was none). The file is read whole, as by :meth:`load_word2vec_format`, so
+        it needs memory for all its vectors for a moment.
 
         Raises
         ------
