@@ -172,3 +172,26 @@ def test_wmdistance_refuses_a_string_document(pair):
         ours.wmdistance("w1 w2", ["w1"])
     with pytest.raises(TypeError, match="document2 is a str"):
         ours.wmdistance(["w1"], "w1 w2")
+
+
+def test_evaluation_log_helpers_log_what_gensim_logs(pair, caplog):
+    import logging
+    ours, theirs = pair
+    section = {"section": "capital-world", "correct": [("a", "b", "c", "d")] * 3,
+               "incorrect": [("a", "b", "c", "e")]}
+    lines = {}
+    for name, kv in (("ours", ours), ("theirs", theirs)):
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            kv.log_accuracy(section)
+            kv.log_accuracy({"section": "empty", "correct": [], "incorrect": []})
+            kv.log_evaluate_word_pairs((0.5, 0.01), (0.25, 0.02), 12.5, "ws353.tsv")
+        lines[name] = [record.getMessage() for record in caplog.records]
+    assert lines["ours"] == lines["theirs"]
+    assert lines["ours"][0] == "capital-world: 75.0% (3/4)"
+
+
+def test_similarity_unseen_docs_is_for_document_models_as_in_gensim(pair):
+    for kv in pair:
+        with pytest.raises(NotImplementedError, match="Doc2Vec"):
+            kv.similarity_unseen_docs(["a"], ["b"])

@@ -631,6 +631,18 @@ class SimilarityMixin:
         pearson = stats.pearsonr(gold, model)
         spearman = stats.spearmanr(gold, model)
         oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)
-        logger.info("%s: Pearson %.4f, Spearman %.4f, out-of-vocabulary pairs %.1f%%",
-                    pairs, pearson[0], spearman[0], oov_ratio)
+        self.log_evaluate_word_pairs(pearson, spearman, oov_ratio, pairs)
         return pearson, spearman, oov_ratio
+
+    @staticmethod
+    def log_evaluate_word_pairs(pearson, spearman, oov, pairs):
+        """Log the result of :meth:`evaluate_word_pairs` as gensim does (three INFO lines)."""
+        logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
+        logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
+        logger.info("Pairs with unknown words ratio: %.1f%%", oov)
+
+    @staticmethod
+    def log_accuracy(section):
+        """Log one section of :meth:`evaluate_word_analogies`' result as gensim does
+        (``name: x% (correct/total)``; nothing for a section without questions)."""
+        _section_accuracy(section)

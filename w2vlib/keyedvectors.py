@@ -544,6 +544,10 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
 
         return word_movers_distance(self, document1, document2, norm=norm)
 
+    def similarity_unseen_docs(self, *args, **kwargs):
+        """Not for word vectors, as in gensim: a document model (Doc2Vec) answers it."""
+        raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
+
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014).
 
