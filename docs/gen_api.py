@@ -8,15 +8,15 @@ import pathlib
 import re
 import sys
 
-from w2vlib import (CallbackAny2Vec, KeyedVectors, LineSentence, PathLineSentences, Text8Corpus,
-                    Word2Vec)
+from w2vlib import (BrownCorpus, CallbackAny2Vec, KeyedVectors, LineSentence, PathLineSentences,
+                    Text8Corpus, Word2Vec)
 from w2vlib._evaluation import datapath
 
 TARGET = pathlib.Path(__file__).resolve().parent / "api.md"
 SECTIONS = [
     ("Training", [Word2Vec, CallbackAny2Vec]),
     ("Vectors", [KeyedVectors, datapath]),
-    ("Corpora", [LineSentence, PathLineSentences, Text8Corpus]),
+    ("Corpora", [LineSentence, PathLineSentences, Text8Corpus, BrownCorpus]),
 ]
 #: Object addresses in default values (``<function f at 0x7f...>``) differ between runs.
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")

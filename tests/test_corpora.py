@@ -1,4 +1,5 @@
-"""Streaming corpora against gensim's LineSentence / PathLineSentences / Text8Corpus."""
+"""Streaming corpora against gensim's LineSentence / PathLineSentences / Text8Corpus /
+BrownCorpus."""
 import bz2
 import gzip
 import io
@@ -8,7 +9,8 @@ import tracemalloc
 import pytest
 from gensim.models import word2vec as gensim_w2v
 
-from w2vlib.corpora import TEXT8_CHUNK_BYTES, LineSentence, PathLineSentences, Text8Corpus
+from w2vlib.corpora import (TEXT8_CHUNK_BYTES, BrownCorpus, LineSentence, PathLineSentences,
+                            Text8Corpus)
 
 DATA = pathlib.Path(__file__).parent / "data"
 #: Lines with what tokenizers trip on: CRLF, tabs, Unicode spaces (NBSP, em space, U+001C),
@@ -191,3 +193,34 @@ def test_memory_stays_flat_on_a_large_file(tmp_path):
             tracemalloc.stop()
         assert sentences > 1500
         assert peak < size_limit, f"{type(corpus).__name__} peaked at {peak} bytes"
+
+
+BROWN = ("The/at Fulton/np-tl County/nn-tl Grand/jj-tl Jury/nn-tl said/vbd Friday/nr an/at\n"
+         "\n      ,/, ''/'' ./.\n"
+         "It/pps recommended/vbd that/cs a/b/c Fulton/np legislators/nns act/vb 1913/cd\n"
+         "\tCAF\u00c9/NN-HL don't/do* \u00a0space/nn\r\n")
+
+
+def test_brown_corpus_matches_gensim(tmp_path):
+    """gensim lists the folder in os.listdir order; w2vlib sorts it, so one file is compared,
+    and the sorted concatenation of two."""
+    (tmp_path / "cb01").write_text(BROWN, encoding="utf-8")
+    (tmp_path / "ca01").write_text(BROWN.upper(), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    ours = list(BrownCorpus(tmp_path))
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "cb01").write_text(BROWN, encoding="utf-8")
+    theirs = list(gensim_w2v.BrownCorpus(str(single)))
+    assert list(BrownCorpus(single)) == theirs
+    assert len(theirs) == 3 and theirs[0][0] == "the/at"
+    upper = tmp_path / "upper"
+    upper.mkdir()
+    (upper / "ca01").write_text(BROWN.upper(), encoding="utf-8")
+    assert ours == list(gensim_w2v.BrownCorpus(str(upper))) + theirs
+    assert list(BrownCorpus(tmp_path)) == ours   # restartable
+
+
+def test_brown_corpus_needs_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="needs a folder"):
+        BrownCorpus(tmp_path / "missing")

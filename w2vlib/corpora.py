@@ -4,6 +4,7 @@
 * :class:`PathLineSentences` — every file of a folder, in file name order, one sentence per line.
 * :class:`Text8Corpus` — one file read as a single stream of tokens (text8 has no line breaks),
   cut into sentences of ``max_sentence_length`` tokens.
+* :class:`BrownCorpus` — NLTK's Brown corpus folder, ``word/TAG`` tokens, as gensim reads it.
 
 They behave like gensim's classes of the same names: tokens are separated by whitespace (as
 ``str.split()`` sees it), bytes are decoded as strict UTF-8, files are opened through smart_open
@@ -272,3 +273,41 @@ class Text8Corpus:
     def _file_sources(self):
         """As :meth:`LineSentence._file_sources`, with ``line_mode`` False."""
         return [(self.fname, False, self.max_sentence_length)]
+
+
+class BrownCorpus:
+    """Sentences of the Brown corpus as NLTK ships it: every file of a folder (in file name
+    order), one sentence per line of ``word/TAG`` tokens, as gensim's ``BrownCorpus`` reads them.
+
+    Each sentence is the line's ``word/TAG`` tokens (exactly one ``/``) whose tag starts with two
+    letters, as ``word.lower() + "/" + TAG[:2]``; lines left with no such token are skipped.
+
+    Parameters
+    ----------
+    dirname : str or path-like
+        The folder (subfolders are skipped).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ca01").write_text("The/at Fulton/np-tl said/vbd ,/, it/pps\\n\\n./.\\n")
+    >>> list(BrownCorpus(folder))
+    [['the/at', 'fulton/np', 'said/vb', 'it/pp']]
+    """
+
+    def __init__(self, dirname):
+        self.dirname = os.fspath(dirname)
+        if not os.path.isdir(self.dirname):
+            raise ValueError(f"BrownCorpus needs a folder, got {self.dirname!r}")
+
+    def __iter__(self):
+        folder = os.path.join(self.dirname, "")
+        for path in sorted(folder + name for name in os.listdir(folder) if os.path.isfile(folder + name)):
+            with located(path), smart_open.open(path, "rb") as lines:
+                for tokens in _line_sentences(lines, path, float("inf"), None):
+                    pairs = [token.split("/") for token in tokens]
+                    words = [f"{word.lower()}/{tag[:2]}" for word, tag in
+                             (pair for pair in pairs if len(pair) == 2) if tag[:2].isalpha()]
+                    if words:
+                        yield words

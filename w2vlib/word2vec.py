@@ -12,7 +12,10 @@ Train from a list of token lists, any restartable iterable, or a file:
 
 Large corpora stream from disk: ``Word2Vec(corpus_file="corpus.txt")`` or
 ``Word2Vec(LineSentence("corpus.txt.gz"))`` — memory stays bounded by the vocabulary and weights.
-Where w2vlib differs from gensim on purpose, see ``docs/differences.md``.
+Where w2vlib differs from gensim on purpose, see ``docs/differences.md``. The corpus classes can
+be imported from here too, as from ``gensim.models.word2vec``:
+
+>>> from w2vlib.word2vec import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 """
 import logging
 import numbers
@@ -29,6 +32,7 @@ from w2vlib._dispatch import inner as _inner
 from w2vlib._kvfiles import is_storable_key, storable_keys
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
+from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.vocab import Vocabulary, _check_count
 
