@@ -195,3 +195,10 @@ def test_similarity_unseen_docs_is_for_document_models_as_in_gensim(pair):
     for kv in pair:
         with pytest.raises(NotImplementedError, match="Doc2Vec"):
             kv.similarity_unseen_docs(["a"], ["b"])
+
+
+def test_gensim3_class_name_is_an_alias_as_in_gensim():
+    from gensim.models.keyedvectors import Word2VecKeyedVectors as Theirs
+
+    from w2vlib.keyedvectors import Word2VecKeyedVectors
+    assert Word2VecKeyedVectors is KeyedVectors and Theirs.__name__ == "KeyedVectors"

@@ -588,3 +588,7 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
             return dists
         best = _evaluation.top_indices(dists, topn + len(exclude))
         return [(self.index_to_key[i], float(dists[i])) for i in best if i not in exclude][:topn]
+
+
+#: gensim 4 keeps this name of gensim 3's word-vector class as an alias; so does w2vlib.
+Word2VecKeyedVectors = KeyedVectors
