@@ -10,7 +10,7 @@ from parity import build_pair
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
-from w2vlib import KeyedVectors, Word2Vec
+from w2vlib import KeyedVectors, Word2Vec, _wmd
 from w2vlib._wmd import transport_cost
 
 DEPRECATED = "ignore:Call to deprecated:DeprecationWarning"
@@ -131,6 +131,27 @@ def test_transport_cost_matches_brute_force_on_uneven_weights():
         if np.array_equal(np.array(plan).reshape(2, 3).sum(1), [3, 1])
         and np.array_equal(np.array(plan).reshape(2, 3).sum(0), [1, 2, 1]))
     assert transport_cost(supply, demand, cost) == pytest.approx(best, rel=1e-9)
+
+
+def test_transport_cost_matches_pots_network_simplex():
+    """Two exact solvers, two algorithms: scipy's HiGHS LP and POT's network simplex."""
+    ot = pytest.importorskip("ot")
+    rng = np.random.default_rng(9)
+    for n, m in [(1, 4), (3, 3), (7, 2), (25, 40)]:
+        supply, demand = rng.random(n), rng.random(m)
+        supply, demand = supply / supply.sum(), demand / demand.sum()
+        cost = cdist(rng.normal(size=(n, 5)), rng.normal(size=(m, 5)))
+        assert transport_cost(supply, demand, cost) == pytest.approx(ot.emd2(supply, demand, cost),
+                                                                      rel=1e-9, abs=1e-12)
+
+
+def test_wmdistance_without_pot_solves_with_scipy(pair, monkeypatch):
+    pytest.importorskip("ot")   # for gensim's side
+    ours, theirs = pair
+    monkeypatch.setattr(_wmd, "_pot_cost", lambda *args: None)
+    for documents in DOCUMENTS:
+        assert ours.wmdistance(*documents) == pytest.approx(theirs.wmdistance(*documents),
+                                                            rel=1e-5, abs=1e-6)
 
 
 DOCUMENTS = [

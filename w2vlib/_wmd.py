@@ -3,10 +3,13 @@
 Each document is a distribution over its distinct words (a word's weight is its share of the
 document's tokens); the distance is the least total cost of moving one distribution onto the
 other when moving a unit of weight from word ``a`` to word ``b`` costs the euclidean distance of
-their vectors. That least cost is a transportation problem, a linear program solved here exactly
-by scipy's HiGHS solver (gensim needs the optional POT package for it).
+their vectors. That least cost is a transportation problem, a linear program. gensim solves it
+with the network simplex of the optional POT package, and so does w2vlib when POT is installed
+(:func:`_pot_cost`); without POT, or if POT stops short of the optimum, :func:`transport_cost`
+solves it exactly with scipy's HiGHS, which is much slower on long documents.
 """
 import logging
+import warnings
 
 import numpy as np
 from scipy.optimize import linprog
@@ -61,6 +64,19 @@ def transport_cost(supply, demand, cost):
     return max(0.0, float(result.fun))
 
 
+def _pot_cost(supply, demand, cost):
+    """The least cost by POT's network simplex (gensim's solver), or None if POT is not
+    installed or did not reach the optimum within its iteration budget."""
+    try:
+        from ot import emd2
+    except ImportError:
+        return None
+    with warnings.catch_warnings():   # a stop short of the optimum is handled below
+        warnings.simplefilter("ignore")
+        value, log = emd2(supply, demand, cost, log=True, numItermax=max(100_000, 100 * cost.size))
+    return float(value) if log.get("result_code") == 1 else None
+
+
 def _distribution(tokens):
     """Distinct words in first-seen order and each one's share of the tokens."""
     counts = {}
@@ -91,4 +107,6 @@ def word_movers_distance(kv, document1, document2, norm=True):
                           for words in (words1, words2))
     if norm:   # a zero vector stays zero
         vectors1, vectors2 = unit_vector(vectors1), unit_vector(vectors2)
-    return transport_cost(weights1, weights2, cdist(vectors1, vectors2))
+    costs = cdist(vectors1, vectors2)
+    fast = _pot_cost(weights1, weights2, costs)
+    return transport_cost(weights1, weights2, costs) if fast is None else fast

@@ -527,7 +527,8 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
         Each document weighs its distinct in-vocabulary words by their share of its tokens; the
         distance is the least cost of moving one document's weights onto the other's, where
         moving weight between two words costs the euclidean distance of their vectors (unit
-        vectors when `norm`). Solved exactly with scipy (gensim needs the POT package).
+        vectors when `norm`). Solved exactly: by POT's network simplex when the POT package is
+        installed (gensim's solver, which gensim requires), else by scipy's much slower HiGHS.
         Out-of-vocabulary tokens are dropped; if a document has none left the distance is
         ``inf``, as in gensim.
 
