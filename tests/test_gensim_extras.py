@@ -223,3 +223,56 @@ def test_gensim3_class_name_is_an_alias_as_in_gensim():
 
     from w2vlib.keyedvectors import Word2VecKeyedVectors
     assert Word2VecKeyedVectors is KeyedVectors and Theirs.__name__ == "KeyedVectors"
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-4, 1e4, 1e15])
+def test_transport_cost_keeps_its_relative_accuracy_at_any_cost_scale(scale):
+    """HiGHS's tolerances are absolute; costs of 1e-9 used to come out 25% off."""
+    ot = pytest.importorskip("ot")
+    rng = np.random.default_rng(4)
+    supply, demand = rng.random(8), rng.random(11)
+    supply, demand = supply / supply.sum(), demand / demand.sum()
+    cost = cdist(rng.normal(size=(8, 3)), rng.normal(size=(11, 3))) * scale
+    assert transport_cost(supply, demand, cost) == pytest.approx(ot.emd2(supply, demand, cost), rel=1e-7)
+
+
+def test_wmdistance_names_a_word_whose_vector_is_not_finite():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b", "c"], [[1.0, 0.0], [np.nan, 1.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="'b' holds NaN"):
+        kv.wmdistance(["a", "b"], ["c"])
+    wide = KeyedVectors(2, dtype=np.float64)
+    wide.add_vectors(["a", "b"], [[1e308, 0.0], [-1e308, 0.0]])
+    with pytest.raises(ValueError, match="overflow"):
+        wide.wmdistance(["a"], ["b"], norm=False)
+
+
+def test_wmdistance_of_the_largest_float32_vectors_without_pot(monkeypatch):
+    """Costs near 1e38 made HiGHS fail before the costs were scaled."""
+    monkeypatch.setattr(_wmd, "_pot_cost", lambda *args: None)
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b", "c"], [[3e38, 0.0], [-3e38, 0.0], [0.0, 3e38]])
+    assert kv.wmdistance(["a"], ["b", "c"], norm=False) == pytest.approx(
+        0.5 * 6e38 + 0.5 * np.hypot(3e38, 3e38), rel=1e-6)
+
+
+def test_wmdistance_leaves_the_warning_filters_alone(pair):
+    import warnings
+    before = list(warnings.filters)
+    pair[0].wmdistance(["w1", "w2"], ["w3"])
+    assert warnings.filters == before
+
+
+def test_deprecation_warnings_point_at_the_callers_line(pair):
+    """Python shows DeprecationWarning by default only when it is attributed to __main__, so each
+    warning must name the line that called the deprecated method, not w2vlib's own code."""
+    import warnings
+    ours, _ = pair
+    model = Word2Vec([["a", "b"]] * 5, vector_size=4, min_count=1, workers=1, epochs=1)
+    calls = [lambda: ours.word_vec("w1"), lambda: ours.words_closer_than("w1", "w2"),
+             lambda: ours.init_sims(), lambda: model.init_sims()]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert [w.filename for w in caught if w.category is DeprecationWarning] == [__file__]

@@ -115,3 +115,19 @@ def test_intersect_refuses_bad_input(tmp_path):
     mapped = KeyedVectors.load(tmp_path / "kv.w2v", mmap="r")
     with pytest.raises(ValueError, match="mmap='c'"):
         mapped.intersect_word2vec_format(str(path))
+
+
+def test_keyed_vectors_keep_their_lock_factors_through_save_and_load(tmp_path):
+    """gensim pickles vectors_lockf with the KeyedVectors; w2vlib's native file stores it."""
+    path, _ = pretrained_file(tmp_path, False)
+    kv = KeyedVectors(6)
+    kv.add_vectors(["king", "ship"], np.zeros((2, 6), np.float32))
+    kv.intersect_word2vec_format(str(path), lockf=0.0)
+    kv.save(tmp_path / "kv.w2v")
+    for mmap in (None, "r"):
+        loaded = KeyedVectors.load(tmp_path / "kv.w2v", mmap=mmap)
+        assert loaded.vectors_lockf.tolist() == [0.0, 1.0]
+    plain = KeyedVectors(6)
+    plain.add_vectors(["king"], np.zeros((1, 6), np.float32))
+    plain.save(tmp_path / "plain.w2v")
+    assert not hasattr(KeyedVectors.load(tmp_path / "plain.w2v"), "vectors_lockf")

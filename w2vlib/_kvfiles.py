@@ -50,6 +50,25 @@ def is_storable_key(key):
     return isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
 
 
+def lock_factors(lockf, rows, name="vectors_lockf"):
+    """`lockf` as the training kernels take it: float32, one factor for every key or one per key
+    (``rows`` of them); None means 1 for every key. gensim wraps any other length around the
+    vocabulary; w2vlib refuses it.
+
+    >>> lock_factors([0, 1], 2)
+    array([0., 1.], dtype=float32)
+    >>> lock_factors([0, 1, 1], 2)
+    Traceback (most recent call last):
+    ValueError: vectors_lockf has shape (3,); it needs 1 entry or one per word (2)
+    """
+    lockf = np.ones(1, np.float32) if lockf is None else np.ascontiguousarray(lockf, np.float32)
+    if lockf.ndim != 1 or len(lockf) not in (1, rows):
+        raise ValueError(f"{name} has shape {lockf.shape}; it needs 1 entry or one per word ({rows})")
+    if not np.isfinite(lockf).all():
+        raise ValueError(f"{name} holds NaN or infinity")
+    return lockf
+
+
 def check_writable(vectors):
     """Refuse to change vectors mapped read-only (``load(mmap='r')``), naming the way out."""
     if not vectors.flags.writeable:
@@ -131,11 +150,7 @@ class FileMethods:
         if vectors.shape[1] != self.vector_size:
             raise ValueError(f"incompatible vector size {vectors.shape[1]} in file {fname}: these "
                              f"vectors have {self.vector_size}")
-        factors = getattr(self, "vectors_lockf", None)
-        factors = np.ones(1, np.float32) if factors is None else np.asarray(factors, np.float32)
-        if factors.ndim != 1 or len(factors) not in (1, len(self.index_to_key)):
-            raise ValueError(f"vectors_lockf has shape {factors.shape}; it needs 1 entry or one "
-                             f"per key ({len(self.index_to_key)})")
+        factors = lock_factors(getattr(self, "vectors_lockf", None), len(self.index_to_key))
         factors = np.broadcast_to(factors, (len(self.index_to_key),)).copy()
         found = [(self.key_to_index[key], row) for row, key in enumerate(keys) if key in self.key_to_index]
         if found:
@@ -217,6 +232,8 @@ class FileMethods:
                 raise ValueError(f"per-key attribute {attr!r} holds Python objects; only numeric "
                                  "attributes can be saved")
             arrays[EXPANDO_PREFIX + attr] = values
+        if getattr(self, "vectors_lockf", None) is not None:   # set by intersect_word2vec_format
+            arrays["vectors_lockf"] = lock_factors(self.vectors_lockf, len(keys))
         return meta, arrays
 
     @classmethod
@@ -252,4 +269,9 @@ class FileMethods:
                     raise ValueError(f"{fname}: attribute array {name!r} has shape {values.shape}, "
                                      f"expected {(len(keys),)}")
                 kv.expandos[name[len(EXPANDO_PREFIX):]] = values
+        if "vectors_lockf" in arrays:
+            try:
+                kv.vectors_lockf = np.array(lock_factors(arrays["vectors_lockf"], len(keys)))
+            except ValueError as err:
+                raise ValueError(f"{fname}: {err}") from None
         return kv

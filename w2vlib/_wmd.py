@@ -9,7 +9,6 @@ with the network simplex of the optional POT package, and so does w2vlib when PO
 solves it exactly with scipy's HiGHS, which is much slower on long documents.
 """
 import logging
-import warnings
 
 import numpy as np
 from scipy.optimize import linprog
@@ -31,7 +30,7 @@ def transport_cost(supply, demand, cost):
     demand : array of shape (m,)
         Non-negative weights summing to 1.
     cost : array of shape (n, m)
-        ``cost[i, j]`` is the cost of moving one unit of weight from ``i`` to ``j``.
+        ``cost[i, j] >= 0`` is the cost of moving one unit of weight from ``i`` to ``j``.
 
     Returns
     -------
@@ -39,7 +38,7 @@ def transport_cost(supply, demand, cost):
 
     Examples
     --------
-    All of one point's weight moves 2 to the far point and 1 to the near one:
+    One point's weight goes half to a point at cost 4, half to one at cost 2:
 
     >>> transport_cost([1.0], [0.5, 0.5], [[4.0, 2.0]])
     3.0
@@ -49,6 +48,10 @@ def transport_cost(supply, demand, cost):
     supply, demand = np.asarray(supply, np.float64), np.asarray(demand, np.float64)
     cost = np.asarray(cost, np.float64)
     n, m = cost.shape
+    # HiGHS's tolerances are absolute: solve for costs scaled to at most 1, then scale back.
+    scale = float(np.abs(cost).max(initial=0.0))
+    if scale == 0.0:
+        return 0.0
     # Variable i * m + j is the weight moved from i to j. Its row i sums to supply[i] and its
     # column j to demand[j]; the last column's constraint follows from the others (both sides
     # sum to 1) and is left out, so rounding in the weights cannot make the problem infeasible.
@@ -57,11 +60,11 @@ def transport_cost(supply, demand, cost):
     keep = rows < n + m - 1
     constraints = csr_matrix((np.ones(int(keep.sum())), (rows[keep], np.tile(variables, 2)[keep])),
                              shape=(n + m - 1, n * m))
-    result = linprog(cost.ravel(), A_eq=constraints, b_eq=np.concatenate([supply, demand[:-1]]),
+    result = linprog(cost.ravel() / scale, A_eq=constraints, b_eq=np.concatenate([supply, demand[:-1]]),
                      bounds=(0, None), method="highs")
     if result.status != 0:
         raise RuntimeError(f"the transport problem was not solved: {result.message}")
-    return max(0.0, float(result.fun))
+    return max(0.0, float(result.fun)) * scale
 
 
 def _pot_cost(supply, demand, cost):
@@ -71,9 +74,7 @@ def _pot_cost(supply, demand, cost):
         from ot import emd2
     except ImportError:
         return None
-    with warnings.catch_warnings():   # a stop short of the optimum is handled below
-        warnings.simplefilter("ignore")
-        value, log = emd2(supply, demand, cost, log=True, numItermax=max(100_000, 100 * cost.size))
+    value, log = emd2(supply, demand, cost, log=True, numItermax=max(100_000, 100 * cost.size))
     return float(value) if log.get("result_code") == 1 else None
 
 
@@ -107,6 +108,12 @@ def word_movers_distance(kv, document1, document2, norm=True):
                           for words in (words1, words2))
     if norm:   # a zero vector stays zero
         vectors1, vectors2 = unit_vector(vectors1), unit_vector(vectors2)
+    for words, vectors in ((words1, vectors1), (words2, vectors2)):
+        bad = ~np.isfinite(vectors).all(axis=1)
+        if bad.any():
+            raise ValueError(f"the vector of {words[int(np.argmax(bad))]!r} holds NaN or infinity")
     costs = cdist(vectors1, vectors2)
+    if not np.isfinite(costs).all():
+        raise ValueError("distances between these vectors overflow float64")
     fast = _pot_cost(weights1, weights2, costs)
     return transport_cost(weights1, weights2, costs) if fast is None else fast

@@ -279,8 +279,9 @@ class BrownCorpus:
     """Sentences of the Brown corpus as NLTK ships it: every file of a folder (in file name
     order), one sentence per line of ``word/TAG`` tokens, as gensim's ``BrownCorpus`` reads them.
 
-    Each sentence is the line's ``word/TAG`` tokens (exactly one ``/``) whose tag starts with two
-    letters, as ``word.lower() + "/" + TAG[:2]``; lines left with no such token are skipped.
+    Each sentence is the line's ``word/TAG`` tokens (exactly one ``/``) whose tag's first two
+    characters (or only one) are letters, as ``word.lower() + "/" + TAG[:2]``; lines left with
+    no such token are skipped.
 
     Parameters
     ----------

@@ -42,6 +42,7 @@ from w2vlib._evaluation import KEY_TYPES
 logger = logging.getLogger(__name__)
 
 
+INIT_SIMS_ADVICE = "fill_norms() (or unit_normalize_all() for replace=True)"
 _MIGRATION_NOTE = "See https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4"
 
 
@@ -52,7 +53,9 @@ def _removed(name, advice):
     return property(fail, doc=f"Removed in gensim 4.0.0: {advice}.")
 
 
-def _deprecated(name, replacement):
+def deprecated(name, replacement):
+    """Warn that the caller's caller used a name gensim 4 deprecated (the warning points at
+    that line, so Python's default filters show it when it is in ``__main__``)."""
     warnings.warn(f"{name}() is deprecated (as in gensim 4): use {replacement} instead. "
                   f"{_MIGRATION_NOTE}", DeprecationWarning, stacklevel=3)
 
@@ -259,12 +262,12 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
 
     def word_vec(self, *args, **kwargs):
         """Deprecated in gensim 4: :meth:`get_vector`."""
-        _deprecated("word_vec", "get_vector()")
+        deprecated("word_vec", "get_vector()")
         return self.get_vector(*args, **kwargs)
 
     def words_closer_than(self, word1, word2):
         """Deprecated in gensim 4: :meth:`closer_than`."""
-        _deprecated("words_closer_than", "closer_than()")
+        deprecated("words_closer_than", "closer_than()")
         return self.closer_than(word1, word2)
 
     def __getitem__(self, key_or_keys):
@@ -312,7 +315,10 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
     def init_sims(self, replace=False):
         """Deprecated in gensim 4: compute the norms (:meth:`fill_norms`), and with `replace`
         scale the vectors to unit length (:meth:`unit_normalize_all`)."""
-        _deprecated("init_sims", "fill_norms() (or unit_normalize_all() for replace=True)")
+        deprecated("init_sims", INIT_SIMS_ADVICE)
+        self._init_sims(replace)
+
+    def _init_sims(self, replace):
         self.fill_norms()
         if replace:
             logger.warning("destructive init_sims(replace=True) deprecated & no longer required "

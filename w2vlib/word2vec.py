@@ -29,11 +29,11 @@ import smart_open
 
 from w2vlib import _compressed, _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
-from w2vlib._kvfiles import is_storable_key, storable_keys
+from w2vlib._kvfiles import is_storable_key, lock_factors, storable_keys
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
-from w2vlib.keyedvectors import KeyedVectors
+from w2vlib.keyedvectors import INIT_SIMS_ADVICE, KeyedVectors, deprecated
 from w2vlib.vocab import Vocabulary, _check_count
 
 logger = logging.getLogger(__name__)
@@ -333,14 +333,7 @@ class Word2Vec:
     def _lock_factors(self):
         """``wv.vectors_lockf`` for the kernel: float32, one entry or one per word (gensim wraps
         any other length around the vocabulary; w2vlib refuses it)."""
-        lockf = getattr(self.wv, "vectors_lockf", None)
-        lockf = np.ones(1, np.float32) if lockf is None else np.ascontiguousarray(lockf, np.float32)
-        if lockf.ndim != 1 or len(lockf) not in (1, len(self.wv)):
-            raise ValueError(f"wv.vectors_lockf has shape {lockf.shape}; it needs 1 entry or one per "
-                             f"word ({len(self.wv)})")
-        if not np.isfinite(lockf).all():
-            raise ValueError("wv.vectors_lockf holds NaN or infinity")
-        return lockf
+        return lock_factors(getattr(self.wv, "vectors_lockf", None), len(self.wv), "wv.vectors_lockf")
 
     def _hot_rows(self):
         """Private hot rows only pay when workers contend for them (one worker: none)."""
@@ -435,7 +428,8 @@ class Word2Vec:
 
     def init_sims(self, replace=False):
         """Deprecated in gensim 4: ``wv.init_sims(replace)`` (see :meth:`KeyedVectors.init_sims`)."""
-        self.wv.init_sims(replace=replace)
+        deprecated("init_sims", "wv." + INIT_SIMS_ADVICE)
+        self.wv._init_sims(replace)
 
     # --- queries on the output layer ----------------------------------------------------------
 
