@@ -131,3 +131,35 @@ def test_keyed_vectors_keep_their_lock_factors_through_save_and_load(tmp_path):
     plain.add_vectors(["king"], np.zeros((1, 6), np.float32))
     plain.save(tmp_path / "plain.w2v")
     assert not hasattr(KeyedVectors.load(tmp_path / "plain.w2v"), "vectors_lockf")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_intersect_reads_a_block_at_a_time(tmp_path, binary):
+    """Memory holds the shared keys' vectors, not the file's: 60,000 x 50 float32 (12 MB) is read
+    for 3 keys with a peak far below the file's matrix; the rows kept equal a full load's."""
+    import tracemalloc
+    rng = np.random.default_rng(3)
+    big = KeyedVectors(50)
+    big.add_vectors([f"k{i}" for i in range(60_000)], rng.normal(size=(60_000, 50)).astype(np.float32))
+    path = tmp_path / "big.bin"
+    big.save_word2vec_format(str(path), binary=binary)
+    kv = KeyedVectors(50)
+    kv.add_vectors(["k5", "absent", "k59999", "k31000"], np.zeros((4, 50), np.float32))
+    tracemalloc.start()
+    kv.intersect_word2vec_format(str(path), binary=binary)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4_000_000
+    full = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    for key in ["k5", "k59999", "k31000"]:
+        np.testing.assert_array_equal(kv[key], full[key])
+    np.testing.assert_array_equal(kv["absent"], np.zeros(50, np.float32))
+
+
+def test_intersect_refuses_a_truncated_file(tmp_path):
+    path, _ = pretrained_file(tmp_path, True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 10])
+    model = Word2Vec(SENTENCES, **PARAMS)
+    with pytest.raises(ValueError, match="pretrained.bin"):
+        model.wv.intersect_word2vec_format(str(path), binary=True)

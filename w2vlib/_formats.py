@@ -46,6 +46,7 @@ GROWTH_START_BYTES = CHUNK_BYTES  # first allocation for a file of unknown size 
                                  # the matrix then doubles, staying within 2x the rows read
 WRITE_BLOCK_ROWS = 4096          # rows formatted per write call
 PROGRESS_ROWS = 1 << 16          # rows parsed between two progress reports
+SELECT_BLOCK_ROWS = 4096         # rows parsed at a time by select_word2vec
 BINARY_VALUE_BYTES = 4           # every binary value is a float32
 MIN_TEXT_VALUE_BYTES = 2         # a blank and one digit
 SHOWN_KEYS = 5                   # examples quoted in warnings
@@ -147,10 +148,7 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
             parser = parser_for(source)
             if not no_header:
                 rows, dims = _read_header(parser, binary)
-            if dims < 1:
-                raise _wvio.ParseError(f"the dimension must be positive, got {dims}", *_start(binary))
-            if dims > MAX_DIMS:
-                raise _wvio.ParseError(f"the dimension {dims} is too large", *_start(binary))
+            _check_dims(dims, binary)
             wanted = min(rows, limit) if limit else rows
             _check_size(wanted, dims, binary, size, parser.offset)
             meter = make_meter(progress, f"loading {os.path.basename(name)}", wanted, "vectors")
@@ -169,6 +167,58 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
     counts = _counts(name, keys, vocab, wanted)
     with np.errstate(over="ignore"):          # only reached with allow_nonfinite=True
         return keys, vectors.astype(datatype, copy=False), counts
+
+
+def select_word2vec(fname, wanted, binary=False, encoding="utf8", unicode_errors="strict",
+                    dims=None):
+    """The rows of a word2vec file whose key is in `wanted`, read in blocks of
+    :data:`SELECT_BLOCK_ROWS` rows: memory holds one block and the rows kept, never the whole
+    file. A key repeated in the file keeps its first row. The file is checked as by
+    :func:`read_word2vec` (same errors); with `dims`, a header of another dimension is a
+    ValueError before any row is read.
+
+    Returns
+    -------
+    keys : list of str
+    vectors : numpy.ndarray of shape (len(keys), dims), float32
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")
+    >>> write_word2vec(path, ["a", "b", "c"], np.arange(6, dtype=np.float32).reshape(3, 2))
+    >>> select_word2vec(path, {"c", "a", "zzz"})
+    (['a', 'c'], array([[0., 1.],
+           [4., 5.]], dtype=float32))
+    """
+    name = os.fspath(fname)
+    keys, rows_kept, seen = [], [], set()
+    with _located(name), _open_source(fname) as (source, size):
+        parser = _wvio.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, False, 1, None)
+        rows, found = _read_header(parser, binary)
+        if dims is not None and found != dims:
+            raise ValueError(f"incompatible vector size {found} in file {name}: expected {dims}")
+        dims = found
+        _check_dims(dims, binary)
+        _check_size(rows, dims, binary, size, parser.offset)
+        block = np.empty((min(rows, SELECT_BLOCK_ROWS), dims), np.float32)
+        done = 0
+        while done < rows:
+            block_keys = []
+            want = min(len(block), rows - done)
+            got = parser.read_rows(block, 0, want, block_keys)
+            for row, key in enumerate(block_keys):
+                if key in wanted and key not in seen:
+                    seen.add(key)
+                    keys.append(key)
+                    rows_kept.append(block[row].copy())
+            done += got
+            if got < want:
+                raise _wvio.ParseError(f"the header declares {rows} rows but the file ends after {done}",
+                                       *_here(parser, binary))
+        if not parser.at_end():
+            raise _wvio.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
+    return keys, np.array(rows_kept, np.float32).reshape(len(keys), dims)
 
 
 def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False, total_vec=None,
@@ -294,6 +344,13 @@ def _read_header(parser, binary):
     if rows < 0:
         raise _wvio.ParseError(f"the row count must not be negative, got {rows}", *where)
     return rows, dims
+
+
+def _check_dims(dims, binary):
+    if dims < 1:
+        raise _wvio.ParseError(f"the dimension must be positive, got {dims}", *_start(binary))
+    if dims > MAX_DIMS:
+        raise _wvio.ParseError(f"the dimension {dims} is too large", *_start(binary))
 
 
 def _check_size(rows, dims, binary, size, header_end):

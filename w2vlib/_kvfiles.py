@@ -115,8 +115,8 @@ class FileMethods:
 
         Keys of the file that are not here are ignored. ``vectors_lockf`` becomes one factor per
         key (gensim requires the caller to have made it so); the other keys keep the factor they
-        had (1 if there was none). The file is read whole, as by :meth:`load_word2vec_format`, so
-        it needs memory for all its vectors for a moment.
+        had (1 if there was none). The file is read a block of rows at a time: memory holds the
+        shared keys' vectors, not the file's.
 
         Raises
         ------
@@ -138,18 +138,15 @@ class FileMethods:
         >>> kv["queen"].tolist(), kv.vectors_lockf.tolist()
         ([3.0, 4.0], [0.0, 1.0])
         """
-        from w2vlib._formats import read_word2vec
+        from w2vlib._formats import select_word2vec
 
         if isinstance(lockf, bool) or not isinstance(lockf, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(lockf):
             raise ValueError(f"lockf must be a finite number, got {lockf!r}")
         check_writable(self.vectors)
         logger.info("loading projection weights from %s", fname)
-        keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding,
-                                         unicode_errors=unicode_errors)
-        if vectors.shape[1] != self.vector_size:
-            raise ValueError(f"incompatible vector size {vectors.shape[1]} in file {fname}: these "
-                             f"vectors have {self.vector_size}")
+        keys, vectors = select_word2vec(fname, self.key_to_index, binary=binary, encoding=encoding,
+                                        unicode_errors=unicode_errors, dims=self.vector_size)
         factors = lock_factors(getattr(self, "vectors_lockf", None), len(self.index_to_key))
         factors = np.broadcast_to(factors, (len(self.index_to_key),)).copy()
         found = [(self.key_to_index[key], row) for row, key in enumerate(keys) if key in self.key_to_index]
