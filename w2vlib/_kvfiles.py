@@ -1,9 +1,11 @@
 """The file methods of :class:`w2vlib.KeyedVectors`: the word2vec C tool's text and binary
-formats (read and written by :mod:`w2vlib._formats`) and w2vlib's native, pickle-free container
+formats (read and written by :mod:`w2vlib._formats`; ``intersect_word2vec_format`` takes the
+vectors of known keys from such a file) and w2vlib's native, pickle-free container
 (:mod:`w2vlib._native`), which :meth:`FileMethods.load` can memory-map.
 
 Keys in a native file are str or int; :func:`storable_keys` refuses any other key before a file
 is written, and the loaders check the keys they read with :func:`is_storable_key`.
+:func:`lock_factors` checks ``vectors_lockf`` for the native file and for training alike.
 """
 import logging
 
@@ -144,19 +146,18 @@ class FileMethods:
                 or not np.isfinite(lockf):
             raise ValueError(f"lockf must be a finite number, got {lockf!r}")
         check_writable(self.vectors)
+        factors = lock_factors(getattr(self, "vectors_lockf", None), len(self.index_to_key))
+        factors = np.broadcast_to(factors, (len(self.index_to_key),)).copy()
         logger.info("loading projection weights from %s", fname)
         keys, vectors = select_word2vec(fname, self.key_to_index, binary=binary, encoding=encoding,
                                         unicode_errors=unicode_errors, dims=self.vector_size)
-        factors = lock_factors(getattr(self, "vectors_lockf", None), len(self.index_to_key))
-        factors = np.broadcast_to(factors, (len(self.index_to_key),)).copy()
-        found = [(self.key_to_index[key], row) for row, key in enumerate(keys) if key in self.key_to_index]
-        if found:
-            mine, theirs = (np.array(side) for side in zip(*found))
-            self.vectors[mine] = vectors[theirs]
-            factors[mine] = lockf
+        if keys:
+            rows = np.array([self.key_to_index[key] for key in keys])
+            self.vectors[rows] = vectors
+            factors[rows] = lockf
         self.vectors_lockf = factors
         self.norms = None
-        logger.info("merged %d vectors into %s matrix from %s", len(found), self.vectors.shape, fname)
+        logger.info("merged %d vectors into %s matrix from %s", len(keys), self.vectors.shape, fname)
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
                              write_header=True, prefix="", append=False, sort_attr="count",
