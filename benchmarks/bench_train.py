@@ -131,7 +131,6 @@ def apart_speed(path, halves, params):
     two threads of the real training path with nothing shared, the machine's ceiling for two.
     Each model has the vocabulary of the whole corpus, so each thread's weights are as large as
     the shared model's."""
-    import threading
     from w2vlib import Word2Vec
     models, totals = [], []
     for half in halves:
@@ -144,14 +143,20 @@ def apart_speed(path, halves, params):
 
     def train(k):
         raw[k] = models[k].train(corpus_file=str(halves[k]), total_words=totals[k], epochs=1)[1]
-    def both():
-        threads = [threading.Thread(target=train, args=(k,)) for k in (0, 1)]
+    return sum(raw) / in_two_threads(train)
+
+
+def in_two_threads(work):
+    """Seconds to run ``work(0)`` and ``work(1)`` on two threads at once."""
+    import threading
+    threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+
+    def run():
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    _, seconds = timed(both)
-    return sum(raw) / seconds
+    return timed(run)[1]
 
 
 def arithmetic_scaling(megabytes=1500):
@@ -160,22 +165,13 @@ def arithmetic_scaling(megabytes=1500):
     releases the GIL while it hashes. Returns the ratio of two threads' throughput to one's."""
     import hashlib
     import os
-    import threading
     buffers = [os.urandom(1 << 20) for _ in range(2)]
 
     def work(k):
         for _ in range(megabytes):
             hashlib.sha256(buffers[k]).digest()
     _, one = timed(lambda: work(0))
-
-    def both():
-        threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    _, two = timed(both)
-    return 2 * one / two
+    return 2 * one / in_two_threads(work)
 
 
 def scaling(path, workers, repeats):

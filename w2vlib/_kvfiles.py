@@ -71,11 +71,11 @@ def lock_factors(lockf, rows, name="vectors_lockf"):
     return lockf
 
 
-def check_writable(vectors):
-    """Refuse to change vectors mapped read-only (``load(mmap='r')``), naming the way out."""
-    if not vectors.flags.writeable:
-        raise ValueError("the vectors are read-only (loaded with mmap='r'): load them with "
-                         "mmap='c' to change them in memory")
+def check_writable(array, name="the vectors"):
+    """Refuse to change an array mapped read-only (``load(mmap='r')``), naming the way out."""
+    if not array.flags.writeable:
+        raise ValueError(f"{name} is read-only (loaded with mmap='r'): load with mmap='c' (copy "
+                         "on write) or without mmap to change it")
 
 
 class FileMethods:

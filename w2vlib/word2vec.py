@@ -29,7 +29,7 @@ import smart_open
 
 from w2vlib import _compressed, _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
-from w2vlib._kvfiles import is_storable_key, lock_factors, storable_keys
+from w2vlib._kvfiles import check_writable, is_storable_key, lock_factors, storable_keys
 from w2vlib._progress import ByteCounter, make_meter, make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
@@ -290,9 +290,7 @@ class Word2Vec:
                 raise ValueError(f"{name} has {weights.shape[-1]} columns but vector_size is "
                                  f"{self.vector_size}: vector_size cannot change after the "
                                  "vocabulary is built")
-            if not weights.flags.writeable:
-                raise ValueError(f"{name} is read-only (a model loaded with mmap='r'): load it "
-                                 "with mmap='c' (copy on write) or without mmap to train it")
+            check_writable(weights, name)
 
     def _prepare_weights(self, update):
         vocab = self.vocabulary
