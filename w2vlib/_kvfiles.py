@@ -11,6 +11,8 @@ import logging
 
 import numpy as np
 
+from w2vlib._lifecycle import loaded_events, saved_events
+
 logger = logging.getLogger("w2vlib.keyedvectors")
 
 NATIVE_KIND = "KeyedVectors"
@@ -107,6 +109,9 @@ class FileMethods:
         kv.vectors = vectors
         kv.next_index = len(keys)
         kv.expandos["count"] = counts
+        kv.add_lifecycle_event(
+            "load_word2vec_format", msg=f"loaded {vectors.shape} matrix of type {vectors.dtype} "
+            f"from {fname}", binary=bool(binary), encoding=encoding)
         return kv
 
     def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
@@ -157,7 +162,8 @@ class FileMethods:
             factors[rows] = lockf
         self.vectors_lockf = factors
         self.norms = None
-        logger.info("merged %d vectors into %s matrix from %s", len(keys), self.vectors.shape, fname)
+        self.add_lifecycle_event("intersect_word2vec_format", msg=f"merged {len(keys)} vectors "
+                                 f"into {self.vectors.shape} matrix from {fname}")
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
                              write_header=True, prefix="", append=False, sort_attr="count",
@@ -199,6 +205,7 @@ class FileMethods:
 
         Per-key attributes must be numeric arrays (object arrays cannot be stored).
         """
+        self.add_lifecycle_event("saved", fname=str(fname))
         meta, arrays = self._native_state()
         from w2vlib._native import save_native
 
@@ -218,12 +225,15 @@ class FileMethods:
         kind, meta, arrays = load_native(fname, mmap=mmap)
         if kind != NATIVE_KIND:
             raise ValueError(f"{fname}: holds a {kind!r}, not {NATIVE_KIND!r}")
-        return cls._from_native_state(meta, arrays, fname)
+        kv = cls._from_native_state(meta, arrays, fname)
+        kv.add_lifecycle_event("loaded", fname=str(fname))
+        return kv
 
     def _native_state(self):
         """``(meta, arrays)`` describing this object for :func:`w2vlib._native.save_native`."""
         keys = storable_keys(self.index_to_key, allow_none=True)
-        meta = {"vector_size": int(self.vector_size), "keys": keys, "next_index": int(self.next_index)}
+        meta = {"vector_size": int(self.vector_size), "keys": keys, "next_index": int(self.next_index),
+                "lifecycle_events": saved_events(self)}
         arrays = {"vectors": self.vectors}
         for attr, values in self.expandos.items():
             if values.dtype == object:
@@ -261,6 +271,7 @@ class FileMethods:
             raise ValueError(f"{fname}: repeated keys")
         kv.vectors = vectors
         kv.next_index = next_index
+        kv.lifecycle_events = loaded_events(meta, fname)
         for name, values in arrays.items():
             if name.startswith(EXPANDO_PREFIX):
                 if values.shape != (len(keys),):

@@ -38,6 +38,7 @@ import numpy as np
 
 from w2vlib import _evaluation, _kvfiles
 from w2vlib._evaluation import KEY_TYPES
+from w2vlib._lifecycle import Lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def deprecated(name, replacement):
                   f"{_MIGRATION_NOTE}", DeprecationWarning, stacklevel=3)
 
 
-class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
+class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin, Lifecycle):
     """Vectors, one per key, with similarity queries.
 
     Parameters
@@ -111,6 +112,7 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin):
         self.vectors = np.zeros((count, vector_size), dtype=dtype)
         self.norms = None
         self.expandos = {}
+        self.lifecycle_events = []
 
     def __str__(self):
         return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"

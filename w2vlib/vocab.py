@@ -331,11 +331,12 @@ class Vocabulary:
                     before - len(vocab), min_reduce, before, len(vocab))
         self._min_reduce += 1
 
-    def merge_counts(self, counts, total_words, corpus_count):
+    def merge_counts(self, counts, total_words, corpus_count, fresh=False):
         """Add word counts made elsewhere (e.g. by the compiled file counter) to the current scan.
 
         The first call after :meth:`prepare` (or on a new vocabulary) starts a new scan; later
-        calls add up, so a corpus can be counted file by file or chunk by chunk.
+        calls add up, so a corpus can be counted file by file or chunk by chunk. ``fresh=True``
+        starts a new scan in any case, dropping counts not yet prepared.
 
         Parameters
         ----------
@@ -373,7 +374,7 @@ class Vocabulary:
             if not _is_count(count):
                 raise ValueError(f"the count of {word!r} must be a non-negative integer, "
                                  f"got {count!r}")
-        if not self._scan_open:
+        if fresh or not self._scan_open:
             self._start_scan()
         self.raw_vocab.update(counts)
         self.total_words += total_words

@@ -25,12 +25,12 @@ import secrets
 import types
 
 import numpy as np
-import smart_open
-
-from w2vlib import _compressed, _native, _reader, _tables, _train
+from w2vlib import _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
-from w2vlib._kvfiles import check_writable, is_storable_key, lock_factors, storable_keys
-from w2vlib._progress import ByteCounter, make_meter, make_progress
+from w2vlib._kvfiles import is_storable_key, lock_factors, storable_keys
+from w2vlib._lifecycle import Lifecycle, loaded_events, saved_events
+from w2vlib._modelvocab import VocabularySteps
+from w2vlib._progress import make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
 from w2vlib.keyedvectors import INIT_SIMS_ADVICE, KeyedVectors, deprecated
@@ -52,7 +52,7 @@ _SAVED_STATE = ("keys", "corpus_count", "corpus_total_words", "running_training_
 MAX_WORKERS = 1024
 
 
-class Word2Vec:
+class Word2Vec(VocabularySteps, Lifecycle):
     """Train word vectors with skip-gram or CBOW, negative sampling and/or hierarchical softmax.
 
     The parameters are gensim's (``gensim.models.Word2Vec``) with the same defaults and meaning;
@@ -108,6 +108,8 @@ class Word2Vec:
         self.running_training_loss = 0.0
         self.train_calls = 0   # numbers each train() call's random streams (saved with the model)
         self._engine = self._index = None
+        self.lifecycle_events = []
+        self.add_lifecycle_event("created", params=str(self))
         if sentences is not None or corpus_file is not None:
             self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
             self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
@@ -167,84 +169,6 @@ class Word2Vec:
         sources = file_sources() if file_sources is not None else None
         return _train.Corpus(iterable=corpus_iterable, sources=sources)
 
-    # --- vocabulary ---------------------------------------------------------------------------
-
-    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, progress=False, **kwargs):
-        """Scan the corpus once: count words, apply min_count / max_final_vocab / trim_rule,
-        compute subsampling thresholds and initialise the weights.
-
-        ``update=True`` adds new words to a trained model, keeping the trained vectors.
-        Progress is logged every `progress_per` sentences of an iterable; ``progress=True``
-        also draws a bar on stderr for a scan longer than a second (bytes of a file, or
-        sentences of an iterable), and None draws it only when stderr is a terminal, writing
-        periodic ``w2vlib.progress`` log lines otherwise.
-        """
-        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
-        if not update:
-            self.vocabulary = self._new_vocabulary()
-        elif not len(self.wv):
-            raise RuntimeError("cannot update the vocabulary of a model that has none: "
-                               "call build_vocab() without update=True first")
-        else:
-            self._check_trainable_weights()
-        if corpus.sources is not None:
-            self._scan_files(corpus.sources, trim_rule, progress)
-        else:
-            total = len(corpus.iterable) if hasattr(corpus.iterable, "__len__") else None
-            meter = make_meter(progress, "scanning the vocabulary", total, "sentences")
-            try:
-                self.vocabulary.scan(corpus.iterable, progress_per=progress_per,
-                                     trim_rule=trim_rule, meter=meter)
-            finally:
-                if meter is not None:
-                    meter.close()
-        self.corpus_count = self.vocabulary.corpus_count
-        self.corpus_total_words = self.vocabulary.total_words
-        report = self.vocabulary.prepare(update=update, keep_raw_vocab=keep_raw_vocab,
-                                         trim_rule=trim_rule, **kwargs)
-        self._prepare_weights(update)
-        return report
-
-    def _scan_files(self, sources, trim_rule, progress):
-        """Count the words of file sources with the compiled counter. One count table is
-        chained through every file, so max_vocab_size pruning happens exactly as in one gensim
-        scan over the concatenation. The meter counts bytes read (after decompression)."""
-        total = sum(os.path.getsize(path) for path, _, _ in sources) \
-            if _train.splittable(sources) else None   # plain local files: their sizes
-        meter = make_meter(progress, "scanning the vocabulary", total, "B")
-        counts, total_words, sentences, min_reduce, done = {}, 0, 0, 1, 0
-        try:
-            for path, line_mode, max_len in sources:
-                with _compressed.located(path), smart_open.open(path, "rb") as fileobj:
-                    reader = fileobj if meter is None else ByteCounter(fileobj, meter, done)
-                    counts, words, sents, min_reduce = _reader.count_words(
-                        reader, line_mode=line_mode, max_sentence_length=max_len,
-                        max_vocab_size=self.max_vocab_size, min_reduce_start=min_reduce,
-                        trim_rule=trim_rule, counts=counts)
-                    if meter is not None:
-                        done = reader.count
-                total_words, sentences = total_words + words, sentences + sents
-        finally:
-            if meter is not None:
-                meter.close()
-        self.vocabulary.merge_counts(counts, total_words, sentences)
-
-    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
-                              trim_rule=None, update=False):
-        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
-        if not update:
-            self.vocabulary = self._new_vocabulary()
-        elif len(self.wv):
-            self._check_trainable_weights()
-        report = self.vocabulary.from_freq(word_freq, keep_raw_vocab=keep_raw_vocab,
-                                           corpus_count=corpus_count, trim_rule=trim_rule,
-                                           update=update)
-        self.corpus_count = self.vocabulary.corpus_count
-        self.corpus_total_words = self.vocabulary.total_words
-        self._prepare_weights(update)
-        return report
-
     @property
     def syn1(self):
         """Hierarchical-softmax output weights (one row per inner node of the Huffman tree).
@@ -278,39 +202,6 @@ class Word2Vec:
     def raw_vocab(self):
         """Raw word counts of the last scan (emptied after build_vocab unless keep_raw_vocab)."""
         return self.vocabulary.raw_vocab
-
-    def _check_trainable_weights(self):
-        """Refuse to train or grow weights that cannot be: read-only (``load(mmap='r')``) or
-        of another width than ``vector_size`` (the attribute changed after they were made)."""
-        for name, weights in (("wv.vectors", self.wv.vectors), ("syn1", self._syn1),
-                              ("syn1neg", self._syn1neg)):
-            if weights is None:
-                continue
-            if weights.ndim != 2 or weights.shape[1] != self.vector_size:
-                raise ValueError(f"{name} has {weights.shape[-1]} columns but vector_size is "
-                                 f"{self.vector_size}: vector_size cannot change after the "
-                                 "vocabulary is built")
-            check_writable(weights, name)
-
-    def _prepare_weights(self, update):
-        vocab = self.vocabulary
-        old = len(self.wv) if update else 0
-        lockf = getattr(self.wv, "vectors_lockf", None)
-        if not update:
-            self.wv = KeyedVectors(self.vector_size)
-        self.wv.index_to_key = list(vocab.index_to_key)
-        self.wv.key_to_index = {key: i for i, key in enumerate(self.wv.index_to_key)}
-        self.wv.resize_vectors(seed=self.seed)
-        self.wv.allocate_vecattrs(["count", "sample_int"], [int, np.uint32])
-        self.wv.expandos["count"][:] = vocab.counts
-        self.wv.expandos["sample_int"][:] = vocab.sample_int
-        grown = len(self.wv) - old
-        self.wv.vectors_lockf = _grown_lock_factors(lockf, old, grown)
-        if self.hs:
-            self._syn1 = _grow(self._syn1 if update else None, grown, self.vector_size)
-        if self.negative:
-            self._syn1neg = _grow(self._syn1neg if update else None, grown, self.vector_size)
-        self._engine = self._index = None
 
     # --- training -----------------------------------------------------------------------------
 
@@ -395,6 +286,10 @@ class Word2Vec:
                 report.close()
         for callback in callbacks:
             callback.on_train_end(self)
+        self.add_lifecycle_event("train", msg=(
+            f"training on {raw} raw words ({effective} effective words) with {self.workers} "
+            f"workers, sg={self.sg} hs={self.hs} negative={self.negative} window={self.window}, "
+            f"{epochs} epochs"))
         return effective, raw
 
     def _train_epochs(self, engine, corpus, schedule, callbacks, report):
@@ -462,11 +357,12 @@ class Word2Vec:
         if self._syn1neg is not None:
             arrays["syn1neg"] = self._syn1neg
         arrays["vectors_lockf"] = self._lock_factors()
+        self.add_lifecycle_event("saved", fname=str(fname))
         meta = {name: getattr(self, name) for name in _PARAMS}
         meta.update(keys=storable_keys(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
                     running_training_loss=self.running_training_loss,
-                    train_calls=self.train_calls)
+                    train_calls=self.train_calls, lifecycle_events=saved_events(self))
         _native.save_native(fname, _NATIVE_KIND, meta, arrays)
 
     @classmethod
@@ -498,6 +394,8 @@ class Word2Vec:
             model.train_calls = _check_count("train_calls", meta.get("train_calls", 0))
         except ValueError as err:
             raise ValueError(f"{fname}: {err}") from None
+        model.lifecycle_events = loaded_events(meta, fname)
+        model.add_lifecycle_event("loaded", fname=str(fname))
         return model
 
     def __str__(self):
@@ -531,22 +429,6 @@ def _check_saved_arrays(fname, model, keys, arrays):
             raise ValueError(f"{fname}: array {name!r} contains NaN or infinity")
 
 
-def _grown_lock_factors(lockf, old, grown):
-    """Lock factors for a vocabulary of ``old`` words (0: built afresh) grown by ``grown``: one
-    factor for every word is kept; per-word factors get 1 (trainable) for each new word, and do
-    not carry over to a new vocabulary (gensim keeps them and wraps them around it)."""
-    if lockf is None:
-        return np.ones(1, np.float32)
-    lockf = np.asarray(lockf, np.float32)
-    if lockf.ndim == 1 and len(lockf) == 1:
-        return lockf.copy()
-    if old and lockf.ndim == 1 and len(lockf) == old:
-        return np.concatenate([lockf, np.ones(grown, np.float32)])
-    logger.warning("wv.vectors_lockf (shape %s) does not fit the new vocabulary: reset to 1 for "
-                   "every word", lockf.shape)
-    return np.ones(1, np.float32)
-
-
 def _integer(name, value):
     """``value`` as an int; a float or a str is refused, not truncated (gensim fails on them)."""
     try:
@@ -559,12 +441,6 @@ def _real(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     return float(value)
-
-
-def _grow(weights, rows, size):
-    """Output weights start at zero, as in word2vec; new rows are appended for new words."""
-    fresh = np.zeros((rows, size), dtype=np.float32)
-    return fresh if weights is None else np.vstack([weights, fresh])
 
 
 def _check_finite(vectors, epoch):
