@@ -5,6 +5,7 @@ against what tracemalloc measures."""
 import gc
 import json
 import logging
+import os
 import tracemalloc
 
 import numpy as np
@@ -248,3 +249,94 @@ def test_a_file_with_malformed_lifecycle_events_is_refused(tmp_path):
     _native.save_native(str(tmp_path / "old.kv"), "KeyedVectors", meta, arrays)
     assert [e["event"] for e in KeyedVectors.load(str(tmp_path / "old.kv")).lifecycle_events] == ["loaded"]
     json.dumps(kv.lifecycle_events)
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_saves_go_on(tmp_path):
+    """os.fsdecode gives such a name lone surrogates, which UTF-8 JSON cannot hold."""
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    odd = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9.w2v")
+    model.save(odd)
+    assert Word2Vec.load(odd).lifecycle_events[-2]["fname"].endswith("caf\\udce9.w2v")
+    model.save(str(tmp_path / "plain.w2v"))
+    kv = KeyedVectors.load_word2vec_format(_write_vectors(odd + ".txt"))
+    kv.save(str(tmp_path / "plain.kv"))
+    with pytest.raises(ValueError, match="'name'"):
+        kv.add_lifecycle_event("bad", name=odd)
+    kv.add_lifecycle_event("numbers", log_level=False, count=np.int64(3), share=np.float32(0.5))
+
+
+def _write_vectors(path):
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], [[1.0, 0.0], [0.0, 1.0]])
+    kv.save_word2vec_format(path)
+    return path
+
+
+def test_estimate_memory_after_prepare_vocab_counts_the_prepared_vocabulary():
+    model = Word2Vec(vector_size=10, min_count=1, workers=1)
+    model.scan_vocab(SENTENCES)
+    model.prepare_vocab()
+    assert model.estimate_memory()["vectors"] == 9 * 10 * 4
+
+
+def test_weights_not_prepared_for_the_vocabulary_are_refused(tmp_path):
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    model.scan_vocab([["x", "y"]])
+    model.prepare_vocab()
+    for action in (lambda: model.save(str(tmp_path / "m.w2v")),
+                   lambda: model.train([["x"]], total_examples=1, epochs=1)):
+        with pytest.raises(RuntimeError, match="call prepare_weights"):
+            action()
+    model.prepare_weights()
+    model.train([["x", "y"]], total_examples=1, epochs=1)
+    model.save(str(tmp_path / "m.w2v"))
+
+
+def test_scan_vocab_uses_the_models_current_settings_for_iterables_and_files(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a a\nb\nc\na d\n")
+    counted = []
+    for corpus in ({"corpus_iterable": [["a", "a"], ["b"], ["c"], ["a", "d"]]},
+                   {"corpus_file": str(path)}):
+        model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+        model.max_vocab_size = 2
+        model.scan_vocab(**corpus)
+        counted.append(dict(model.raw_vocab))
+    assert counted[0] == counted[1] == {"a": 3}
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    model.max_final_vocab = 1
+    model.scan_vocab(SENTENCES)
+    model.prepare_vocab()
+    assert len(model.vocabulary) == 1 and model.effective_min_count == 11   # 2nd: 10 times
+
+
+def test_prepare_vocab_without_counts_says_to_scan_first():
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    with pytest.raises(RuntimeError, match="call scan_vocab"):
+        model.prepare_vocab()
+    kept = Word2Vec(vector_size=4, min_count=1, workers=1)
+    kept.build_vocab(SENTENCES, keep_raw_vocab=True)
+    assert kept.prepare_vocab(min_count=8, dry_run=True)["num_retained_words"] == 5
+
+
+def test_a_dry_run_of_build_vocab_leaves_the_model_as_it_was():
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    before = model.wv.vectors.copy(), list(model.wv.index_to_key), model.corpus_count
+    report = model.build_vocab(MORE, dry_run=True)
+    assert report["num_retained_words"] == 7 and report["memory"]["total"] > 0
+    assert (model.wv.vectors == before[0]).all() and model.wv.index_to_key == before[1]
+    assert model.corpus_count == before[2] and model.vocabulary.index_to_key == before[1]
+    model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+
+
+def test_reset_from_keeps_the_null_words_threshold_when_sample_differs():
+    donor = Word2Vec(SENTENCES, vector_size=4, min_count=1, sample=0, null_word=1, workers=1,
+                     epochs=1)
+    model = Word2Vec(vector_size=4, sample=0.01, workers=1)
+    model.reset_from(donor)
+    null = model.wv.key_to_index["\0"]
+    assert model.wv.expandos["sample_int"][null] == 0
+    words = [i for i, key in enumerate(donor.wv.index_to_key) if key != "\0"]
+    counts = donor.vocabulary.counts[words]
+    np.testing.assert_array_equal(model.wv.expandos["sample_int"][words],
+                                  sample_thresholds(counts, 0.01, int(counts.sum()))[0])

@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from w2vlib._lifecycle import loaded_events, saved_events
+from w2vlib._lifecycle import loaded_events, path_text, saved_events
 
 logger = logging.getLogger("w2vlib.keyedvectors")
 
@@ -111,7 +111,7 @@ class FileMethods:
         kv.expandos["count"] = counts
         kv.add_lifecycle_event(
             "load_word2vec_format", msg=f"loaded {vectors.shape} matrix of type {vectors.dtype} "
-            f"from {fname}", binary=bool(binary), encoding=encoding)
+            f"from {path_text(fname)}", binary=bool(binary), encoding=encoding)
         return kv
 
     def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
@@ -163,7 +163,7 @@ class FileMethods:
         self.vectors_lockf = factors
         self.norms = None
         self.add_lifecycle_event("intersect_word2vec_format", msg=f"merged {len(keys)} vectors "
-                                 f"into {self.vectors.shape} matrix from {fname}")
+                                 f"into {self.vectors.shape} matrix from {path_text(fname)}")
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
                              write_header=True, prefix="", append=False, sort_attr="count",
@@ -205,7 +205,7 @@ class FileMethods:
 
         Per-key attributes must be numeric arrays (object arrays cannot be stored).
         """
-        self.add_lifecycle_event("saved", fname=str(fname))
+        self.add_lifecycle_event("saved", fname=path_text(fname))
         meta, arrays = self._native_state()
         from w2vlib._native import save_native
 
@@ -226,7 +226,7 @@ class FileMethods:
         if kind != NATIVE_KIND:
             raise ValueError(f"{fname}: holds a {kind!r}, not {NATIVE_KIND!r}")
         kv = cls._from_native_state(meta, arrays, fname)
-        kv.add_lifecycle_event("loaded", fname=str(fname))
+        kv.add_lifecycle_event("loaded", fname=path_text(fname))
         return kv
 
     def _native_state(self):

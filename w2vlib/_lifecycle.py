@@ -14,10 +14,12 @@ that a bad value is refused where it was given rather than when the model is sav
 """
 import copy
 import datetime
-import json
 import logging
+import os
 import platform
 import sys
+
+from w2vlib._native import encode_json
 
 logger = logging.getLogger("w2vlib")
 
@@ -54,7 +56,7 @@ class Lifecycle:
                       python=sys.version, platform=platform.platform(), event=event_name)
         for key, value in record.items():
             try:
-                json.dumps(value, allow_nan=False)
+                encode_json(value)
             except (TypeError, ValueError) as err:
                 raise ValueError(f"lifecycle event {event_name!r}: the value of {key!r} cannot be "
                                  f"stored as JSON ({err})") from None
@@ -64,6 +66,18 @@ class Lifecycle:
             logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
         if self.lifecycle_events is not None:
             self.lifecycle_events.append(record)
+
+
+def path_text(fname):
+    """A file name (or file object) as text an event can hold: bytes the file system gave that
+    are not UTF-8 (``os.fsdecode`` turns them into lone surrogates) are written as backslash
+    escapes.
+
+    >>> path_text(os.fsdecode(b"caf\\xe9.w2v"))
+    'caf\\\\udce9.w2v'
+    """
+    text = os.fsdecode(fname) if isinstance(fname, (str, bytes, os.PathLike)) else str(fname)
+    return text.encode("utf8", "backslashreplace").decode("utf8")
 
 
 def saved_events(obj):

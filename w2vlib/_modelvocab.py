@@ -30,7 +30,7 @@ from w2vlib import _compressed, _reader, _train
 from w2vlib._kvfiles import check_writable
 from w2vlib._progress import ByteCounter, make_meter
 from w2vlib.keyedvectors import KeyedVectors
-from w2vlib.vocab import sample_thresholds
+from w2vlib.vocab import NULL_WORD, sample_thresholds
 
 logger = logging.getLogger("w2vlib.word2vec")
 
@@ -74,9 +74,11 @@ class VocabularySteps:
         -------
         dict
             The report of :meth:`prepare_vocab`, with the :meth:`estimate_memory` report under
-            ``'memory'`` (gensim computes the same dict and returns None).
+            ``'memory'`` (gensim computes the same dict and returns None). With
+            ``dry_run=True`` the model is left unchanged.
         """
         self._corpus(corpus_iterable, corpus_file, passes=1)
+        kept = self.vocabulary, self.corpus_count, self.corpus_total_words
         if not update:
             self.vocabulary = self._new_vocabulary()
         elif not len(self.wv):
@@ -89,6 +91,10 @@ class VocabularySteps:
         self.corpus_count, self.corpus_total_words = corpus_count, total_words
         report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
                                     trim_rule=trim_rule, **kwargs)
+        if kwargs.get("dry_run"):   # a report only: the model is left as it was
+            report["memory"] = self.estimate_memory(report["num_retained_words"])
+            self.vocabulary, self.corpus_count, self.corpus_total_words = kept
+            return report
         report["memory"] = self.estimate_memory(len(self.vocabulary))
         self.prepare_weights(update)
         self.add_lifecycle_event("build_vocab", update=update, trim_rule=str(trim_rule))
@@ -97,7 +103,10 @@ class VocabularySteps:
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
                    trim_rule=None, progress=False):
         """Count the corpus's words, replacing the counts of any earlier scan (gensim's first
-        step of :meth:`build_vocab`); the vocabulary itself changes only in :meth:`prepare_vocab`.
+        step of :meth:`build_vocab`), with the model's current vocabulary settings
+        (``max_vocab_size`` ...). On a model without weights the scan starts a new vocabulary;
+        on one with weights the vocabulary stays until :meth:`prepare_vocab` replaces or
+        (``update=True``) extends it.
 
         `workers` is accepted for gensim's signature (counting runs in one thread; files are
         counted by compiled code). `trim_rule` is consulted when ``max_vocab_size`` pruning drops
@@ -110,7 +119,9 @@ class VocabularySteps:
         """
         corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
         if not len(self.wv):
-            self.vocabulary = self._new_vocabulary()   # with the model's current settings
+            self.vocabulary = self._new_vocabulary()
+        else:
+            self.vocabulary.configure(**self._vocabulary_settings())
         if corpus.sources is not None:
             self._scan_files(corpus.sources, trim_rule, progress)
         else:
@@ -162,7 +173,15 @@ class VocabularySteps:
         dict
             ``drop_unique``, ``retain_total``, ``downsample_unique``, ``downsample_total`` and
             ``num_retained_words``, as gensim's.
+
+        Raises
+        ------
+        RuntimeError
+            If there are no counts to prepare (no :meth:`scan_vocab` since the last preparation).
         """
+        if not self.vocabulary.has_counts:
+            raise RuntimeError("no word counts to prepare: call scan_vocab() first (build_vocab "
+                               "drops the counts when it is done, unless keep_raw_vocab=True)")
         min_count = self.min_count if min_count is None else min_count
         sample = self.sample if sample is None else sample
         report = self.vocabulary.prepare(min_count=min_count, sample=sample, dry_run=dry_run,
@@ -208,7 +227,7 @@ class VocabularySteps:
         >>> report["vectors"], report["syn1neg"], sorted(report)
         (400000, 400000, ['syn1neg', 'total', 'vectors', 'vocab'])
         """
-        vocab_size = len(self.wv) if vocab_size is None else int(vocab_size)
+        vocab_size = len(self.vocabulary) if vocab_size is None else int(vocab_size)
         report = {} if report is None else report
         keys = self.vocabulary.index_to_key
         key_bytes = (sum(map(sys.getsizeof, keys)) / len(keys)) if keys else DEFAULT_KEY_BYTES
@@ -289,20 +308,31 @@ class VocabularySteps:
         train several models on one vocabulary).
 
         The vocabulary is copied, not shared as in gensim, so either model may later grow its
-        own. Subsampling thresholds are recomputed when this model's ``sample`` differs.
+        own; it is the other model's as it stands, with its null word or without one, whatever
+        this model's ``null_word``. Subsampling thresholds are recomputed when this model's
+        ``sample`` differs.
         """
         other = other_model.vocabulary
         if not len(other):
             raise RuntimeError("reset_from: the other model has no vocabulary")
         self.vocabulary = self._new_vocabulary()
-        sample_int = other.sample_int
+        sample_int = other.sample_int.copy()
         if self.sample != other_model.sample:
-            sample_int = sample_thresholds(other.counts, self.sample, int(other.counts.sum()))[0]
-        self.vocabulary.restore(other.index_to_key, other.counts.copy(), sample_int.copy())
+            words = np.array([key != NULL_WORD for key in other.index_to_key])  # the null word
+            counts = other.counts[words]                                         # keeps its 0
+            sample_int[words] = sample_thresholds(counts, self.sample, int(counts.sum()))[0]
+        self.vocabulary.restore(other.index_to_key, other.counts.copy(), sample_int)
         self.vocabulary.effective_min_count = other.effective_min_count
         self.corpus_count = other_model.corpus_count
         self.corpus_total_words = other_model.corpus_total_words
         self.prepare_weights()
+
+    def _check_prepared(self):
+        """Refuse to train or save weights that do not belong to the vocabulary."""
+        if self.vocabulary.index_to_key != self.wv.index_to_key:
+            raise RuntimeError(
+                "the vocabulary and the weights differ: after prepare_vocab(), call "
+                "prepare_weights() (update=True after prepare_vocab(update=True))")
 
     def _check_trainable_weights(self):
         """Refuse to train or grow weights that cannot be: read-only (``load(mmap='r')``) or

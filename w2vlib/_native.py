@@ -163,10 +163,21 @@ def _align(offset):
 
 def _encode_header(kind, meta, table):
     try:
-        return json.dumps({"kind": kind, "meta": meta, "arrays": table}, ensure_ascii=False,
-                          allow_nan=False, default=_numpy_scalar).encode("utf8")
+        return encode_json({"kind": kind, "meta": meta, "arrays": table})
     except (TypeError, ValueError) as err:
         raise ValueError(f"metadata cannot be stored as JSON: {err}") from None
+
+
+def encode_json(value):
+    """``value`` as the header stores it: strict JSON (no NaN), UTF-8, numpy scalars as numbers.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If `value` holds something else (an array, NaN, a str that is not valid Unicode ...).
+    """
+    return json.dumps(value, ensure_ascii=False, allow_nan=False,
+                      default=_numpy_scalar).encode("utf8")
 
 
 def _numpy_scalar(value):

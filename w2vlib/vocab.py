@@ -217,12 +217,7 @@ class Vocabulary:
 
     def __init__(self, min_count=5, max_vocab_size=None, sample=1e-3, max_final_vocab=None,
                  sorted_vocab=True, null_word=0):
-        self.min_count = _check_count("min_count", min_count)
-        self.max_vocab_size = _check_count("max_vocab_size", max_vocab_size, allow_none=True)
-        self.sample = _check_sample(sample)
-        self.max_final_vocab = _check_count("max_final_vocab", max_final_vocab, allow_none=True)
-        self.sorted_vocab = bool(sorted_vocab)
-        self.null_word = bool(null_word)
+        self.configure(min_count, max_vocab_size, sample, max_final_vocab, sorted_vocab, null_word)
         self.raw_vocab = Counter()
         self.corpus_count = self.total_words = 0
         self.index_to_key = []
@@ -234,8 +229,25 @@ class Vocabulary:
         self._min_reduce = 1
         self._scan_open = False
 
+    def configure(self, min_count=5, max_vocab_size=None, sample=1e-3, max_final_vocab=None,
+                  sorted_vocab=True, null_word=0):
+        """Set the parameters (those of the constructor) for the next scan and preparation; the
+        words and counts held are kept."""
+        self.min_count = _check_count("min_count", min_count)
+        self.max_vocab_size = _check_count("max_vocab_size", max_vocab_size, allow_none=True)
+        self.sample = _check_sample(sample)
+        self.max_final_vocab = _check_count("max_final_vocab", max_final_vocab, allow_none=True)
+        self.sorted_vocab = bool(sorted_vocab)
+        self.null_word = bool(null_word)
+
     def __len__(self):
         return len(self.index_to_key)
+
+    @property
+    def has_counts(self):
+        """True when there are word counts to prepare: a scan since the last :meth:`prepare`,
+        or counts kept by ``keep_raw_vocab``."""
+        return self._scan_open or bool(self.raw_vocab)
 
     # --- counting -------------------------------------------------------------------------------
 

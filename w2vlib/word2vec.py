@@ -28,7 +28,7 @@ import numpy as np
 from w2vlib import _native, _reader, _tables, _train
 from w2vlib._dispatch import inner as _inner
 from w2vlib._kvfiles import is_storable_key, lock_factors, storable_keys
-from w2vlib._lifecycle import Lifecycle, loaded_events, saved_events
+from w2vlib._lifecycle import Lifecycle, loaded_events, path_text, saved_events
 from w2vlib._modelvocab import VocabularySteps
 from w2vlib._progress import make_progress
 from w2vlib._scoring import predict_output_word, score_sentences
@@ -137,9 +137,12 @@ class Word2Vec(VocabularySteps, Lifecycle):
                 raise ValueError(message)
 
     def _new_vocabulary(self):
-        return Vocabulary(min_count=self.min_count, max_vocab_size=self.max_vocab_size,
-                          sample=self.sample, max_final_vocab=self.max_final_vocab,
-                          sorted_vocab=bool(self.sorted_vocab), null_word=self.null_word)
+        return Vocabulary(**self._vocabulary_settings())
+
+    def _vocabulary_settings(self):
+        return dict(min_count=self.min_count, max_vocab_size=self.max_vocab_size,
+                    sample=self.sample, max_final_vocab=self.max_final_vocab,
+                    sorted_vocab=bool(self.sorted_vocab), null_word=self.null_word)
 
     # --- corpora ------------------------------------------------------------------------------
 
@@ -251,6 +254,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
             raise TypeError(f"train() got an unexpected keyword argument {next(iter(kwargs))!r}")
         if not len(self.wv):
             raise RuntimeError("you must first build vocabulary before training the model")
+        self._check_prepared()
         if total_words is None and total_examples is None:
             raise ValueError("You must specify either total_examples or total_words, for proper "
                              "learning-rate and progress calculations (after build_vocab on the "
@@ -349,6 +353,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
         """Save the whole model (vectors, output weights, vocabulary, parameters) in w2vlib's
         native format: no pickle, so loading an untrusted file cannot run code. A model whose
         vectors hold NaN or infinity (training diverged) is refused."""
+        self._check_prepared()
         _check_finite(self.wv.vectors, None)
         arrays = {"vectors": self.wv.vectors, "counts": np.asarray(self.vocabulary.counts, np.int64),
                   "sample_int": np.asarray(self.vocabulary.sample_int, np.uint32)}
@@ -357,7 +362,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
         if self._syn1neg is not None:
             arrays["syn1neg"] = self._syn1neg
         arrays["vectors_lockf"] = self._lock_factors()
-        self.add_lifecycle_event("saved", fname=str(fname))
+        self.add_lifecycle_event("saved", fname=path_text(fname))
         meta = {name: getattr(self, name) for name in _PARAMS}
         meta.update(keys=storable_keys(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
@@ -395,7 +400,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
         except ValueError as err:
             raise ValueError(f"{fname}: {err}") from None
         model.lifecycle_events = loaded_events(meta, fname)
-        model.add_lifecycle_event("loaded", fname=str(fname))
+        model.add_lifecycle_event("loaded", fname=path_text(fname))
         return model
 
     def __str__(self):
