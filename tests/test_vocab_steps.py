@@ -340,3 +340,15 @@ def test_reset_from_keeps_the_null_words_threshold_when_sample_differs():
     counts = donor.vocabulary.counts[words]
     np.testing.assert_array_equal(model.wv.expandos["sample_int"][words],
                                   sample_thresholds(counts, 0.01, int(counts.sum()))[0])
+
+
+def test_a_failed_build_vocab_leaves_a_trained_model_usable(tmp_path):
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    keys = list(model.wv.index_to_key)
+    with pytest.raises(TypeError, match="sentence 1 is a str"):
+        model.build_vocab([["fine"], "not tokens"])
+    with pytest.raises(ValueError):
+        model.build_vocab([["once"]], min_count=5)      # nothing survives min_count
+    assert model.vocabulary.index_to_key == keys and model.corpus_count == len(SENTENCES)
+    model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    model.save(str(tmp_path / "m.w2v"))

@@ -78,19 +78,23 @@ class VocabularySteps:
             ``dry_run=True`` the model is left unchanged.
         """
         self._corpus(corpus_iterable, corpus_file, passes=1)
-        kept = self.vocabulary, self.corpus_count, self.corpus_total_words
-        if not update:
-            self.vocabulary = self._new_vocabulary()
-        elif not len(self.wv):
+        if update and not len(self.wv):
             raise RuntimeError("cannot update the vocabulary of a model that has none: "
                                "call build_vocab() without update=True first")
-        else:
+        if update:
             self._check_trainable_weights()
-        total_words, corpus_count = self.scan_vocab(corpus_iterable, corpus_file, progress_per,
-                                                    trim_rule=trim_rule, progress=progress)
-        self.corpus_count, self.corpus_total_words = corpus_count, total_words
-        report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
-                                    trim_rule=trim_rule, **kwargs)
+        kept = self.vocabulary, self.corpus_count, self.corpus_total_words
+        try:
+            if not update:
+                self.vocabulary = self._new_vocabulary()
+            total_words, corpus_count = self.scan_vocab(corpus_iterable, corpus_file, progress_per,
+                                                        trim_rule=trim_rule, progress=progress)
+            self.corpus_count, self.corpus_total_words = corpus_count, total_words
+            report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
+                                        trim_rule=trim_rule, **kwargs)
+        except BaseException:   # a failed scan or preparation leaves the model as it was
+            self.vocabulary, self.corpus_count, self.corpus_total_words = kept
+            raise
         if kwargs.get("dry_run"):   # a report only: the model is left as it was
             report["memory"] = self.estimate_memory(report["num_retained_words"])
             self.vocabulary, self.corpus_count, self.corpus_total_words = kept
