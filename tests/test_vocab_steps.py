@@ -352,3 +352,30 @@ def test_a_failed_build_vocab_leaves_a_trained_model_usable(tmp_path):
     assert model.vocabulary.index_to_key == keys and model.corpus_count == len(SENTENCES)
     model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
     model.save(str(tmp_path / "m.w2v"))
+
+
+def test_a_failed_or_dry_run_update_leaves_the_counts_of_the_last_scan():
+    model = Word2Vec(vector_size=4, min_count=1, workers=1, epochs=1)
+    model.build_vocab(SENTENCES, keep_raw_vocab=True)
+    raw = dict(model.raw_vocab)
+    model.build_vocab(MORE, update=True, dry_run=True)
+    with pytest.raises(TypeError):
+        model.build_vocab([["x"], "y"], update=True)
+    assert dict(model.raw_vocab) == raw and model.vocabulary.has_counts
+    model.prepare_vocab(update=True)          # prepares the kept counts, not the dry run's
+    assert model.wv.index_to_key == model.vocabulary.index_to_key[:len(model.wv)]
+    assert "bird" not in model.vocabulary.key_to_index
+
+
+def test_keys_added_to_wv_by_hand_are_refused_with_the_way_out(tmp_path):
+    model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
+    model.wv.add_vectors(["extra"], np.ones((1, 4), np.float32))
+    with pytest.raises(RuntimeError, match=r"by hand .* build_vocab\(update=True\)"):
+        model.save(str(tmp_path / "m.w2v"))
+
+
+def test_a_lifecycle_key_that_is_not_valid_unicode_is_refused():
+    kv = KeyedVectors(2)
+    with pytest.raises(ValueError, match="cannot be stored as JSON"):
+        kv.add_lifecycle_event("odd", **{"k\udce9": 1})
+    assert kv.lifecycle_events == []

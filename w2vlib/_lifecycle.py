@@ -47,7 +47,8 @@ class Lifecycle:
         Raises
         ------
         ValueError
-            If a value cannot be stored as JSON (the message names the key); nothing is recorded.
+            If a key or value cannot be stored as JSON (the message names the key); nothing is
+            recorded.
         """
         from w2vlib import __version__
 
@@ -56,7 +57,7 @@ class Lifecycle:
                       python=sys.version, platform=platform.platform(), event=event_name)
         for key, value in record.items():
             try:
-                encode_json(value)
+                encode_json({key: value})
             except (TypeError, ValueError) as err:
                 raise ValueError(f"lifecycle event {event_name!r}: the value of {key!r} cannot be "
                                  f"stored as JSON ({err})") from None

@@ -83,7 +83,8 @@ class VocabularySteps:
                                "call build_vocab() without update=True first")
         if update:
             self._check_trainable_weights()
-        kept = self.vocabulary, self.corpus_count, self.corpus_total_words
+        kept = (self.vocabulary, self.vocabulary.checkpoint(), self.corpus_count,
+                self.corpus_total_words)
         try:
             if not update:
                 self.vocabulary = self._new_vocabulary()
@@ -93,16 +94,20 @@ class VocabularySteps:
             report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
                                         trim_rule=trim_rule, **kwargs)
         except BaseException:   # a failed scan or preparation leaves the model as it was
-            self.vocabulary, self.corpus_count, self.corpus_total_words = kept
+            self._restore_vocabulary(kept)
             raise
         if kwargs.get("dry_run"):   # a report only: the model is left as it was
             report["memory"] = self.estimate_memory(report["num_retained_words"])
-            self.vocabulary, self.corpus_count, self.corpus_total_words = kept
+            self._restore_vocabulary(kept)
             return report
         report["memory"] = self.estimate_memory(len(self.vocabulary))
         self.prepare_weights(update)
         self.add_lifecycle_event("build_vocab", update=update, trim_rule=str(trim_rule))
         return report
+
+    def _restore_vocabulary(self, kept):
+        self.vocabulary, checkpoint, self.corpus_count, self.corpus_total_words = kept
+        self.vocabulary.rollback(checkpoint)
 
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
                    trim_rule=None, progress=False):
@@ -335,8 +340,10 @@ class VocabularySteps:
         """Refuse to train or save weights that do not belong to the vocabulary."""
         if self.vocabulary.index_to_key != self.wv.index_to_key:
             raise RuntimeError(
-                "the vocabulary and the weights differ: after prepare_vocab(), call "
-                "prepare_weights() (update=True after prepare_vocab(update=True))")
+                "the model's vocabulary and wv's keys differ: after prepare_vocab(), call "
+                "prepare_weights() (update=True after prepare_vocab(update=True)); keys added to "
+                "or reordered in wv by hand cannot be trained or saved with the model (add words "
+                "with build_vocab(update=True))")
 
     def _check_trainable_weights(self):
         """Refuse to train or grow weights that cannot be: read-only (``load(mmap='r')``) or

@@ -243,6 +243,16 @@ class Vocabulary:
     def __len__(self):
         return len(self.index_to_key)
 
+    def checkpoint(self):
+        """The current state, for :meth:`rollback` (a shallow copy: scans, :meth:`configure` and
+        failed or dry-run preparations replace attributes rather than change them in place)."""
+        return dict(vars(self))
+
+    def rollback(self, checkpoint):
+        """Return to the state :meth:`checkpoint` gave."""
+        vars(self).clear()
+        vars(self).update(checkpoint)
+
     @property
     def has_counts(self):
         """True when there are word counts to prepare: a scan since the last :meth:`prepare`,
