@@ -42,6 +42,8 @@ VOCAB_BYTES_PER_WORD = 96
 #: A CPython 3.11 dict: its header, and the bytes of one entry of str keys.
 DICT_HEADER_BYTES = 96
 DICT_ENTRY_BYTES = 16
+#: Keys measured for their average size (evenly spaced through the vocabulary).
+KEY_SAMPLE = 10000
 #: A str of 8 ASCII characters, for estimates made before there are keys to measure.
 DEFAULT_KEY_BYTES = sys.getsizeof("abcdefgh")
 #: Training tables per word, built by ``train()``: the alias table of negative sampling (uint64
@@ -77,7 +79,7 @@ class VocabularySteps:
             ``'memory'`` (gensim computes the same dict and returns None). With
             ``dry_run=True`` the model is left unchanged.
         """
-        self._corpus(corpus_iterable, corpus_file, passes=1)
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
         if update and not len(self.wv):
             raise RuntimeError("cannot update the vocabulary of a model that has none: "
                                "call build_vocab() without update=True first")
@@ -86,10 +88,11 @@ class VocabularySteps:
         kept = (self.vocabulary, self.vocabulary.checkpoint(), self.corpus_count,
                 self.corpus_total_words)
         try:
-            if not update:
+            if update:
+                self.vocabulary.configure(**self._vocabulary_settings())
+            else:
                 self.vocabulary = self._new_vocabulary()
-            total_words, corpus_count = self.scan_vocab(corpus_iterable, corpus_file, progress_per,
-                                                        trim_rule=trim_rule, progress=progress)
+            total_words, corpus_count = self._scan(corpus, progress_per, trim_rule, progress)
             self.corpus_count, self.corpus_total_words = corpus_count, total_words
             report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
                                         trim_rule=trim_rule, **kwargs)
@@ -131,6 +134,10 @@ class VocabularySteps:
             self.vocabulary = self._new_vocabulary()
         else:
             self.vocabulary.configure(**self._vocabulary_settings())
+        return self._scan(corpus, progress_per, trim_rule, progress)
+
+    def _scan(self, corpus, progress_per, trim_rule, progress):
+        """Count `corpus` (a ``_train.Corpus``) into the current vocabulary."""
         if corpus.sources is not None:
             self._scan_files(corpus.sources, trim_rule, progress)
         else:
@@ -238,7 +245,7 @@ class VocabularySteps:
         """
         vocab_size = len(self.vocabulary) if vocab_size is None else int(vocab_size)
         report = {} if report is None else report
-        keys = self.vocabulary.index_to_key
+        keys = self.vocabulary.index_to_key[::max(1, len(self.vocabulary) // KEY_SAMPLE)]
         key_bytes = (sum(map(sys.getsizeof, keys)) / len(keys)) if keys else DEFAULT_KEY_BYTES
         per_word = VOCAB_BYTES_PER_WORD + key_bytes + 2 * _dict_bytes(vocab_size) / max(vocab_size, 1)
         if self.negative:

@@ -383,7 +383,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
             model = cls(**{name: meta[name] for name in _PARAMS})
         except (TypeError, ValueError) as err:
             raise ValueError(f"{fname}: invalid parameter: {err}") from None
-        _check_saved_arrays(fname, model, meta["keys"], arrays)
+        lockf = _check_saved_arrays(fname, model, meta["keys"], arrays)
         model.vocabulary.restore(meta["keys"], arrays["counts"], arrays["sample_int"])
         model.wv.index_to_key = list(meta["keys"])
         model.wv.key_to_index = {key: i for i, key in enumerate(model.wv.index_to_key)}
@@ -392,7 +392,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
         model.wv.expandos["count"][:] = arrays["counts"]
         model.wv.expandos["sample_int"][:] = arrays["sample_int"]
         model._syn1, model._syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
-        model.wv.vectors_lockf = np.array(arrays.get("vectors_lockf", [1.0]), np.float32)  # not in <= 0.1
+        model.wv.vectors_lockf = np.array(lockf)   # a copy (mmap'd arrays are not writable)
         model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
         model.running_training_loss = meta["running_training_loss"]
         try:   # absent from files of w2vlib <= 0.1
@@ -409,7 +409,8 @@ class Word2Vec(VocabularySteps, Lifecycle):
 
 
 def _check_saved_arrays(fname, model, keys, arrays):
-    """Refuse a saved model whose arrays do not fit its parameters (a damaged or forged file)."""
+    """Refuse a saved model whose arrays do not fit its parameters (a damaged or forged file);
+    returns its lock factors (1 for every word in files of w2vlib <= 0.1, which have none)."""
     if not isinstance(keys, list) or not all(is_storable_key(key) for key in keys):
         raise ValueError(f"{fname}: keys must be a list of str or int")
     rows, size = len(keys), model.vector_size
@@ -425,13 +426,13 @@ def _check_saved_arrays(fname, model, keys, arrays):
             raise ValueError(f"{fname}: array {name!r} has shape {arrays[name].shape}, expected {shape}")
     if np.any(np.asarray(arrays["counts"]) < 0):
         raise ValueError(f"{fname}: negative word counts")
-    lockf = arrays.get("vectors_lockf")
-    if lockf is not None and (lockf.ndim != 1 or len(lockf) not in (1, rows)):
-        raise ValueError(f"{fname}: array 'vectors_lockf' has shape {lockf.shape}, expected (1,) "
-                         f"or ({rows},)")
-    for name in ("vectors", "syn1", "syn1neg", "vectors_lockf"):
+    for name in ("vectors", "syn1", "syn1neg"):
         if name in arrays and not np.isfinite(arrays[name]).all():
             raise ValueError(f"{fname}: array {name!r} contains NaN or infinity")
+    try:
+        return lock_factors(arrays.get("vectors_lockf"), rows, "array 'vectors_lockf'")
+    except ValueError as err:
+        raise ValueError(f"{fname}: {err}") from None
 
 
 def _integer(name, value):
