@@ -143,7 +143,8 @@ def apart_speed(path, halves, params):
 
     def train(k):
         raw[k] = models[k].train(corpus_file=str(halves[k]), total_words=totals[k], epochs=1)[1]
-    return sum(raw) / in_two_threads(train)
+    seconds = in_two_threads(train)   # before summing: the threads fill ``raw``
+    return sum(raw) / seconds
 
 
 def in_two_threads(work):

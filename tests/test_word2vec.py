@@ -90,23 +90,58 @@ def test_every_line_is_trained_once_per_epoch(workers, kind, range_bytes, tmp_pa
 
 
 def test_a_worker_done_with_its_ranges_takes_the_others(tmp_path, monkeypatch):
-    """Worker 0 alone drains the feed: its own ranges in file order, then worker 1's from the
-    far end; worker 1 then finds nothing left, and every line was read once."""
-    monkeypatch.setattr(_train, "RANGE_BYTES", 100)
+    """Worker 0 alone drains the feed: its own half in file order, then worker 1's half from the
+    far end; the ranges shrink with the bytes left (guided) between the two limits, worker 1
+    then finds nothing left, and every line was read once."""
+    monkeypatch.setattr(_train, "RANGE_BYTES", 400)
+    monkeypatch.setattr(_train, "MIN_RANGE_BYTES", 60)
     sentences = [[f"w{i}"] * 9 for i in range(100)]
     path = write_lines(tmp_path / "c.txt", sentences)
+    size = path.stat().st_size
     line_starts = np.cumsum([0] + [len(" ".join(s)) + 1 for s in sentences])[:-1]
     index = _reader.VocabIndex([f"w{i}" for i in range(100)])
     feed = _train.RangeFeed([(str(path), True, 10000)], index, batch_words=1000, workers=2)
-    own, theirs = list(feed.shares[0]), list(feed.shares[1])
-    assert len(own) + len(theirs) == -(-path.stat().st_size // 100) and abs(len(own) - len(theirs)) <= 1
+    taken, take = [], feed._take
 
-    def lines_in(piece):
-        return [j for j, at in enumerate(line_starts) if piece[3] <= at < piece[4]]
-    expected = [j for piece in own + theirs[::-1] for j in lines_in(piece)]
+    def recording_take(worker):
+        left = sum(feed.left)
+        piece = take(worker)
+        if piece is not None:
+            taken.append((piece[3], piece[4], left))
+        return piece
+    monkeypatch.setattr(feed, "_take", recording_take)
     got = [int(i) for ids, _, _ in feed.batches(0) for i in ids[::9]]   # 9 ids per line
-    assert got == expected and sorted(got) == list(range(100))
+    half = size // 2
+    own = [(a, b) for a, b, _ in taken if b <= half]
+    stolen = [(a, b) for a, b, _ in taken if a >= half]
+    assert own + stolen == [(a, b) for a, b, _ in taken]
+    assert [a for a, _ in own] == [0] + [b for _, b in own[:-1]] and own[-1][1] == half
+    assert [b for _, b in stolen] == [size] + [a for a, _ in stolen[:-1]] and stolen[-1][0] == half
+    for a, b, left in taken:   # the guided size, or what was left of the run
+        assert b - a == max(60, min(400, left // 4)) or half in (a, b)
+    assert max(b - a for a, b, _ in taken) == 400 and taken[-1][1] - taken[-1][0] <= 60
+
+    def lines_in(a, b):
+        return [j for j, at in enumerate(line_starts) if a <= at < b]
+    assert got == [j for a, b, _ in taken for j in lines_in(a, b)] and sorted(got) == list(range(100))
     assert list(feed.batches(1)) == []
+
+
+def test_ranges_of_several_files_cover_each_once(tmp_path):
+    """Files laid end to end are split into one run per worker, across file boundaries; the
+    runs cover every byte of every non-empty file once."""
+    paths = [write_lines(tmp_path / f"c{k}.txt", [["a", "b"]] * n) for k, n in enumerate((3, 0, 50, 7))]
+    sources = [(str(p), True, 10000) for p in paths]
+    feed = _train.RangeFeed(sources, _reader.VocabIndex(["a", "b"]), batch_words=1000, workers=3)
+    parts = sorted((part[0], part[3], part[4]) for run in feed.shares for part in run)
+    sizes = {str(p): p.stat().st_size for p in paths}
+    for path, size in sizes.items():
+        mine = [(a, b) for p, a, b in parts if p == path]
+        if not size:
+            assert mine == []
+            continue
+        assert [a for a, _ in mine] == [0] + [b for _, b in mine[:-1]] and mine[-1][1] == size
+    assert sum(feed.left) == sum(sizes.values()) and max(feed.left) - min(feed.left) <= 1
 
 
 def test_sentence_longer_than_batch_is_fully_trained():

@@ -17,7 +17,7 @@ loop touches a Python object.
 The pure-numpy twin of these kernels is :mod:`w2vlib._reference`; the tests run both.
 """
 from libc.math cimport exp, log1p
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
@@ -284,12 +284,10 @@ cdef struct Params:
 
 cdef struct HotRows:
     real* shared                  # the shared matrix
-    int64_t lo, hi                # its rows [lo, hi) are private between merges (lo = hi: none)
+    int64_t lo                    # its rows [lo, lo + n) are private between merges
+    uint64_t n                    # (n = 0: none)
     real* rows                    # private copies: row k stands for shared row lo + k
-    real* base                    # their values when loaded
-    uint8_t* loaded               # row k was loaded since the last merge
-    int32_t* touched              # the rows loaded since the last merge
-    int32_t n_touched
+    real* base                    # their values when last loaded
     Py_ssize_t cap                # rows allocated
 
 
@@ -316,71 +314,81 @@ cdef struct Scratch:
 # each skip-gram pair draws five). With several workers,
 # updating them in place makes the cores trade those cache lines back and forth on nearly every
 # example, which costs more than the arithmetic. So each worker updates private copies of the hot
-# rows, each loaded from the shared row on its first use, and every ``merge_every`` examples adds
-# what it changed to the shared rows (shared += private - value at load). Every update is applied
+# rows (they are consecutive rows of the shared matrix), all loaded at the start of each batch;
+# every ``merge_every`` examples it adds what it changed to the shared rows (shared += private -
+# value at load) and reloads them, and at the end of the batch it merges them. A row is picked
+# with a mask, not a branch, and the private rows are loaded and merged whole rather than
+# tracked one by one: a lazily loaded copy with its bookkeeping cost a worker a tenth of its
+# speed (benchmarks/probe_hot_cost.py, docs/benchmarks.md). Every update is applied
 # (two workers merging the same value at the same instant can lose one change, as two in-place
 # updates can); a worker sees its own updates at once and the other workers' after at most
 # ``merge_every`` of its examples, a timing word2vec.c and gensim leave to the hardware. With one
 # worker there are no private rows: the arithmetic is that of in-place updates. (Input rows stay
 # shared: two workers training on separate copies of syn0 ran no faster than on one.)
 
-cdef inline void _bind_hot(HotRows* h, real* shared, int64_t lo, int64_t hi) noexcept nogil:
-    h.shared, h.lo, h.hi = shared, lo, hi
+cdef inline void _bind_hot(HotRows* h, real* shared, int64_t lo, int64_t n) noexcept nogil:
+    h.shared, h.lo, h.n = shared, lo, <uint64_t>n
 
 
-cdef inline real* _private_row(HotRows* h, int64_t k, int size) noexcept nogil:
-    """Private row ``k``, loaded from shared row ``lo + k`` on its first use since the last merge."""
-    cdef real* row = &h.rows[k * size]
-    cdef const real* shared = &h.shared[(h.lo + k) * size]
-    if not h.loaded[k]:
-        memcpy(row, shared, size * sizeof(real))
-        memcpy(&h.base[k * size], shared, size * sizeof(real))
-        h.loaded[k] = 1
-        h.touched[h.n_touched] = <int32_t>k
-        h.n_touched += 1
-    return row
+cdef inline real* _row(const HotRows* h, int64_t index, int size) noexcept nogil:
+    """The row ``index`` of ``h``'s matrix that this worker reads and updates.
+
+    Whether a drawn word is hot is a coin flip to the branch predictor (the 64 most frequent
+    words draw a fifth of all negatives), so the private or shared address is picked with a
+    mask, in integer arithmetic (an address past the private rows is never formed as a pointer).
+    """
+    cdef uint64_t k = <uint64_t>(index - h.lo)
+    cdef uintptr_t mask = 0 - <uintptr_t>(k < h.n)          # all ones: private
+    cdef uintptr_t mine = <uintptr_t>h.rows + <uintptr_t>(k * <uint64_t>size * sizeof(real))
+    cdef uintptr_t shared = <uintptr_t>h.shared + <uintptr_t>(<uint64_t>index * <uint64_t>size * sizeof(real))
+    return <real*>((mine & mask) | (shared & ~mask))
 
 
-cdef inline real* _row(HotRows* h, int64_t index, int size) noexcept nogil:
-    """The row ``index`` of ``h``'s matrix that this worker reads and updates."""
-    if index >= h.lo and index < h.hi:
-        return _private_row(h, index - h.lo, size)
-    return &h.shared[index * size]
+cdef inline void _load_rows(HotRows* h, int size) noexcept nogil:
+    """Copy the shared rows ``[lo, lo + n)`` (one block) into the private rows and their base."""
+    cdef size_t nbytes = h.n * <size_t>size * sizeof(real)
+    if nbytes:
+        memcpy(h.rows, &h.shared[h.lo * size], nbytes)
+        memcpy(h.base, h.rows, nbytes)
 
 
-cdef inline const real* _row_ahead(const HotRows* h, int64_t index, int size) noexcept nogil:
-    """Where row ``index`` will be read from, without loading it (for prefetching)."""
-    if index >= h.lo and index < h.hi and h.loaded[index - h.lo]:
-        return &h.rows[(index - h.lo) * size]
-    return &h.shared[index * size]
+cdef inline real _merged(real now, real mine, real was) noexcept nogil:
+    """``now + (mine - was)``: what this worker changed added to the shared value ``now``; where no
+    other worker changed the value since it was loaded (``now == was``) it is ``mine`` itself, so
+    that rounding cannot move it and one worker's arithmetic is exactly that of in-place updates."""
+    return mine if now == was else now + (mine - was)
 
 
 cdef inline void _merge_row(real* shared, const real* mine, const real* was,
                             int size) noexcept nogil:
-    """``shared += mine - was``, where ``was`` is the value ``mine`` was loaded with. Where no
-    other worker changed a value meanwhile, ``mine`` is copied rather than recomputed, so that
-    rounding cannot move it: one worker's arithmetic is then exactly that of in-place updates."""
+    """``shared += mine - was`` (see ``_merged``)."""
     cdef int i
-    cdef real now
     for i in range(size):
-        now = shared[i]
-        shared[i] = mine[i] if now == was[i] else now + (mine[i] - was[i])
+        shared[i] = _merged(shared[i], mine[i], was[i])
 
 
-cdef inline void _merge_rows(HotRows* h, int size) noexcept nogil:
-    """Merge every private row loaded since the last merge into the shared matrix."""
-    cdef int32_t t
-    cdef int64_t k
-    for t in range(h.n_touched):
-        k = h.touched[t]
-        _merge_row(&h.shared[(h.lo + k) * size], &h.rows[k * size], &h.base[k * size], size)
-        h.loaded[k] = 0
-    h.n_touched = 0
+cdef inline void _merge_rows(HotRows* h, int size, bint reload) noexcept nogil:
+    """Merge the private rows into the shared ones; with ``reload`` also start the private rows
+    and their base again from the merged values (the others' changes included)."""
+    cdef size_t i, count = h.n * <size_t>size
+    cdef real* shared = &h.shared[h.lo * size]
+    cdef real* mine = h.rows
+    cdef real* was = h.base
+    cdef real v
+    if reload:
+        for i in range(count):
+            v = _merged(shared[i], mine[i], was[i])
+            shared[i] = v
+            mine[i] = v
+            was[i] = v
+    else:
+        for i in range(count):
+            shared[i] = _merged(shared[i], mine[i], was[i])
 
 
-cdef inline void _merge_hot(const Params* p, Scratch* s) noexcept nogil:
-    _merge_rows(&s.nodes, p.size)
-    _merge_rows(&s.outputs, p.size)
+cdef inline void _merge_hot(const Params* p, Scratch* s, bint reload) noexcept nogil:
+    _merge_rows(&s.nodes, p.size, reload)
+    _merge_rows(&s.outputs, p.size, reload)
     s.merged_at = s.examples
 
 
@@ -396,7 +404,7 @@ cdef inline void _prefetch_path(const Params* p, Scratch* s, int32_t target) noe
     """Prefetch the output rows of ``target``'s Huffman path (hierarchical softmax)."""
     cdef int64_t b
     for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        _prefetch_row(_row_ahead(&s.nodes, p.points[b], p.size), p.size)
+        _prefetch_row(_row(&s.nodes, p.points[b], p.size), p.size)
 
 
 cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
@@ -425,7 +433,7 @@ cdef inline void _prefetch_negatives(const Params* p, const Scratch* s,
                                      const int32_t* negs) noexcept nogil:
     cdef int d
     for d in range(p.negative):
-        _prefetch_row(_row_ahead(&s.outputs, negs[d], p.size), p.size)
+        _prefetch_row(_row(&s.outputs, negs[d], p.size), p.size)
 
 
 cdef inline void _train_outputs(const Params* p, Scratch* s, const real* h, real** rows,
@@ -557,7 +565,7 @@ cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* wo
     cdef int32_t center = words[i]
     if p.negative:
         _draw_negatives(p, s, negs, (hi - lo - 1) * p.negative)
-        _prefetch_row(_row_ahead(&s.outputs, center, p.size), p.size)
+        _prefetch_row(_row(&s.outputs, center, p.size), p.size)
         _prefetch_negatives(p, s, negs)
     for j in range(lo, hi):
         if j == i:
@@ -594,7 +602,7 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
             s.hidden[k] /= count
     if p.negative:
         _draw_negatives(p, s, s.targets, p.negative)
-        _prefetch_row(_row_ahead(&s.outputs, words[i], p.size), p.size)
+        _prefetch_row(_row(&s.outputs, words[i], p.size), p.size)
         _prefetch_negatives(p, s, s.targets)
     _output_layer(p, s, s.hidden, words[i], s.targets, alpha)
     if not p.cbow_mean:
@@ -658,15 +666,13 @@ cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sente
             else:
                 _train_cbow_center(p, s, words, lo, hi, i, alpha)
             if p.merge_every and s.examples - s.merged_at >= p.merge_every:
-                _merge_hot(p, s)
+                _merge_hot(p, s, True)
     return total
 
 
 cdef void _free_hot(HotRows* h) noexcept:
     free(h.rows)
     free(h.base)
-    free(h.loaded)
-    free(h.touched)
     memset(h, 0, sizeof(HotRows))
 
 
@@ -678,8 +684,6 @@ cdef int _reserve_hot_rows(HotRows* h, Py_ssize_t n, int size) except -1:
     try:
         h.rows = <real*>_private_alloc(n * size * sizeof(real))
         h.base = <real*>_private_alloc(n * size * sizeof(real))
-        h.loaded = <uint8_t*>_private_alloc(n)
-        h.touched = <int32_t*>_private_alloc(n * sizeof(int32_t))
     except MemoryError:
         _free_hot(h)
         raise
@@ -876,10 +880,13 @@ cdef class Kernel:
         self._bind(state.s)
         with nogil:
             kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)
+            if self.p.merge_every:
+                _load_rows(&state.s.nodes, self.p.size)
+                _load_rows(&state.s.outputs, self.p.size)
             state.s.merged_at = state.s.examples
             trained = _train_sentences(&self.p, state.s, kept_sentences, alpha)
             if self.p.merge_every:
-                _merge_hot(&self.p, state.s)
+                _merge_hot(&self.p, state.s, False)
         return trained
 
 
@@ -888,7 +895,7 @@ cdef class Kernel:
         cdef Params* p = &self.p
         _reserve_hot_rows(&s.nodes, p.hot_nodes, p.size)
         _reserve_hot_rows(&s.outputs, p.hot_words, p.size)
-        _bind_hot(&s.nodes, p.syn1, p.hot_nodes_from, p.hot_nodes_from + p.hot_nodes)
+        _bind_hot(&s.nodes, p.syn1, p.hot_nodes_from, p.hot_nodes)
         _bind_hot(&s.outputs, p.syn1neg, 0, p.hot_words)
         return 0
 

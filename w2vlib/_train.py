@@ -49,9 +49,11 @@ STOP_GRACE = 2.0
 HOT_NODES = 256
 HOT_WORDS = 64
 MERGE_EVERY = 1024
-#: With several workers, plain files are cut into byte ranges of about this size, which the
-#: workers share out so that they finish an epoch together (see RangeFeed).
+#: With several workers, plain files are trained in byte ranges of at most RANGE_BYTES, which
+#: shrink toward the end of an epoch down to MIN_RANGE_BYTES, so that the workers finish an epoch
+#: together (see RangeFeed).
 RANGE_BYTES = 1 << 20
+MIN_RANGE_BYTES = 1 << 16
 #: Batches waiting in the queue per worker (bounds memory in queue mode).
 QUEUE_FACTOR = 2
 #: File suffixes that smart_open decompresses transparently; such files cannot be split by bytes.
@@ -181,37 +183,64 @@ def splittable(sources):
 
 
 class RangeFeed:
-    """The workers' shares of plain local files, in byte ranges aligned to line starts.
+    """The workers' shares of plain local files, taken in byte ranges aligned to line starts.
 
-    With one worker each file is one range. With several, every file is cut into ranges of about
-    ``RANGE_BYTES`` (at least one per worker), and worker ``k`` owns the ``k``-th run of them:
-    it trains its own ranges in order, so the workers read distant parts of the corpus as with one
-    static half each, and when it is done it takes the last
-    untaken range of the worker with the most left, so that all finish within about one range
-    of each other. Either way every line is trained exactly once.
+    With one worker each file is one range. With several, the files laid end to end are cut into
+    one run of bytes per worker, and worker ``k`` owns the ``k``-th: it takes its ranges from the
+    front of its run, so the workers read distant parts of the corpus as with one static half
+    each, and when its run is used up it takes ranges from the far end of the run with the most
+    bytes left. A range is at most ``RANGE_BYTES`` and shrinks with the bytes left in all runs
+    (a ``1 / (2 × workers)`` share of them, guided scheduling) down to ``MIN_RANGE_BYTES``, so
+    that the workers finish within about one small range of each other. Either way every line
+    is trained exactly once (a range trains the lines that start in it).
     """
 
     def __init__(self, sources, index, batch_words, workers):
-        self.index, self.batch_words = index, batch_words
-        ranges = []
-        for path, line_mode, max_sentence_length in sources:
-            size = os.path.getsize(path)
-            pieces = 1 if workers == 1 else max(workers, -(-size // RANGE_BYTES))
-            for k in range(pieces):
-                start, end = size * k // pieces, size * (k + 1) // pieces
-                if start < end or not size:
-                    ranges.append((path, line_mode, max_sentence_length, start, end))
-        self.shares = [collections.deque(ranges[len(ranges) * k // workers:
-                                                len(ranges) * (k + 1) // workers])
-                       for k in range(workers)]
+        self.index, self.batch_words, self.workers = index, batch_words, workers
+        sizes = [os.path.getsize(path) for path, _, _ in sources]
+        total = sum(sizes)
+        bounds = [total * k // workers for k in range(workers + 1)]
+        #: per worker, its run: [path, line_mode, max_sentence_length, start, end] per file part
+        self.shares = [collections.deque() for _ in range(workers)]
+        self.left = [0] * workers
+        offset = 0
+        for (path, line_mode, max_sentence_length), size in zip(sources, sizes):
+            for k in range(workers):
+                lo, hi = max(bounds[k], offset), min(bounds[k + 1], offset + size)
+                if lo < hi:
+                    self.shares[k].append([path, line_mode, max_sentence_length, lo - offset, hi - offset])
+                    self.left[k] += hi - lo
+            offset += size
         self.lock = threading.Lock()
 
+    def _size(self):
+        """The next range's size in bytes (guided by the bytes left in all runs)."""
+        if self.workers == 1:
+            return sum(self.left)
+        floor = min(MIN_RANGE_BYTES, RANGE_BYTES)
+        return max(floor, min(RANGE_BYTES, sum(self.left) // (2 * self.workers)))
+
     def _take(self, worker):
+        """The next range for ``worker`` as ``(path, line_mode, max_sentence_length, start, end)``,
+        or None when every run is used up."""
         with self.lock:
-            if self.shares[worker]:
-                return self.shares[worker].popleft()
-            busiest = max(self.shares, key=len)
-            return busiest.pop() if busiest else None
+            owner = worker if self.shares[worker] else max(range(self.workers), key=self.left.__getitem__)
+            run = self.shares[owner]
+            if not run:
+                return None
+            size, mine = self._size(), owner == worker
+            part = run[0] if mine else run[-1]
+            path, line_mode, max_sentence_length, start, end = part
+            if mine:
+                cut = min(end, start + size)
+                piece, part[3] = (start, cut), cut
+            else:
+                cut = max(start, end - size)
+                piece, part[4] = (cut, end), cut
+            if part[3] == part[4]:
+                run.popleft() if mine else run.pop()
+            self.left[owner] -= piece[1] - piece[0]
+            return path, line_mode, max_sentence_length, piece[0], piece[1]
 
     def batches(self, worker):
         """Worker ``worker``'s batches: its own ranges, then ranges taken from the others."""
