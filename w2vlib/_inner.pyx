@@ -310,8 +310,8 @@ cdef struct Scratch:
 
 # Hot rows. A few output rows are touched by a large share of all examples: the inner nodes next
 # to the root of the Huffman tree (the root by every one), and the most frequent words' rows of
-# syn1neg (on the benchmark corpus the 64 most frequent words draw a fifth of all negatives, and
-# each skip-gram pair draws five). With several workers,
+# syn1neg (on the benchmark corpus the 64 most frequent words draw a fifth of all negatives, the
+# 1024 most frequent nearly half, and each skip-gram pair draws five). With several workers,
 # updating them in place makes the cores trade those cache lines back and forth on nearly every
 # example, which costs more than the arithmetic. So each worker updates private copies of the hot
 # rows (they are consecutive rows of the shared matrix), all loaded at the start of each batch;
@@ -333,9 +333,10 @@ cdef inline void _bind_hot(HotRows* h, real* shared, int64_t lo, int64_t n) noex
 cdef inline real* _row(const HotRows* h, int64_t index, int size) noexcept nogil:
     """The row ``index`` of ``h``'s matrix that this worker reads and updates.
 
-    Whether a drawn word is hot is a coin flip to the branch predictor (the 64 most frequent
-    words draw a fifth of all negatives), so the private or shared address is picked with a
-    mask, in integer arithmetic (an address past the private rows is never formed as a pointer).
+    Whether a drawn word is hot is a coin flip to the branch predictor (the 1024 most frequent
+    words draw nearly half of all negatives), so the private or the shared address is picked
+    with a mask, in integer arithmetic (an address past the private rows is never formed as a
+    pointer).
     """
     cdef uint64_t k = <uint64_t>(index - h.lo)
     cdef uintptr_t mask = 0 - <uintptr_t>(k < h.n)          # all ones: private

@@ -47,8 +47,8 @@ STOP_GRACE = 2.0
 #: examples (see "Hot rows" in ``_inner.pyx``; the figures behind these values are in
 #: docs/benchmarks.md).
 HOT_NODES = 256
-HOT_WORDS = 64
-MERGE_EVERY = 1024
+HOT_WORDS = 1024
+MERGE_EVERY = 16384
 #: With several workers, plain files are trained in byte ranges of at most RANGE_BYTES, which
 #: shrink toward the end of an epoch down to MIN_RANGE_BYTES, so that the workers finish an epoch
 #: together (see RangeFeed).
