@@ -16,6 +16,7 @@ run on the same corpus (gensim defaults except ``workers``):
     python benchmarks/bench_hot_rows.py                      # about 45 minutes
     python benchmarks/bench_hot_rows.py --seeds '' --repeats 2   # speed only, about 10 minutes
     python benchmarks/bench_hot_rows.py --repeats 0              # quality only
+    python benchmarks/bench_hot_rows.py --repeats 0 --no-gensim-quality --seeds 1,2,3   # settings only
 """
 import argparse
 import pathlib
@@ -80,6 +81,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seeds", default="1,2", help="quality seeds ('' skips quality)")
     parser.add_argument("--eval-dir", type=pathlib.Path, default=SHARED / "eval")
+    parser.add_argument("--no-gensim-quality", action="store_true",
+                        help="compare the settings' quality with each other only (no gensim column)")
     args = parser.parse_args(argv)
     path = corpus_file(args.workdir, args.tokens)
     settings = settings_of(args.settings)
@@ -101,13 +104,15 @@ def main(argv=None):
     if not seeds:
         return
     print(f"\nquality after {args.epochs} epochs: analogy / WS353")
-    print("| mode | seed | " + " | ".join(label(s) for s in settings) + " | gensim |")
-    print("|---|---|" + "---:|" * (len(settings) + 1))
+    columns = [label(s) for s in settings] + ([] if args.no_gensim_quality else ["gensim"])
+    print("| mode | seed | " + " | ".join(columns) + " |")
+    print("|---|---|" + "---:|" * len(columns))
     for mode in modes:
         for seed in seeds:
             cells = [quality(path, MODES[mode], args.workers, args.epochs, args.eval_dir, seed, s)
                      for s in settings]
-            cells.append(gensim_quality(path, MODES[mode], args.workers, args.epochs, args.eval_dir, seed))
+            if not args.no_gensim_quality:
+                cells.append(gensim_quality(path, MODES[mode], args.workers, args.epochs, args.eval_dir, seed))
             print(f"| {mode} | {seed} | " + " | ".join(f"{a:.1%} / {w:.3f}" for a, w in cells) + " |",
                   flush=True)
 

@@ -158,11 +158,13 @@ def test_private_hot_rows_compute_what_in_place_updates_compute(sg, hs, negative
 
 
 @pytest.mark.parametrize("loss", ["hs", "ns"])
-def test_concurrent_workers_with_private_hot_rows_apply_every_update(loss, inner):
+@pytest.mark.parametrize("merge_every", [7, 10**9])
+def test_concurrent_workers_with_private_hot_rows_apply_every_update(loss, merge_every, inner):
     """Two threads at once, with every output row private (inner nodes for hs, words for ns) and
-    merged only at the end of each batch: with a small step the updates nearly commute, so the
-    weights must move as much as when the same batches run one after another in place. A merge
-    that dropped the other worker's changes would lose about half of the hot rows' movement."""
+    merged (and reloaded) every 7 examples or only at the end of each batch: with a small step the
+    updates nearly commute, so the weights must move as much as when the same batches run one
+    after another in place. A merge that dropped the other worker's changes would lose about half
+    of the hot rows' movement."""
     from w2vlib._tables import alias_table, huffman_tree
     n, dim = 60, 16
     rng = np.random.default_rng(5)
@@ -177,7 +179,7 @@ def test_concurrent_workers_with_private_hot_rows_apply_every_update(loss, inner
     hs = loss == "hs"
     kwargs = dict(sg=1, hs=hs, negative=0 if hs else 5, window=3, cbow_mean=1, shrink_windows=1,
                   compute_loss=0)
-    hot = {"hot_nodes" if hs else "hot_words": n, "merge_every": 10**9}
+    hot = {"hot_nodes" if hs else "hot_words": n, "merge_every": merge_every}
 
     def run(private, concurrent):
         weights = (syn0.copy(), out.copy())

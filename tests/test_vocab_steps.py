@@ -182,13 +182,16 @@ def test_estimate_memory_matches_what_the_model_allocates(tmp_path, vocab_size, 
     assert estimate["total"] == pytest.approx(measured, rel=0.03)
 
 
-def test_word2vec_records_its_lifecycle_and_keeps_it_in_its_file(tmp_path):
+def test_word2vec_records_its_lifecycle_and_keeps_it_in_its_file(tmp_path, caplog):
     model = Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, epochs=1)
     assert [e["event"] for e in model.lifecycle_events] == ["created", "build_vocab", "train"]
     assert "raw words" in model.lifecycle_events[-1]["msg"]
     model.add_lifecycle_event("tuned", log_level=False, note="by hand", score=0.5)
     model.save(str(tmp_path / "m.w2v"))
-    loaded = Word2Vec.load(str(tmp_path / "m.w2v"))
+    with caplog.at_level(logging.INFO, logger="w2vlib"):
+        loaded = Word2Vec.load(str(tmp_path / "m.w2v"))
+    logged = [r.getMessage() for r in caplog.records if "lifecycle event" in r.getMessage()]
+    assert len(logged) == 1 and "'event': 'loaded'" in logged[0]   # loading creates nothing
     events = [e["event"] for e in loaded.lifecycle_events]
     assert events == ["created", "build_vocab", "train", "tuned", "saved", "loaded"]
     assert loaded.lifecycle_events[3]["note"] == "by hand"

@@ -84,6 +84,22 @@ class Word2Vec(VocabularySteps, Lifecycle):
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(),
                  comment=None, max_final_vocab=None, shrink_windows=True):
+        self._configure(comment=comment, **{name: value for name, value in locals().items()
+                                            if name in _PARAMS})
+        self.add_lifecycle_event("created", params=str(self))
+        if sentences is not None or corpus_file is not None:
+            self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
+                       total_words=self.corpus_total_words, epochs=self.epochs,
+                       start_alpha=self.alpha, end_alpha=self.min_alpha,
+                       compute_loss=self.compute_loss, callbacks=callbacks)
+
+    def _configure(self, *, vector_size, alpha, window, min_count, max_vocab_size, sample, seed,
+                   workers, min_alpha, sg, hs, negative, ns_exponent, cbow_mean, epochs, null_word,
+                   sorted_vocab, batch_words, compute_loss, max_final_vocab, shrink_windows,
+                   comment=None):
+        """Check and set the parameters; an empty model (no vocabulary, no weights, no events)."""
         self.vector_size, self.window = _integer("vector_size", vector_size), _integer("window", window)
         self.alpha, self.min_alpha = _real("alpha", alpha), _real("min_alpha", min_alpha)
         self.min_count, self.max_vocab_size = _integer("min_count", min_count), max_vocab_size
@@ -109,14 +125,6 @@ class Word2Vec(VocabularySteps, Lifecycle):
         self.train_calls = 0   # numbers each train() call's random streams (saved with the model)
         self._engine = self._index = None
         self.lifecycle_events = []
-        self.add_lifecycle_event("created", params=str(self))
-        if sentences is not None or corpus_file is not None:
-            self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
-            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
-            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
-                       total_words=self.corpus_total_words, epochs=self.epochs,
-                       start_alpha=self.alpha, end_alpha=self.min_alpha,
-                       compute_loss=self.compute_loss, callbacks=callbacks)
 
     def _check_params(self):
         checks = [(self.vector_size >= 1, "vector_size must be >= 1"),
@@ -379,8 +387,9 @@ class Word2Vec(VocabularySteps, Lifecycle):
         missing = [name for name in _PARAMS + _SAVED_STATE if name not in meta]
         if missing:
             raise ValueError(f"{fname}: incomplete {_NATIVE_KIND}: missing {', '.join(missing)}")
+        model = cls.__new__(cls)   # not __init__: a loaded model was not created now
         try:
-            model = cls(**{name: meta[name] for name in _PARAMS})
+            model._configure(**{name: meta[name] for name in _PARAMS})
         except (TypeError, ValueError) as err:
             raise ValueError(f"{fname}: invalid parameter: {err}") from None
         lockf = _check_saved_arrays(fname, model, meta["keys"], arrays)
