@@ -361,30 +361,34 @@ cdef inline real _merged(real now, real mine, real was) noexcept nogil:
 
 
 cdef inline void _merge_row(real* shared, const real* mine, const real* was,
-                            int size) noexcept nogil:
-    """``shared += mine - was`` (see ``_merged``)."""
-    cdef int i
-    for i in range(size):
+                            size_t count) noexcept nogil:
+    """``shared += mine - was`` over ``count`` values (see ``_merged``)."""
+    cdef size_t i
+    for i in range(count):
         shared[i] = _merged(shared[i], mine[i], was[i])
 
 
 cdef inline void _merge_rows(HotRows* h, int size, bint reload) noexcept nogil:
     """Merge the private rows into the shared ones; with ``reload`` also start the private rows
-    and their base again from the merged values (the others' changes included)."""
+    and their base again from the merged values (the others' changes included), in the same pass."""
     cdef size_t i, count = h.n * <size_t>size
     cdef real* shared = &h.shared[h.lo * size]
     cdef real* mine = h.rows
     cdef real* was = h.base
     cdef real v
-    if reload:
-        for i in range(count):
-            v = _merged(shared[i], mine[i], was[i])
-            shared[i] = v
-            mine[i] = v
-            was[i] = v
-    else:
-        for i in range(count):
-            shared[i] = _merged(shared[i], mine[i], was[i])
+    if not reload:
+        _merge_row(shared, mine, was, count)
+        return
+    for i in range(count):
+        v = _merged(shared[i], mine[i], was[i])
+        shared[i] = v
+        mine[i] = v
+        was[i] = v
+
+
+cdef inline void _load_hot(const Params* p, Scratch* s) noexcept nogil:
+    _load_rows(&s.nodes, p.size)
+    _load_rows(&s.outputs, p.size)
 
 
 cdef inline void _merge_hot(const Params* p, Scratch* s, bint reload) noexcept nogil:
@@ -882,8 +886,7 @@ cdef class Kernel:
         with nogil:
             kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)
             if self.p.merge_every:
-                _load_rows(&state.s.nodes, self.p.size)
-                _load_rows(&state.s.outputs, self.p.size)
+                _load_hot(&self.p, state.s)
             state.s.merged_at = state.s.examples
             trained = _train_sentences(&self.p, state.s, kept_sentences, alpha)
             if self.p.merge_every:
@@ -971,7 +974,7 @@ def merge_row(real[::1] shared, const real[::1] mine, const real[::1] was):
     if mine.shape[0] != shared.shape[0] or was.shape[0] != shared.shape[0]:
         raise ValueError("merge_row: the three rows must have the same length")
     if shared.shape[0]:
-        _merge_row(&shared[0], &mine[0], &was[0], <int>shared.shape[0])
+        _merge_row(&shared[0], &mine[0], &was[0], <size_t>shared.shape[0])
 
 
 def cpu_has_avx2_fma():
