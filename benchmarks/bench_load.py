@@ -5,7 +5,7 @@ file of ``--text-rows`` x ``--dims`` (keys ``w0``, ``w1`` ...; text values with 
 like the C tool's output), then times for each file, best of ``--repeat`` runs:
 
 * raw read: ``open(f, 'rb').read()`` (the speed at which the page cache delivers the bytes),
-* ``w2vlib._formats.read_word2vec``,
+* ``w2vlib._word2vec_format.read_word2vec``,
 * gensim's ``KeyedVectors.load_word2vec_format``,
 
 and measures the peak RSS of a w2vlib load in a fresh subprocess (``VmHWM``, the Linux peak
@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from w2vlib._formats import read_word2vec, write_word2vec
+from w2vlib._word2vec_format import read_word2vec, write_word2vec
 
 KIB = 1024
 TEXT_DECIMALS = 6
@@ -42,7 +42,7 @@ def peak_kib():
             return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-from w2vlib._formats import read_word2vec
+from w2vlib._word2vec_format import read_word2vec
 before = peak_kib()
 keys, vectors, counts = read_word2vec(sys.argv[1], binary=sys.argv[2] == "1")
 print(before, peak_kib(), vectors.nbytes)

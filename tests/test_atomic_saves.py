@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from w2vlib import KeyedVectors, Word2Vec
-from w2vlib._vectorfiles import write_vocab_file
+from w2vlib._convert import write_vocab_file
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ROWS, DIMS = 20000, 50               # about 4 MB binary/native, 11 MB text

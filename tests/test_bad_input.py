@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from w2vlib import KeyedVectors, Word2Vec
-from w2vlib._formats import Word2VecFormatError
+from w2vlib._word2vec_format import Word2VecFormatError
 
 SENTENCES = [["a", "b", "c", "d", "e"]] * 10
 SMALL = dict(vector_size=8, min_count=1, workers=1, epochs=1)

@@ -16,7 +16,7 @@ from gensim.models import KeyedVectors as GensimKeyedVectors
 
 from w2vlib import Word2Vec
 from w2vlib._evaluation import datapath
-from w2vlib._vectorfiles import detect_format
+from w2vlib._convert import detect_format
 from w2vlib.cli import build_parser, main, train_params
 from w2vlib.keyedvectors import KeyedVectors
 

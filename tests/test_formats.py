@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from w2vlib import _formats, _wvfmt
+from w2vlib import _word2vec_format, _word2vec_write
 from w2vlib._atomic import atomic_open
-from w2vlib._formats import Word2VecFormatError, read_word2vec, write_word2vec
+from w2vlib._word2vec_format import Word2VecFormatError, read_word2vec, write_word2vec
 
 VECTORS = os.path.join(os.path.dirname(__file__), "data", "vectors")
 TOLERANCE = 1e-6
@@ -104,7 +104,7 @@ def test_binary_rewrite_is_byte_identical_to_the_c_tool():
     keys, vectors, _ = read_word2vec(data("c_tool/ptb_sgns_d50.bin"), binary=True)
     out = bytearray()
     for start in range(0, len(keys), 1000):
-        out += _formats._format_block([k.encode("utf8") for k in keys[start:start + 1000]],
+        out += _word2vec_format._format_block([k.encode("utf8") for k in keys[start:start + 1000]],
                                       vectors[start:start + 1000], binary=True)
     with open(data("c_tool/ptb_sgns_d50.bin"), "rb") as fin:
         assert fin.read() == f"{len(keys)} 50\n".encode() + bytes(out)
@@ -302,8 +302,8 @@ def test_tiny_buffers_and_growth(monkeypatch, tmp_path, binary):
     compressed = tmp_path / ("copy.gz")
     with open(data(name), "rb") as fin, gzip.open(compressed, "wb") as fout:
         fout.write(fin.read())
-    monkeypatch.setattr(_formats, "CHUNK_BYTES", 7)
-    monkeypatch.setattr(_formats, "GROWTH_START_BYTES", 100)
+    monkeypatch.setattr(_word2vec_format, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(_word2vec_format, "GROWTH_START_BYTES", 100)
     for path in (data(name), str(compressed)):
         keys, vectors, _ = read_word2vec(path, binary=binary)
         assert keys == expected_keys
@@ -361,7 +361,7 @@ def test_text_formatting_equals_numpy_str(dtype):
                       np.nan, np.inf, -np.inf, np.finfo(np.float32).max, np.finfo(np.float32).tiny], dtype=dtype),
         ])
     out = bytearray()
-    _wvfmt.format_text([b"k"], values.reshape(1, -1), out)
+    _word2vec_write.format_text([b"k"], values.reshape(1, -1), out)
     assert out.decode().split() == ["k"] + [str(value) for value in values]
 
 
@@ -418,8 +418,8 @@ def test_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch
             raise RuntimeError("disk full")
         return bytearray(b"x" * len(keys))
 
-    monkeypatch.setattr(_formats, "WRITE_BLOCK_ROWS", 2)
-    monkeypatch.setattr(_formats, "_format_block", failing_block)
+    monkeypatch.setattr(_word2vec_format, "WRITE_BLOCK_ROWS", 2)
+    monkeypatch.setattr(_word2vec_format, "_format_block", failing_block)
     with pytest.raises(RuntimeError, match="disk full"):
         write_word2vec(target, ["a", "b", "c"], np.zeros((3, 2), np.float32), binary=True)
     assert target.read_bytes() == b"old content"

@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
-from w2vlib import KeyedVectors, PathLineSentences, Word2Vec, _formats, _progress
+from w2vlib import KeyedVectors, PathLineSentences, Word2Vec, _word2vec_format, _progress
 from w2vlib._train import EpochTally, Schedule
 from w2vlib.cli import main
 
@@ -228,8 +228,8 @@ def test_blockwise_load_reads_the_same_vectors(data_dir, tmp_path, monkeypatch, 
     reference = KeyedVectors.load_word2vec_format(path, binary=binary, limit=limit)
     if compressed:
         path = compress(path, tmp_path)
-    monkeypatch.setattr(_formats, "PROGRESS_ROWS", 7)   # many blocks, the last one partial
-    monkeypatch.setattr(_formats, "GROWTH_START_BYTES", 1000)  # and many reallocations
+    monkeypatch.setattr(_word2vec_format, "PROGRESS_ROWS", 7)   # many blocks, the last one partial
+    monkeypatch.setattr(_word2vec_format, "GROWTH_START_BYTES", 1000)  # and many reallocations
     with caplog.at_level(logging.INFO, logger="w2vlib.progress"):
         kv = KeyedVectors.load_word2vec_format(path, binary=binary, limit=limit, progress=None)
     assert kv.index_to_key == reference.index_to_key
@@ -247,7 +247,7 @@ def test_load_of_a_truncated_file_still_fails_at_its_end(data_dir, tmp_path, mon
     path = tmp_path / "truncated.bin"
     path.write_bytes(data[:len(data) // 2])
     plain = pytest.raises(ValueError, KeyedVectors.load_word2vec_format, path, binary=True)
-    monkeypatch.setattr(_formats, "PROGRESS_ROWS", 7)
+    monkeypatch.setattr(_word2vec_format, "PROGRESS_ROWS", 7)
     with pytest.raises(ValueError) as blockwise:
         KeyedVectors.load_word2vec_format(path, binary=True, progress=None)
     assert str(blockwise.value) == str(plain.value) and "truncated.bin" in str(plain.value)
@@ -258,7 +258,7 @@ def test_save_with_progress_writes_the_same_bytes(data_dir, tmp_path, monkeypatc
                                                   capsys, binary):
     kv = KeyedVectors.load_word2vec_format(data_dir / PTB_BIN, binary=True)
     kv.save_word2vec_format(tmp_path / "plain", binary=binary)
-    monkeypatch.setattr(_formats, "WRITE_BLOCK_ROWS", 100)
+    monkeypatch.setattr(_word2vec_format, "WRITE_BLOCK_ROWS", 100)
     kv.save_word2vec_format(tmp_path / "shown", binary=binary, progress=True)
     bar = capsys.readouterr().err
     assert (tmp_path / "shown").read_bytes() == (tmp_path / "plain").read_bytes()

@@ -1,5 +1,5 @@
 """The file methods of :class:`w2vlib.KeyedVectors`: the word2vec C tool's text and binary
-formats (read and written by :mod:`w2vlib._formats`; ``intersect_word2vec_format`` takes the
+formats (read and written by :mod:`w2vlib._word2vec_format`; ``intersect_word2vec_format`` takes the
 vectors of known keys from such a file) and w2vlib's native, pickle-free container
 (:mod:`w2vlib._native`), which :meth:`FileMethods.load` can memory-map.
 
@@ -97,7 +97,7 @@ class FileMethods:
         overflows `datatype`) raises ValueError naming the file and place, unless
         ``allow_nonfinite=True`` (gensim accepts them silently).
         """
-        from w2vlib._formats import read_word2vec
+        from w2vlib._word2vec_format import read_word2vec
 
         keys, vectors, counts = read_word2vec(
             fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
@@ -145,7 +145,7 @@ class FileMethods:
         >>> kv["queen"].tolist(), kv.vectors_lockf.tolist()
         ([3.0, 4.0], [0.0, 1.0])
         """
-        from w2vlib._formats import select_word2vec
+        from w2vlib._word2vec_format import select_word2vec
 
         if isinstance(lockf, bool) or not isinstance(lockf, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(lockf):
@@ -180,7 +180,7 @@ class FileMethods:
         ValueError
             If `fvocab` is given but the keys have no `sort_attr` attribute.
         """
-        from w2vlib._formats import write_word2vec
+        from w2vlib._word2vec_format import write_word2vec
 
         keys, vectors, counts = self.index_to_key, self.vectors, None
         if sort_attr in self.expandos:

@@ -40,7 +40,7 @@ import smart_open
 
 from w2vlib import _native
 from w2vlib._evaluation import DATA_DIR, datapath
-from w2vlib._vectorfiles import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
+from w2vlib._convert import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
                                  load_vectors, mmap_mode, read_vocab_file, save_vectors,
                                  write_vocab_file)
 from w2vlib.word2vec import Word2Vec

@@ -31,7 +31,7 @@ from w2vlib._kvfiles import is_storable_key, lock_factors, storable_keys
 from w2vlib._lifecycle import Lifecycle, loaded_events, path_text, saved_events
 from w2vlib._modelvocab import VocabularySteps
 from w2vlib._progress import make_progress
-from w2vlib._scoring import predict_output_word, score_sentences
+from w2vlib._output_layer import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
 from w2vlib.keyedvectors import INIT_SIMS_ADVICE, KeyedVectors, deprecated
 from w2vlib.vocab import Vocabulary, _check_count

@@ -67,7 +67,7 @@ WORKER_HEADROOM_BYTES = 2 << 30        # address space a worker may add to what 
 RATIO_MIN_BYTES = 64 << 10             # smaller inputs are dominated by the fixed 1 MiB buffer
 DEFAULT_BASE_SEED = 20240601
 #: The module whose loader must refuse what it cannot load consistently.
-LOADER_MODULES = {"read_word2vec": "_formats.py", "KeyedVectors.load_word2vec_format": "keyedvectors.py",
+LOADER_MODULES = {"read_word2vec": "_word2vec_format.py", "KeyedVectors.load_word2vec_format": "keyedvectors.py",
                   "load_native": "_native.py", "KeyedVectors.load": "keyedvectors.py",
                   "Word2Vec.load": "word2vec.py"}
 
@@ -168,7 +168,7 @@ class Fuzzer:
 
     def _run(self, case):
         from w2vlib import KeyedVectors, Word2Vec
-        from w2vlib._formats import Word2VecFormatError, read_word2vec
+        from w2vlib._word2vec_format import Word2VecFormatError, read_word2vec
         from w2vlib._native import NativeFormatError, load_native
 
         suffix = fuzz_seeds.file_suffix(case.seed)

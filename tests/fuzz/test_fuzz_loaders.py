@@ -16,7 +16,7 @@ import fuzz_harness
 import fuzz_seeds
 from fuzz_harness import Case, Fuzzer
 from w2vlib import KeyedVectors, Word2Vec
-from w2vlib._formats import read_word2vec
+from w2vlib._word2vec_format import read_word2vec
 from w2vlib._native import load_native, save_native
 
 QUICK_INPUTS = 2400

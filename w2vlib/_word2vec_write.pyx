@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Compiled writing of word2vec text and binary rows (reading is in ``_wvio``).
+"""Compiled writing of word2vec text and binary rows (reading is in ``_word2vec_read``).
 
 Text values are printed exactly as ``str()`` of a numpy scalar prints them (what gensim's
 ``save_word2vec_format`` writes): float64 through CPython's ``repr`` machinery, float32 with

@@ -1,7 +1,7 @@
 # cython: language_level=3
-"""Compiled reading of word2vec text and binary rows (writing is in ``_wvfmt``).
+"""Compiled reading of word2vec text and binary rows (writing is in ``_word2vec_write``).
 
-Private engine of :mod:`w2vlib._formats`, which opens files, checks headers and turns
+Private engine of :mod:`w2vlib._word2vec_format`, which opens files, checks headers and turns
 :class:`ParseError` into messages naming the file. Here a :class:`Parser` streams bytes through
 one growable buffer and parses rows straight into a preallocated matrix: no Python object per
 value, the GIL released while a batch of rows is parsed, each key decoded once.

@@ -33,7 +33,7 @@ import numpy as np
 import smart_open
 from smart_open.compression import get_supported_extensions
 
-from w2vlib import _compressed, _wvfmt, _wvio
+from w2vlib import _compressed, _word2vec_write, _word2vec_read
 from w2vlib._atomic import atomic_group, local_path
 from w2vlib._progress import make_meter
 
@@ -136,14 +136,14 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
     narrow = datatype if datatype.itemsize < parse_dtype.itemsize else None
 
     def parser_for(source):
-        return _wvio.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, allow_nonfinite, 1, narrow)
+        return _word2vec_read.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, allow_nonfinite, 1, narrow)
 
     with _located(name):
         if no_header:
             with _open_source(fname) as (source, _):
                 rows, dims = parser_for(source).count_rows(limit or 0)
             if dims < 0:
-                raise _wvio.ParseError("no rows in the file", 1, None)
+                raise _word2vec_read.ParseError("no rows in the file", 1, None)
         with _open_source(fname) as (source, size):
             parser = parser_for(source)
             if not no_header:
@@ -159,10 +159,10 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
                 if meter is not None:
                     meter.close()
             if len(keys) < wanted:
-                raise _wvio.ParseError(f"the header declares {rows} rows but the file ends after {len(keys)}",
+                raise _word2vec_read.ParseError(f"the header declares {rows} rows but the file ends after {len(keys)}",
                                        *_here(parser, binary))
             if wanted == rows and not (no_header and limit) and not parser.at_end():
-                raise _wvio.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
+                raise _word2vec_read.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
     keys, vectors = _drop_duplicates(name, keys, vectors)
     counts = _counts(name, keys, vocab, wanted)
     with np.errstate(over="ignore"):          # only reached with allow_nonfinite=True
@@ -194,7 +194,7 @@ def select_word2vec(fname, wanted, binary=False, encoding="utf8", unicode_errors
     name = os.fspath(fname)
     keys, rows_kept, seen = [], [], set()
     with _located(name), _open_source(fname) as (source, size):
-        parser = _wvio.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, False, 1, None)
+        parser = _word2vec_read.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, False, 1, None)
         rows, found = _read_header(parser, binary)
         if dims is not None and found != dims:
             raise ValueError(f"incompatible vector size {found} in file {name}: expected {dims}")
@@ -214,10 +214,10 @@ def select_word2vec(fname, wanted, binary=False, encoding="utf8", unicode_errors
                     rows_kept.append(block[row].copy())
             done += got
             if got < want:
-                raise _wvio.ParseError(f"the header declares {rows} rows but the file ends after {done}",
+                raise _word2vec_read.ParseError(f"the header declares {rows} rows but the file ends after {done}",
                                        *_here(parser, binary))
         if not parser.at_end():
-            raise _wvio.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
+            raise _word2vec_read.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
     return keys, np.array(rows_kept, np.float32).reshape(len(keys), dims)
 
 
@@ -297,7 +297,7 @@ def _located(name):
     try:
         with _compressed.located(name, lambda detail: Word2VecFormatError(name, detail)):
             yield
-    except _wvio.ParseError as err:
+    except _word2vec_read.ParseError as err:
         raise Word2VecFormatError(name, err.detail, err.line, err.offset) from None
 
 
@@ -335,22 +335,22 @@ def _read_header(parser, binary):
     where = _start(binary)
     line = parser.read_line(MAX_HEADER_BYTES)
     if line is None:
-        raise _wvio.ParseError("the file is empty", *where)
+        raise _word2vec_read.ParseError("the file is empty", *where)
     parts = line.split()
     try:
         rows, dims = (int(part) for part in parts)
     except ValueError:
-        raise _wvio.ParseError(f"expected a 'rows dims' header, found {line[:MAX_HEADER_BYTES]!r}", *where) from None
+        raise _word2vec_read.ParseError(f"expected a 'rows dims' header, found {line[:MAX_HEADER_BYTES]!r}", *where) from None
     if rows < 0:
-        raise _wvio.ParseError(f"the row count must not be negative, got {rows}", *where)
+        raise _word2vec_read.ParseError(f"the row count must not be negative, got {rows}", *where)
     return rows, dims
 
 
 def _check_dims(dims, binary):
     if dims < 1:
-        raise _wvio.ParseError(f"the dimension must be positive, got {dims}", *_start(binary))
+        raise _word2vec_read.ParseError(f"the dimension must be positive, got {dims}", *_start(binary))
     if dims > MAX_DIMS:
-        raise _wvio.ParseError(f"the dimension {dims} is too large", *_start(binary))
+        raise _word2vec_read.ParseError(f"the dimension {dims} is too large", *_start(binary))
 
 
 def _check_size(rows, dims, binary, size, header_end):
@@ -362,7 +362,7 @@ def _check_size(rows, dims, binary, size, header_end):
     else:
         minimum = rows * (dims * MIN_TEXT_VALUE_BYTES + 1) - 1
     if minimum > size - header_end:
-        raise _wvio.ParseError(
+        raise _word2vec_read.ParseError(
             f"the header declares {rows} rows of {dims} values, needing at least {minimum} bytes, "
             f"but only {size - header_end} bytes follow it", *_start(binary))
 
@@ -403,7 +403,7 @@ def _drop_duplicates(name, keys, vectors):
     repeated = [key for index, key in enumerate(keys) if first[key] != index]
     logger.warning("%s: %d rows repeat an earlier key and were ignored (first kept), e.g. %r",
                    name, len(repeated), repeated[:SHOWN_KEYS])
-    _wvio.compact_rows(vectors, keep)
+    _word2vec_read.compact_rows(vectors, keep)
     vectors.resize((len(keep), vectors.shape[1]), refcheck=False)
     return list(first), vectors
 
@@ -459,9 +459,9 @@ def _format_block(keys, vectors, binary):
     out = bytearray()
     if binary:
         rows = np.ascontiguousarray(vectors, dtype="<f4")
-        _wvfmt.format_binary(keys, rows.view(np.uint8).reshape(len(keys), -1), out)
+        _word2vec_write.format_binary(keys, rows.view(np.uint8).reshape(len(keys), -1), out)
     elif vectors.dtype in (np.float32, np.float64):
-        _wvfmt.format_text(keys, np.ascontiguousarray(vectors), out)
+        _word2vec_write.format_text(keys, np.ascontiguousarray(vectors), out)
     else:
         for key, row in zip(keys, vectors):
             out += key + b" " + " ".join(str(value) for value in row).encode("utf8") + b"\n"

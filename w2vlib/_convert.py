@@ -1,7 +1,7 @@
 """Vectors files of any supported kind, recognised by their content (used by the command line).
 
 Three formats hold word vectors: the word2vec C tool's text and binary formats
-(:mod:`w2vlib._formats`) and w2vlib's native file (:mod:`w2vlib._native`, written by
+(:mod:`w2vlib._word2vec_format`) and w2vlib's native file (:mod:`w2vlib._native`, written by
 ``KeyedVectors.save`` or ``Word2Vec.save``). :func:`detect_format` tells them apart from their
 first bytes, :func:`load_vectors` reads any of them into a :class:`~w2vlib.KeyedVectors`, and
 :func:`save_vectors` writes one. Also here: the C tool's vocabulary files (``word count`` lines).
