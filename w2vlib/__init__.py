@@ -5,11 +5,11 @@ Replace ``from gensim.models import Word2Vec, KeyedVectors`` with
 >>> from w2vlib import Word2Vec, KeyedVectors
 >>> from w2vlib import LineSentence, PathLineSentences, Text8Corpus, BrownCorpus, CallbackAny2Vec
 """
+from w2vlib._version import __version__
 from w2vlib.callbacks import CallbackAny2Vec
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.word2vec import Word2Vec
 
-__version__ = "0.1.0"
 __all__ = ["Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
            "BrownCorpus", "CallbackAny2Vec"]

@@ -3,14 +3,14 @@ formats (read and written by :mod:`w2vlib._word2vec_format`; ``intersect_word2ve
 vectors of known keys from such a file) and w2vlib's native, pickle-free container
 (:mod:`w2vlib._native`), which :meth:`FileMethods.load` can memory-map.
 
-Keys in a native file are str or int; :func:`storable_keys` refuses any other key before a file
-is written, and the loaders check the keys they read with :func:`is_storable_key`.
-:func:`lock_factors` checks ``vectors_lockf`` for the native file and for training alike.
+Keys in a native file are str or int: :func:`w2vlib._checks.storable_keys` refuses any other key
+before a file is written, and the loaders check the keys they read.
 """
 import logging
 
 import numpy as np
 
+from w2vlib._checks import check_writable, is_storable_key, lock_factors, storable_keys
 from w2vlib._lifecycle import loaded_events, path_text, saved_events
 
 logger = logging.getLogger("w2vlib.keyedvectors")
@@ -26,58 +26,6 @@ def _stable_descending(values):
     """Permutation that sorts `values` in descending order, ties kept in their original order."""
     ascending_of_reversed = np.argsort(values[::-1], kind="stable")
     return len(values) - 1 - ascending_of_reversed[::-1]
-
-
-def storable_keys(keys, allow_none=False):
-    """`keys` for a native file, whose keys are str or int (numpy integers become int); any other
-    key raises ValueError at save time, rather than making a file that cannot be loaded.
-
-    >>> storable_keys(["a", np.int64(7)])
-    ['a', 7]
-    >>> storable_keys(["a", ("b", "c")])
-    Traceback (most recent call last):
-    ValueError: key 1 is a tuple, ('b', 'c'): the native format stores str and int keys only
-    """
-    stored = []
-    for position, key in enumerate(keys):
-        if isinstance(key, np.integer):
-            key = int(key)
-        if not (is_storable_key(key) or (key is None and allow_none)):
-            raise ValueError(f"key {position} is a {type(key).__name__}, {key!r}: the native format "
-                             "stores str and int keys only")
-        stored.append(key)
-    return stored
-
-
-def is_storable_key(key):
-    """A key the native format stores: a str or an int (not a bool)."""
-    return isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool))
-
-
-def lock_factors(lockf, rows, name="vectors_lockf"):
-    """`lockf` as the training kernels take it: float32, one factor for every key or one per key
-    (``rows`` of them); None means 1 for every key. gensim wraps any other length around the
-    vocabulary; w2vlib refuses it.
-
-    >>> lock_factors([0, 1], 2)
-    array([0., 1.], dtype=float32)
-    >>> lock_factors([0, 1, 1], 2)
-    Traceback (most recent call last):
-    ValueError: vectors_lockf has shape (3,); it needs 1 entry or one per word (2)
-    """
-    lockf = np.ones(1, np.float32) if lockf is None else np.ascontiguousarray(lockf, np.float32)
-    if lockf.ndim != 1 or len(lockf) not in (1, rows):
-        raise ValueError(f"{name} has shape {lockf.shape}; it needs 1 entry or one per word ({rows})")
-    if not np.isfinite(lockf).all():
-        raise ValueError(f"{name} holds NaN or infinity")
-    return lockf
-
-
-def check_writable(array, name="the vectors"):
-    """Refuse to change an array mapped read-only (``load(mmap='r')``), naming the way out."""
-    if not array.flags.writeable:
-        raise ValueError(f"{name} is read-only (loaded with mmap='r'): load with mmap='c' (copy "
-                         "on write) or without mmap to change it")
 
 
 class FileMethods:

@@ -20,6 +20,7 @@ import platform
 import sys
 
 from w2vlib._native import encode_json
+from w2vlib._version import __version__
 
 logger = logging.getLogger("w2vlib")
 
@@ -50,8 +51,6 @@ class Lifecycle:
             If a key or value cannot be stored as JSON (the message names the key); nothing is
             recorded.
         """
-        from w2vlib import __version__
-
         record = copy.deepcopy(event)
         record.update(datetime=datetime.datetime.now().isoformat(), w2vlib=__version__,
                       python=sys.version, platform=platform.platform(), event=event_name)

@@ -27,7 +27,7 @@ import numpy as np
 import smart_open
 
 from w2vlib import _compressed, _reader, _train
-from w2vlib._kvfiles import check_writable
+from w2vlib._checks import check_writable
 from w2vlib._progress import ByteCounter, make_meter
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.vocab import NULL_WORD, sample_thresholds

@@ -36,6 +36,7 @@ import smart_open
 from smart_open.compression import get_supported_extensions
 
 from w2vlib._atomic import atomic_open, local_path
+from w2vlib._checks import is_count
 
 MAGIC = b"W2VLIB\x00\x01"
 VERSION = 1
@@ -269,9 +270,6 @@ def _refuse_constant(word):
     raise ValueError(f"{word} is not allowed")
 
 
-def _is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
 
 def _check_entry(entry, name, data_start, size):
     """Validate one row of the array table (types, dtype, alignment, bounds)."""
@@ -282,8 +280,8 @@ def _check_entry(entry, name, data_start, size):
         raise NativeFormatError(name, PRELUDE.size, f"{label}: the name must be a string")
     if not isinstance(entry["dtype"], str) or entry["dtype"] not in DTYPES:
         raise NativeFormatError(name, PRELUDE.size, f"{label}: dtype {entry['dtype']!r} is not allowed")
-    if not (_is_count(entry["offset"]) and _is_count(entry["nbytes"]) and isinstance(entry["shape"], list)
-            and len(entry["shape"]) <= MAX_NDIM and all(_is_count(d) for d in entry["shape"])):
+    if not (is_count(entry["offset"]) and is_count(entry["nbytes"]) and isinstance(entry["shape"], list)
+            and len(entry["shape"]) <= MAX_NDIM and all(is_count(d) for d in entry["shape"])):
         raise NativeFormatError(name, PRELUDE.size, f"{label}: offset, nbytes and shape (at most {MAX_NDIM} "
                                                     "dimensions) must be non-negative integers")
     offset, nbytes = entry["offset"], entry["nbytes"]

@@ -43,6 +43,7 @@ from w2vlib._evaluation import DATA_DIR, datapath
 from w2vlib._convert import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
                                  load_vectors, mmap_mode, read_vocab_file, save_vectors,
                                  write_vocab_file)
+from w2vlib._params import BY_NAME
 from w2vlib.word2vec import Word2Vec
 
 #: Exit statuses.
@@ -58,8 +59,8 @@ C_MIN_ALPHA_FRACTION = 1e-4
 
 #: Defaults of the query commands: neighbours shown, analogy answers, vocabulary evaluated (gensim's).
 SIMILAR_TOPN, ANALOGY_TOPN, EVALUATE_RESTRICT_VOCAB = 10, 5, 300000
-#: Random seed of training (gensim's default).
-DEFAULT_SEED = 1
+#: Random seed of training (Word2Vec's default, as gensim's).
+DEFAULT_SEED = BY_NAME["seed"].default
 
 #: The demo: bundled corpus, settings, and what it shows.
 DEMO_CORPUS = os.path.join(DATA_DIR, "demo_corpus.txt.xz")

@@ -32,11 +32,13 @@ import os
 import smart_open
 
 from w2vlib._compressed import located
+from w2vlib._reader import MAX_WORDS_IN_BATCH
 
 logger = logging.getLogger(__name__)
 
 #: gensim's default cap on sentence length (tokens); longer lines are split, not truncated.
-MAX_SENTENCE_LENGTH = 10000
+#: The same number as gensim's batch size, defined once in the compiled reader.
+MAX_SENTENCE_LENGTH = MAX_WORDS_IN_BATCH
 #: Bytes read per step by :class:`Text8Corpus`.
 TEXT8_CHUNK_BYTES = 1 << 16
 

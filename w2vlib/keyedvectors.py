@@ -38,6 +38,7 @@ import numpy as np
 
 from w2vlib import _evaluation, _kvfiles
 from w2vlib._evaluation import KEY_TYPES
+from w2vlib._checks import check_writable
 from w2vlib._lifecycle import Lifecycle
 
 logger = logging.getLogger(__name__)
@@ -308,7 +309,7 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin, Lifecycle)
         >>> kv.vectors.tolist(), kv.norms.tolist()
         ([[0.6000000238418579, 0.800000011920929], [0.0, 0.0]], [1.0, 0.0])
         """
-        _kvfiles.check_writable(self.vectors)
+        check_writable(self.vectors)
         self.fill_norms(force=True)
         nonzero = self.norms > 0
         self.vectors[nonzero] /= self.norms[nonzero, np.newaxis]

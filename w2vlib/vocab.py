@@ -32,6 +32,8 @@ from collections import Counter
 
 import numpy as np
 
+from w2vlib import _checks
+
 logger = logging.getLogger(__name__)
 
 #: ``trim_rule`` results (gensim's values, so gensim rules work unchanged).
@@ -104,14 +106,6 @@ def token_list(sentence, number):
                         "expected a list of str tokens") from None
 
 
-def _check_count(name, value, allow_none=False, minimum=0):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
-
 
 def _check_sample(value):
     real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
@@ -119,9 +113,6 @@ def _check_sample(value):
         raise ValueError(f"sample must be a finite number >= 0, got {value!r}")
     return value
 
-
-def _is_count(value):
-    return (type(value) is int or isinstance(value, np.integer)) and value >= 0
 
 
 def sample_thresholds(counts, sample, retain_total):
@@ -233,10 +224,10 @@ class Vocabulary:
                   sorted_vocab=True, null_word=0):
         """Set the parameters (those of the constructor) for the next scan and preparation; the
         words and counts held are kept."""
-        self.min_count = _check_count("min_count", min_count)
-        self.max_vocab_size = _check_count("max_vocab_size", max_vocab_size, allow_none=True)
+        self.min_count = _checks.count("min_count", min_count)
+        self.max_vocab_size = _checks.count("max_vocab_size", max_vocab_size, allow_none=True)
         self.sample = _check_sample(sample)
-        self.max_final_vocab = _check_count("max_final_vocab", max_final_vocab, allow_none=True)
+        self.max_final_vocab = _checks.count("max_final_vocab", max_final_vocab, allow_none=True)
         self.sorted_vocab = bool(sorted_vocab)
         self.null_word = bool(null_word)
 
@@ -307,7 +298,7 @@ class Vocabulary:
         ...
         TypeError: sentence 0 is a str; expected a list of str tokens (split it first, e.g. sentence.split())
         """
-        _check_count("progress_per", progress_per, minimum=1)
+        _checks.count("progress_per", progress_per, minimum=1)
         logger.info("collecting all words and their counts")
         self._start_scan()
         # One Counter.update call runs the counting loop in C over all tokens, while the
@@ -388,12 +379,12 @@ class Vocabulary:
         >>> dict(vocab.raw_vocab), vocab.total_words, vocab.corpus_count
         ({'b': 2, 'a': 5, 'c': 1}, 8, 3)
         """
-        total_words = _check_count("total_words", total_words)
-        corpus_count = _check_count("corpus_count", corpus_count)
+        total_words = _checks.count("total_words", total_words)
+        corpus_count = _checks.count("corpus_count", corpus_count)
         for word, count in counts.items():
             if type(word) is not str:
                 raise TypeError(f"word counts must have str keys, got {word!r}")
-            if not _is_count(count):
+            if not _checks.is_count(count):
                 raise ValueError(f"the count of {word!r} must be a non-negative integer, "
                                  f"got {count!r}")
         if fresh or not self._scan_open:
@@ -529,7 +520,7 @@ class Vocabulary:
         >>> vocab.prepare(min_count=3)["retain_total"], vocab.index_to_key
         (3, ['c'])
         """
-        min_count = self.min_count if min_count is None else _check_count("min_count", min_count)
+        min_count = self.min_count if min_count is None else _checks.count("min_count", min_count)
         sample = self.sample if sample is None else _check_sample(sample)
         if update and not self.index_to_key:
             raise RuntimeError("cannot update a vocabulary that was never built: call prepare() "

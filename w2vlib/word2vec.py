@@ -18,38 +18,29 @@ be imported from here too, as from ``gensim.models.word2vec``:
 >>> from w2vlib.word2vec import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 """
 import logging
-import numbers
-import operator
 import os
-import secrets
+import textwrap
 import types
 
 import numpy as np
-from w2vlib import _native, _reader, _tables, _train
+from w2vlib import _native, _params, _reader, _tables, _train
+from w2vlib._reader import MAX_WORDS_IN_BATCH  # noqa: F401 (gensim.models.word2vec has it)
 from w2vlib._dispatch import inner as _inner
-from w2vlib._kvfiles import is_storable_key, lock_factors, storable_keys
+from w2vlib import _checks
+from w2vlib._checks import is_storable_key, lock_factors, storable_keys
 from w2vlib._lifecycle import Lifecycle, loaded_events, path_text, saved_events
 from w2vlib._modelvocab import VocabularySteps
 from w2vlib._progress import make_progress
 from w2vlib._output_layer import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
 from w2vlib.keyedvectors import INIT_SIMS_ADVICE, KeyedVectors, deprecated
-from w2vlib.vocab import Vocabulary, _check_count
+from w2vlib.vocab import Vocabulary
 
 logger = logging.getLogger(__name__)
 
-#: gensim's default batch size (words per job) and maximum sentence length for files.
-MAX_WORDS_IN_BATCH = 10000
 _NATIVE_KIND = "Word2Vec"
-#: Hyperparameters saved with the model, in constructor order.
-_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
-           "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
-           "null_word", "sorted_vocab", "batch_words", "compute_loss", "max_final_vocab",
-           "shrink_windows")
 #: Training state saved beside the parameters.
 _SAVED_STATE = ("keys", "corpus_count", "corpus_total_words", "running_training_loss")
-#: More worker threads than this is a mistake (each holds buffers), not a setting.
-MAX_WORKERS = 1024
 
 
 class Word2Vec(VocabularySteps, Lifecycle):
@@ -60,14 +51,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
 
     Parameters
     ----------
-    sentences : iterable of list of str, optional
-        A restartable iterable of token lists (a list, :class:`~w2vlib.corpora.LineSentence`, ...).
-    corpus_file : str, optional
-        Path or URI of a text file, one sentence per line, tokens separated by whitespace.
-    vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers, min_alpha, sg,
-    hs, negative, ns_exponent, cbow_mean, epochs, null_word, trim_rule, sorted_vocab, batch_words,
-    compute_loss, callbacks, max_final_vocab, shrink_windows
-        As in gensim 4.
+{parameters}
 
     Attributes
     ----------
@@ -78,43 +62,28 @@ class Word2Vec(VocabularySteps, Lifecycle):
         only when its loss is on.
     """
 
-    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
-                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
-                 min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
-                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
-                 batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(),
-                 comment=None, max_final_vocab=None, shrink_windows=True):
-        self._configure(comment=comment, **{name: value for name, value in locals().items()
-                                            if name in _PARAMS})
+    def __init__(self, *args, **kwargs):
+        given = _params.SIGNATURE.bind(self, *args, **kwargs)   # TypeError as for any signature
+        given.apply_defaults()
+        arguments = dict(given.arguments)
+        self._configure(arguments, comment=arguments["comment"])
         self.add_lifecycle_event("created", params=str(self))
+        sentences, corpus_file = arguments["sentences"], arguments["corpus_file"]
         if sentences is not None or corpus_file is not None:
             self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
-            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=arguments["trim_rule"])
             self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
                        total_words=self.corpus_total_words, epochs=self.epochs,
                        start_alpha=self.alpha, end_alpha=self.min_alpha,
-                       compute_loss=self.compute_loss, callbacks=callbacks)
+                       compute_loss=self.compute_loss, callbacks=arguments["callbacks"])
 
-    def _configure(self, *, vector_size, alpha, window, min_count, max_vocab_size, sample, seed,
-                   workers, min_alpha, sg, hs, negative, ns_exponent, cbow_mean, epochs, null_word,
-                   sorted_vocab, batch_words, compute_loss, max_final_vocab, shrink_windows,
-                   comment=None):
-        """Check and set the parameters; an empty model (no vocabulary, no weights, no events)."""
-        self.vector_size, self.window = _integer("vector_size", vector_size), _integer("window", window)
-        self.alpha, self.min_alpha = _real("alpha", alpha), _real("min_alpha", min_alpha)
-        self.min_count, self.max_vocab_size = _integer("min_count", min_count), max_vocab_size
-        # As in gensim: sample=None (or 0) turns subsampling off, seed=None seeds at random
-        # (the seed drawn is kept in ``model.seed``, so the run can be repeated).
-        self.sample = 0.0 if sample is None else _real("sample", sample)
-        self.seed = secrets.randbits(32) if seed is None else _integer("seed", seed)
-        self.workers, self.epochs = _integer("workers", workers), _integer("epochs", epochs)
-        self.sg, self.hs, self.negative = _integer("sg", sg), _integer("hs", hs), _integer("negative", negative)
-        self.ns_exponent, self.cbow_mean = _real("ns_exponent", ns_exponent), _integer("cbow_mean", cbow_mean)
-        self.null_word, self.sorted_vocab = _integer("null_word", null_word), _integer("sorted_vocab", sorted_vocab)
-        self.batch_words = _integer("batch_words", batch_words)
-        self.compute_loss, self.max_final_vocab = bool(compute_loss), max_final_vocab
-        self.shrink_windows, self.comment = bool(shrink_windows), comment
-        self._check_params()
+    __init__.__signature__ = _params.SIGNATURE
+
+    def _configure(self, hyperparameters, comment=None):
+        """Check and set the hyperparameters (:mod:`w2vlib._params`); an empty model (no
+        vocabulary, no weights, no events)."""
+        _params.configure(self, hyperparameters)
+        self.comment = comment
         self.wv = KeyedVectors(self.vector_size)
         # gensim's lock factors: one for every word, or one per word (0 freezes a word's vector)
         self.wv.vectors_lockf = np.ones(1, dtype=np.float32)
@@ -125,24 +94,6 @@ class Word2Vec(VocabularySteps, Lifecycle):
         self.train_calls = 0   # numbers each train() call's random streams (saved with the model)
         self._engine = self._index = None
         self.lifecycle_events = []
-
-    def _check_params(self):
-        checks = [(self.vector_size >= 1, "vector_size must be >= 1"),
-                  (self.window >= 1, "window must be >= 1"),
-                  (1 <= self.workers <= MAX_WORKERS, f"workers must be 1 to {MAX_WORKERS}"),
-                  (self.epochs >= 1, "epochs must be >= 1"),
-                  (self.negative >= 0, "negative must be >= 0"),
-                  (self.batch_words >= 1, "batch_words must be >= 1"),
-                  (self.sample >= 0, "sample must be >= 0"),
-                  (np.isfinite(self.alpha) and self.alpha > 0, "alpha must be a positive number"),
-                  (np.isfinite(self.min_alpha) and self.min_alpha >= 0,
-                   "min_alpha must be a number >= 0"),
-                  (self.seed >= 0, "seed must be >= 0"),
-                  (self.hs or self.negative, "set hs=1 and/or negative > 0: with hs=0 and "
-                                             "negative=0 nothing would be trained")]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
 
     def _new_vocabulary(self):
         return Vocabulary(**self._vocabulary_settings())
@@ -267,17 +218,17 @@ class Word2Vec(VocabularySteps, Lifecycle):
             raise ValueError("You must specify either total_examples or total_words, for proper "
                              "learning-rate and progress calculations (after build_vocab on the "
                              "same corpus: total_examples=model.corpus_count)")
-        if epochs is None or _integer("epochs", epochs) <= 0:
+        if epochs is None or _checks.integer("epochs", epochs) <= 0:
             raise ValueError("You must specify an explicit epochs count, e.g. epochs=model.epochs")
         for name, total in (("total_examples", total_examples), ("total_words", total_words)):
-            if total is not None and _integer(name, total) < 0:
+            if total is not None and _checks.integer(name, total) < 0:
                 raise ValueError(f"{name} must be >= 0, got {total}")
         self._check_trainable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs)
         self.compute_loss = bool(compute_loss)
-        self.epochs = _integer("epochs", epochs)
-        self.alpha = _real("start_alpha", start_alpha) if start_alpha else self.alpha
-        self.min_alpha = _real("end_alpha", end_alpha) if end_alpha else self.min_alpha
+        self.epochs = _checks.integer("epochs", epochs)
+        self.alpha = _checks.real("start_alpha", start_alpha) if start_alpha else self.alpha
+        self.min_alpha = _checks.real("end_alpha", end_alpha) if end_alpha else self.min_alpha
         schedule = _train.Schedule(epochs, self.alpha, self.min_alpha, total_words=total_words,
                                    total_examples=total_examples, by_words=corpus_file is not None)
         if self._index is None and corpus.sources is not None:
@@ -371,7 +322,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
             arrays["syn1neg"] = self._syn1neg
         arrays["vectors_lockf"] = self._lock_factors()
         self.add_lifecycle_event("saved", fname=path_text(fname))
-        meta = {name: getattr(self, name) for name in _PARAMS}
+        meta = _params.saved(self)
         meta.update(keys=storable_keys(self.wv.index_to_key), corpus_count=self.corpus_count,
                     corpus_total_words=self.corpus_total_words,
                     running_training_loss=self.running_training_loss,
@@ -384,12 +335,12 @@ class Word2Vec(VocabularySteps, Lifecycle):
         kind, meta, arrays = _native.load_native(fname, mmap=mmap)
         if kind != _NATIVE_KIND:
             raise ValueError(f"{fname}: holds a {kind}, not a {_NATIVE_KIND}")
-        missing = [name for name in _PARAMS + _SAVED_STATE if name not in meta]
+        missing = [name for name in _params.HYPERPARAMETERS + _SAVED_STATE if name not in meta]
         if missing:
             raise ValueError(f"{fname}: incomplete {_NATIVE_KIND}: missing {', '.join(missing)}")
         model = cls.__new__(cls)   # not __init__: a loaded model was not created now
         try:
-            model._configure(**{name: meta[name] for name in _PARAMS})
+            model._configure(meta)
         except (TypeError, ValueError) as err:
             raise ValueError(f"{fname}: invalid parameter: {err}") from None
         lockf = _check_saved_arrays(fname, model, meta["keys"], arrays)
@@ -405,7 +356,7 @@ class Word2Vec(VocabularySteps, Lifecycle):
         model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
         model.running_training_loss = meta["running_training_loss"]
         try:   # absent from files of w2vlib <= 0.1
-            model.train_calls = _check_count("train_calls", meta.get("train_calls", 0))
+            model.train_calls = _checks.count("train_calls", meta.get("train_calls", 0))
         except ValueError as err:
             raise ValueError(f"{fname}: {err}") from None
         model.lifecycle_events = loaded_events(meta, fname)
@@ -415,6 +366,10 @@ class Word2Vec(VocabularySteps, Lifecycle):
     def __str__(self):
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
                 f"alpha={self.alpha}>")
+
+
+Word2Vec.__doc__ = Word2Vec.__doc__.replace(
+    "{parameters}", textwrap.indent(_params.docstring_section(), "    "))
 
 
 def _check_saved_arrays(fname, model, keys, arrays):
@@ -444,18 +399,6 @@ def _check_saved_arrays(fname, model, keys, arrays):
         raise ValueError(f"{fname}: {err}") from None
 
 
-def _integer(name, value):
-    """``value`` as an int; a float or a str is refused, not truncated (gensim fails on them)."""
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})") from None
-
-
-def _real(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    return float(value)
 
 
 def _check_finite(vectors, epoch):
