@@ -23,18 +23,17 @@ import textwrap
 import types
 
 import numpy as np
-from w2vlib import _native, _params, _reader, _tables, _train
+from w2vlib import _memory, _native, _params, _reader, _scan, _tables, _train, _weights
 from w2vlib._reader import MAX_WORDS_IN_BATCH  # noqa: F401 (gensim.models.word2vec has it)
 from w2vlib._dispatch import inner as _inner
 from w2vlib import _checks
 from w2vlib._checks import is_storable_key, lock_factors, storable_keys
 from w2vlib._lifecycle import Lifecycle, loaded_events, path_text, saved_events
-from w2vlib._modelvocab import VocabularySteps
 from w2vlib._progress import make_progress
 from w2vlib._output_layer import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
 from w2vlib.keyedvectors import INIT_SIMS_ADVICE, KeyedVectors, deprecated
-from w2vlib.vocab import Vocabulary
+from w2vlib.vocab import NULL_WORD, Vocabulary, sample_thresholds
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ _NATIVE_KIND = "Word2Vec"
 _SAVED_STATE = ("keys", "corpus_count", "corpus_total_words", "running_training_loss")
 
 
-class Word2Vec(VocabularySteps, Lifecycle):
+class Word2Vec(Lifecycle):
     """Train word vectors with skip-gram or CBOW, negative sampling and/or hierarchical softmax.
 
     The parameters are gensim's (``gensim.models.Word2Vec``) with the same defaults and meaning;
@@ -164,6 +163,240 @@ class Word2Vec(VocabularySteps, Lifecycle):
     def raw_vocab(self):
         """Raw word counts of the last scan (emptied after build_vocab unless keep_raw_vocab)."""
         return self.vocabulary.raw_vocab
+
+    # --- vocabulary and weights, in gensim's steps ----------------------------------------------
+    # build_vocab runs them in order: scan_vocab (count the corpus), prepare_vocab (min_count,
+    # max_final_vocab, trim_rule, sorting, subsampling), estimate_memory and prepare_weights
+    # (init_weights for a new vocabulary, update_weights after update=True).
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, progress=False, **kwargs):
+        """Scan the corpus once: count words, apply min_count / max_final_vocab / trim_rule,
+        compute subsampling thresholds and initialise the weights.
+
+        ``update=True`` adds new words to a trained model, keeping the trained vectors.
+        Progress is logged every `progress_per` sentences of an iterable; ``progress=True``
+        also draws a bar on stderr for a scan longer than a second (bytes of a file, or
+        sentences of an iterable), and None draws it only when stderr is a terminal, writing
+        periodic ``w2vlib.progress`` log lines otherwise. Other keyword arguments go to
+        :meth:`prepare_vocab`.
+
+        Returns
+        -------
+        dict
+            The report of :meth:`prepare_vocab`, with the :meth:`estimate_memory` report under
+            ``'memory'`` (gensim computes the same dict and returns None). With
+            ``dry_run=True`` the model is left unchanged.
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=8, min_count=2, sample=0, workers=1)
+        >>> model.build_vocab([["a", "b", "a"], ["c", "a", "b"]])["num_retained_words"]
+        2
+        >>> model.wv.index_to_key, model.syn1neg.shape
+        (['a', 'b'], (2, 8))
+        """
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
+        if update and not len(self.wv):
+            raise RuntimeError("cannot update the vocabulary of a model that has none: "
+                               "call build_vocab() without update=True first")
+        if update:
+            self._check_trainable_weights()
+        kept = (self.vocabulary, self.vocabulary.checkpoint(), self.corpus_count,
+                self.corpus_total_words)
+        try:
+            if update:
+                self.vocabulary.configure(**self._vocabulary_settings())
+            else:
+                self.vocabulary = self._new_vocabulary()
+            total_words, corpus_count = _scan.scan(self.vocabulary, corpus, progress_per,
+                                                   trim_rule, progress, self.max_vocab_size)
+            self.corpus_count, self.corpus_total_words = corpus_count, total_words
+            report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
+                                        trim_rule=trim_rule, **kwargs)
+        except BaseException:   # a failed scan or preparation leaves the model as it was
+            self._restore_vocabulary(kept)
+            raise
+        if kwargs.get("dry_run"):   # a report only: the model is left as it was
+            report["memory"] = self.estimate_memory(report["num_retained_words"])
+            self._restore_vocabulary(kept)
+            return report
+        report["memory"] = self.estimate_memory(len(self.vocabulary))
+        self.prepare_weights(update)
+        self.add_lifecycle_event("build_vocab", update=update, trim_rule=str(trim_rule))
+        return report
+
+    def _restore_vocabulary(self, kept):
+        self.vocabulary, checkpoint, self.corpus_count, self.corpus_total_words = kept
+        self.vocabulary.rollback(checkpoint)
+
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
+                   trim_rule=None, progress=False):
+        """Count the corpus's words, replacing the counts of any earlier scan (gensim's first
+        step of :meth:`build_vocab`), with the model's current vocabulary settings
+        (``max_vocab_size`` ...). On a model without weights the scan starts a new vocabulary;
+        on one with weights the vocabulary stays until :meth:`prepare_vocab` replaces or
+        (``update=True``) extends it.
+
+        `workers` is accepted for gensim's signature (counting runs in one thread; files are
+        counted by compiled code). `trim_rule` is consulted when ``max_vocab_size`` pruning drops
+        words; `progress` is as in :meth:`build_vocab`.
+
+        Returns
+        -------
+        total_words, corpus_count : int
+            Tokens and sentences counted.
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=8, min_count=2, sample=0, workers=1)
+        >>> model.scan_vocab([["a", "b", "a"], ["c", "a", "b"]])
+        (6, 2)
+        >>> model.prepare_vocab()["num_retained_words"]
+        2
+        >>> model.prepare_weights()
+        >>> model.wv.index_to_key
+        ['a', 'b']
+        """
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
+        if not len(self.wv):
+            self.vocabulary = self._new_vocabulary()
+        else:
+            self.vocabulary.configure(**self._vocabulary_settings())
+        return _scan.scan(self.vocabulary, corpus, progress_per, trim_rule, progress,
+                          self.max_vocab_size)
+
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
+                      sample=None, dry_run=False):
+        """Turn the counts of the last :meth:`scan_vocab` into the vocabulary (gensim's second
+        step): min_count (raised by ``max_final_vocab``), `trim_rule`, the sort, subsampling.
+
+        `min_count` and `sample` override the model's settings and, unless `dry_run` or `update`,
+        become them; None keeps the model's (gensim also replaces an explicit 0 by the model's
+        value; here 0 means 0). ``dry_run=True`` only computes the report.
+
+        Returns
+        -------
+        dict
+            ``drop_unique``, ``retain_total``, ``downsample_unique``, ``downsample_total`` and
+            ``num_retained_words``, as gensim's.
+
+        Raises
+        ------
+        RuntimeError
+            If there are no counts to prepare (no :meth:`scan_vocab` since the last preparation).
+        """
+        if not self.vocabulary.has_counts:
+            raise RuntimeError("no word counts to prepare: call scan_vocab() first (build_vocab "
+                               "drops the counts when it is done, unless keep_raw_vocab=True)")
+        min_count = self.min_count if min_count is None else min_count
+        sample = self.sample if sample is None else sample
+        report = self.vocabulary.prepare(min_count=min_count, sample=sample, dry_run=dry_run,
+                                         keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule,
+                                         update=update)
+        if not (dry_run or update):
+            self.min_count, self.sample = self.vocabulary.min_count, self.vocabulary.sample
+        return report
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
+                              trim_rule=None, update=False):
+        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
+        if not update:
+            self.vocabulary = self._new_vocabulary()
+        elif len(self.wv):
+            self._check_trainable_weights()
+        report = self.vocabulary.from_freq(word_freq, keep_raw_vocab=keep_raw_vocab,
+                                           corpus_count=corpus_count, trim_rule=trim_rule,
+                                           update=update)
+        self.corpus_count = self.vocabulary.corpus_count
+        self.corpus_total_words = self.vocabulary.total_words
+        self.prepare_weights(update)
+        return report
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Bytes the model takes for `vocab_size` words (default: its vocabulary's size).
+
+        Same keys as gensim's: ``'vectors'``, ``'syn1'`` (hs), ``'syn1neg'`` (negative sampling)
+        — exact — and ``'vocab'``: the vocabulary's Python structures and the tables ``train()``
+        builds, measured per word on CPython 3.11 (keys of the current vocabulary's average size,
+        or of 8 ASCII characters), where gensim counts a flat 500 or 700 bytes. Training from
+        files adds the C index of the keys' UTF-8 bytes (about 40 bytes per word plus the bytes).
+        ``'total'`` sums every entry of `report` (which is updated in place, as in gensim).
+
+        Returns
+        -------
+        dict of str to int
+
+        Examples
+        --------
+        >>> report = Word2Vec(vector_size=100).estimate_memory(1000)
+        >>> report["vectors"], report["syn1neg"], sorted(report)
+        (400000, 400000, ['syn1neg', 'total', 'vectors', 'vocab'])
+        """
+        vocab_size = len(self.vocabulary) if vocab_size is None else int(vocab_size)
+        return _memory.estimate(self.vocabulary.index_to_key, vocab_size, self.vector_size,
+                                self.hs, self.negative, report)
+
+    def prepare_weights(self, update=False):
+        """Weights for the vocabulary just prepared: :meth:`init_weights` for a new one,
+        :meth:`update_weights` after ``prepare_vocab(update=True)``."""
+        if update:
+            self.update_weights()
+        else:
+            self._reset_weights(_weights.grown_lock_factors(
+                getattr(self.wv, "vectors_lockf", None), 0, len(self.vocabulary)))
+
+    def init_weights(self):
+        """Fresh, untrained weights for the current vocabulary: random input vectors (the values
+        ``build_vocab`` draws for this seed) and zero output layers. Lock factors are kept.
+        (gensim keeps trained input vectors whose shape has not changed.)"""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        if lockf is None or len(lockf) not in (1, len(self.vocabulary)):
+            lockf = None
+        self._reset_weights(_weights.grown_lock_factors(lockf, len(self.vocabulary), 0))
+
+    def _reset_weights(self, lockf):
+        self.wv, self._syn1, self._syn1neg = _weights.fresh(
+            self.vocabulary, self.vector_size, self.seed, self.hs, self.negative, lockf)
+        self._engine = self._index = None
+
+    def update_weights(self):
+        """Grow the weights after ``prepare_vocab(update=True)``: trained rows are kept, new words
+        get random input vectors, zero output rows and lock factor 1."""
+        self._syn1, self._syn1neg = _weights.grown(self.wv, self._syn1, self._syn1neg,
+                                                   self.vocabulary, self.vector_size, self.seed)
+        self._engine = self._index = None
+
+    def reset_from(self, other_model):
+        """Take `other_model`'s vocabulary and corpus size, with fresh weights (gensim's way to
+        train several models on one vocabulary).
+
+        The vocabulary is copied, not shared as in gensim, so either model may later grow its
+        own; it is the other model's as it stands, with its null word or without one, whatever
+        this model's ``null_word``. Subsampling thresholds are recomputed when this model's
+        ``sample`` differs.
+        """
+        other = other_model.vocabulary
+        if not len(other):
+            raise RuntimeError("reset_from: the other model has no vocabulary")
+        self.vocabulary = self._new_vocabulary()
+        sample_int = other.sample_int.copy()
+        if self.sample != other_model.sample:
+            words = np.array([key != NULL_WORD for key in other.index_to_key])  # the null word
+            counts = other.counts[words]                                         # keeps its 0
+            sample_int[words] = sample_thresholds(counts, self.sample, int(counts.sum()))[0]
+        self.vocabulary.restore(other.index_to_key, other.counts.copy(), sample_int)
+        self.vocabulary.effective_min_count = other.effective_min_count
+        self.corpus_count = other_model.corpus_count
+        self.corpus_total_words = other_model.corpus_total_words
+        self.prepare_weights()
+
+    def _check_prepared(self):
+        _weights.check_prepared(self.vocabulary, self.wv)
+
+    def _check_trainable_weights(self):
+        _weights.check_trainable({"wv.vectors": self.wv.vectors, "syn1": self._syn1,
+                                  "syn1neg": self._syn1neg}, self.vector_size)
 
     # --- training -----------------------------------------------------------------------------
 
