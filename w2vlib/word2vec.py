@@ -23,12 +23,12 @@ import textwrap
 import types
 
 import numpy as np
-from w2vlib import _memory, _native, _params, _reader, _scan, _tables, _train, _weights
+from w2vlib import _memory, _model_file, _params, _reader, _scan, _tables, _train, _weights
 from w2vlib._reader import MAX_WORDS_IN_BATCH  # noqa: F401 (gensim.models.word2vec has it)
 from w2vlib._dispatch import inner as _inner
 from w2vlib import _checks
-from w2vlib._checks import is_storable_key, lock_factors, storable_keys
-from w2vlib._lifecycle import Lifecycle, loaded_events, path_text, saved_events
+from w2vlib._checks import lock_factors
+from w2vlib._lifecycle import Lifecycle, path_text
 from w2vlib._progress import make_progress
 from w2vlib._output_layer import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
@@ -37,9 +37,6 @@ from w2vlib.vocab import NULL_WORD, Vocabulary, sample_thresholds
 
 logger = logging.getLogger(__name__)
 
-_NATIVE_KIND = "Word2Vec"
-#: Training state saved beside the parameters.
-_SAVED_STATE = ("keys", "corpus_count", "corpus_total_words", "running_training_loss")
 
 
 class Word2Vec(Lifecycle):
@@ -547,52 +544,20 @@ class Word2Vec(Lifecycle):
         vectors hold NaN or infinity (training diverged) is refused."""
         self._check_prepared()
         _check_finite(self.wv.vectors, None)
-        arrays = {"vectors": self.wv.vectors, "counts": np.asarray(self.vocabulary.counts, np.int64),
-                  "sample_int": np.asarray(self.vocabulary.sample_int, np.uint32)}
-        if self._syn1 is not None:
-            arrays["syn1"] = self._syn1
-        if self._syn1neg is not None:
-            arrays["syn1neg"] = self._syn1neg
-        arrays["vectors_lockf"] = self._lock_factors()
+        lockf = self._lock_factors()
         self.add_lifecycle_event("saved", fname=path_text(fname))
-        meta = _params.saved(self)
-        meta.update(keys=storable_keys(self.wv.index_to_key), corpus_count=self.corpus_count,
-                    corpus_total_words=self.corpus_total_words,
-                    running_training_loss=self.running_training_loss,
-                    train_calls=self.train_calls, lifecycle_events=saved_events(self))
-        _native.save_native(fname, _NATIVE_KIND, meta, arrays)
+        _model_file.save(self, fname, lockf)
 
     @classmethod
     def load(cls, fname, mmap=None):
         """Load a model written by :meth:`save` (``mmap='r'`` maps the arrays read-only)."""
-        kind, meta, arrays = _native.load_native(fname, mmap=mmap)
-        if kind != _NATIVE_KIND:
-            raise ValueError(f"{fname}: holds a {kind}, not a {_NATIVE_KIND}")
-        missing = [name for name in _params.HYPERPARAMETERS + _SAVED_STATE if name not in meta]
-        if missing:
-            raise ValueError(f"{fname}: incomplete {_NATIVE_KIND}: missing {', '.join(missing)}")
+        meta, arrays = _model_file.read(fname, mmap)
         model = cls.__new__(cls)   # not __init__: a loaded model was not created now
         try:
             model._configure(meta)
         except (TypeError, ValueError) as err:
             raise ValueError(f"{fname}: invalid parameter: {err}") from None
-        lockf = _check_saved_arrays(fname, model, meta["keys"], arrays)
-        model.vocabulary.restore(meta["keys"], arrays["counts"], arrays["sample_int"])
-        model.wv.index_to_key = list(meta["keys"])
-        model.wv.key_to_index = {key: i for i, key in enumerate(model.wv.index_to_key)}
-        model.wv.vectors = arrays["vectors"]
-        model.wv.allocate_vecattrs(["count", "sample_int"], [int, np.uint32])
-        model.wv.expandos["count"][:] = arrays["counts"]
-        model.wv.expandos["sample_int"][:] = arrays["sample_int"]
-        model._syn1, model._syn1neg = arrays.get("syn1"), arrays.get("syn1neg")
-        model.wv.vectors_lockf = np.array(lockf)   # a copy (mmap'd arrays are not writable)
-        model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
-        model.running_training_loss = meta["running_training_loss"]
-        try:   # absent from files of w2vlib <= 0.1
-            model.train_calls = _checks.count("train_calls", meta.get("train_calls", 0))
-        except ValueError as err:
-            raise ValueError(f"{fname}: {err}") from None
-        model.lifecycle_events = loaded_events(meta, fname)
+        _model_file.restore(model, fname, meta, arrays)
         model.add_lifecycle_event("loaded", fname=path_text(fname))
         return model
 
@@ -603,35 +568,6 @@ class Word2Vec(Lifecycle):
 
 Word2Vec.__doc__ = Word2Vec.__doc__.replace(
     "{parameters}", textwrap.indent(_params.docstring_section(), "    "))
-
-
-def _check_saved_arrays(fname, model, keys, arrays):
-    """Refuse a saved model whose arrays do not fit its parameters (a damaged or forged file);
-    returns its lock factors (1 for every word in files of w2vlib <= 0.1, which have none)."""
-    if not isinstance(keys, list) or not all(is_storable_key(key) for key in keys):
-        raise ValueError(f"{fname}: keys must be a list of str or int")
-    rows, size = len(keys), model.vector_size
-    expected = {"vectors": (rows, size), "counts": (rows,), "sample_int": (rows,)}
-    if model.hs:
-        expected["syn1"] = (rows, size)
-    if model.negative:
-        expected["syn1neg"] = (rows, size)
-    for name, shape in expected.items():
-        if name not in arrays:
-            raise ValueError(f"{fname}: array {name!r} is missing")
-        if arrays[name].shape != shape:
-            raise ValueError(f"{fname}: array {name!r} has shape {arrays[name].shape}, expected {shape}")
-    if np.any(np.asarray(arrays["counts"]) < 0):
-        raise ValueError(f"{fname}: negative word counts")
-    for name in ("vectors", "syn1", "syn1neg"):
-        if name in arrays and not np.isfinite(arrays[name]).all():
-            raise ValueError(f"{fname}: array {name!r} contains NaN or infinity")
-    try:
-        return lock_factors(arrays.get("vectors_lockf"), rows, "array 'vectors_lockf'")
-    except ValueError as err:
-        raise ValueError(f"{fname}: {err}") from None
-
-
 
 
 def _check_finite(vectors, epoch):
