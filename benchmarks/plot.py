@@ -1,50 +1,273 @@
-"""Plot the figures of ``bench_train.py --json FILE``: speed per mode and quality, w2vlib vs gensim.
+"""Read the benchmark results file: check it, print its tables, draw the plot of docs/benchmarks.md.
 
-    python benchmarks/plot.py results.json docs/benchmarks.png
+    python benchmarks/plot.py benchmarks/results.json docs/benchmarks.png   # draw the plot
+    python benchmarks/plot.py benchmarks/results.json --tables              # markdown tables
+    python benchmarks/plot.py benchmarks/results.json --check               # check the file only
 
-Needs matplotlib (not a dependency of w2vlib: ``pip install matplotlib``).
+The file is what ``bench_train.py`` and ``bench_load.py`` write (layout in results.py); it is
+checked before anything is read from it, and a file that does not fit is refused with the name
+of the field at fault (exit status 1). The tables are those of docs/benchmarks.md: training
+speed, speed per kernel build, quality, loading, then build_vocab, scaling and memory. The plot
+shows training speed and quality, w2vlib against gensim 4.4.
+
+Each table is taken from one configuration (kernel build and hot-rows setting) of the file:
+``--config`` names it; by default the most capable kernel build with the shipped hot rows that
+has the section. The kernel table lists every kernel build with the shipped hot rows.
+
+Drawing needs matplotlib, which w2vlib does not depend on (``pip install matplotlib``);
+``--check`` and ``--tables`` work without it.
 """
-import json
-import sys
+import argparse
+import pathlib
+import statistics
 
-import matplotlib
+import results
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
+#: Speeds in the plot are in thousands of words/s.
+THOUSAND = 1e3
+#: Bar width in the plot, as a share of the space per mode.
+BAR_WIDTH = 0.38
+FIGURE_INCHES = (11, 4)
+DPI = 110
+MINUS = "\N{MINUS SIGN}"
 
 
-def main(src, dst):
-    results = json.loads(open(src).read())
-    speed, quality = results["speed"], results["quality"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    modes = list(speed)
-    width = 0.38
+class Unavailable(Exception):
+    """What was asked for is not in the results file (message says what is missing)."""
+
+
+def shipped_configs(train):
+    """Labels of the configurations with the shipped hot rows, most capable kernel build first."""
+    labels = [label for label, entry in train.items() if entry["config"]["hot_rows"] is None]
+    return sorted(labels, key=lambda label: -results.KERNELS.index(train[label]["config"]["kernel"]))
+
+
+def section(data, name, label=None):
+    """``(label, section)``: section `name` of configuration `label`, or by default of the most
+    capable shipped configuration that has it.
+
+    Raises
+    ------
+    Unavailable
+        If there is no such section.
+    """
+    train = data.get("train") or {}
+    if label is not None:
+        if label not in train:
+            raise Unavailable(f"no configuration {label!r} (the file has: {', '.join(train) or 'none'})")
+        if train[label].get(name) is None:
+            raise Unavailable(f"configuration {label!r} has no {name} figures")
+        return label, train[label][name]
+    for candidate in shipped_configs(train):
+        if train[candidate].get(name) is not None:
+            return candidate, train[candidate][name]
+    raise Unavailable(f"no {name} figures in the file")
+
+
+def load_section(data):
+    """The ``load`` section (Unavailable if the file has none)."""
+    if not data.get("load"):
+        raise Unavailable("no load figures in the file")
+    return data["load"]
+
+
+def gensim_best(figures):
+    """words/s of gensim's faster mode."""
+    return max(figures["gensim_iterable"], figures["gensim_corpus_file"])
+
+
+def signed(value, digits):
+    """`value` with its sign, a true minus sign for negatives."""
+    return f"{value:+.{digits}f}".replace("-", MINUS)
+
+
+def speed_table(speed):
+    """The training speed table."""
+    lines = ["| mode | gensim 4.4, iterable (words/s) | gensim 4.4, corpus_file (words/s) "
+             "| w2vlib (words/s) | w2vlib / gensim's faster mode |", "|---|---:|---:|---:|---:|"]
+    for mode, figures in speed["modes"].items():
+        lines.append(f"| {mode} | {figures['gensim_iterable']:,.0f} | {figures['gensim_corpus_file']:,.0f} "
+                     f"| {figures['w2vlib']:,.0f} | {figures['w2vlib'] / gensim_best(figures):.2f}x |")
+    return lines
+
+
+def kernel_table(data):
+    """Speed per kernel build: w2vlib's words/s and its ratio to gensim in the same run."""
+    train = data.get("train") or {}
+    labels = [label for label in shipped_configs(train)[::-1] if train[label].get("speed")]
+    if not labels:
+        raise Unavailable("no speed figures in the file")
+    modes = list(dict.fromkeys(mode for label in labels for mode in train[label]["speed"]["modes"]))
+    lines = ["| kernel build | " + " | ".join(modes) + " |", "|---|" + "---:|" * len(modes)]
+    for label in labels:
+        figures = train[label]["speed"]["modes"]
+        cells = [f"{figures[m]['w2vlib']:,.0f} ({figures[m]['w2vlib'] / gensim_best(figures[m]):.2f}x gensim)"
+                 if m in figures else "-" for m in modes]
+        lines.append(f"| {train[label]['config']['kernel']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def mean_cell(figures):
+    """``mean analogy % / mean WS353`` over the seeds."""
+    return f"{statistics.mean(figures['analogy']):.1%} / {statistics.mean(figures['ws353']):.3f}"
+
+
+def quality_table(quality):
+    """The quality table: means over the seeds, w2vlib against gensim (iterable mode)."""
+    models = list(dict.fromkeys(model for figures in quality["modes"].values() for model in figures))
+    others = [model for model in models if model not in ("w2vlib", "gensim")]
+    header = ["mode", "seeds", "w2vlib", "gensim 4.4", f"w2vlib {MINUS} gensim", *others]
+    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
+    for mode, figures in quality["modes"].items():
+        ours, theirs = figures.get("w2vlib"), figures.get("gensim")
+        seeds = (ours or theirs or next(iter(figures.values())))["seeds"]
+        difference = "-"
+        if ours and theirs:
+            difference = (signed(100 * (statistics.mean(ours["analogy"]) - statistics.mean(theirs["analogy"])), 1)
+                          + " points / "
+                          + signed(statistics.mean(ours["ws353"]) - statistics.mean(theirs["ws353"]), 3))
+        cells = [", ".join(map(str, seeds)), mean_cell(ours) if ours else "-",
+                 mean_cell(theirs) if theirs else "-", difference,
+                 *(mean_cell(figures[model]) if model in figures else "-" for model in others)]
+        lines.append(f"| {mode} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def load_table(load):
+    """The loading table."""
+    lines = ["| file | size (MB) | raw read (s) | w2vlib (s) | gensim 4.4 (s) | gensim / w2vlib "
+             "| w2vlib / raw read | peak RSS growth / matrix |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for entry in load["files"]:
+        kind = "binary" if entry["binary"] else "text"
+        theirs = entry["gensim_s"]
+        cells = [f"{entry['rows']:,} x {entry['dims']} {kind}", f"{entry['size_mb']:.0f}",
+                 f"{entry['raw_s']:.3f}", f"{entry['w2vlib_s']:.3f}",
+                 "-" if theirs is None else f"{theirs:.3f}",
+                 "-" if theirs is None else f"{theirs / entry['w2vlib_s']:.1f}x",
+                 f"{entry['w2vlib_s'] / entry['raw_s']:.2f}",
+                 f"{(entry['rss_peak_mb'] - entry['rss_before_mb']) / entry['matrix_mb']:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def other_lines(data, label):
+    """build_vocab, scaling and memory, one line each (those the file has)."""
+    lines = []
+    for name, describe in (("build_vocab", lambda s: (
+            f"build_vocab(corpus_file=...): w2vlib {s['w2vlib_s']:.2f} s, gensim {s['gensim_s']:.2f} s "
+            f"({s['gensim_s'] / s['w2vlib_s']:.1f}x faster, best of {s['repeats']})")),
+            ("scaling", lambda s: (
+                f"{s['run']['workers']} workers / 1 worker, sg-ns: median "
+                f"{statistics.median(m / o for o, m in zip(s['one'], s['many'])):.2f}x over {len(s['one'])} "
+                f"interleaved repeats; two separate one-worker models "
+                f"{statistics.median(a / o for o, a in zip(s['one'], s['apart'])):.2f}x; two threads of "
+                f"arithmetic {statistics.median(s['arithmetic']):.2f}x")),
+            ("memory", lambda s: (
+                f"peak RSS training {s['mode']} for one epoch: {s['peak_rss_mb']:.0f} MB on the corpus, "
+                f"{s['peak_rss_copies_mb']:.0f} MB on it repeated {s['copies']} times"))):
+        try:
+            lines.append("- " + describe(section(data, name, label)[1]))
+        except Unavailable:
+            continue
+    return lines
+
+
+def tables(data, label=None):
+    """Every table the file has figures for, as markdown lines."""
+    lines = []
+    for title, make in (("Training speed", lambda: speed_table(section(data, "speed", label)[1])),
+                        ("Kernel builds", lambda: kernel_table(data)),
+                        ("Quality", lambda: quality_table(section(data, "quality", label)[1])),
+                        ("Loading", lambda: load_table(load_section(data)))):
+        try:
+            lines += [f"### {title}", "", *make(), ""]
+        except Unavailable:
+            continue
+    others = other_lines(data, label)
+    return lines + (["### Also", "", *others, ""] if others else [])
+
+
+def draw(data, destination, label=None):
+    """Draw training speed and quality, w2vlib against gensim 4.4, into `destination` (PNG)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit("plot.py: drawing needs matplotlib, which is not installed "
+                         "(pip install matplotlib); --check and --tables work without it") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    _, speed = section(data, "speed", label)
+    _, quality = section(data, "quality", label)
+    fig, (left, right) = plt.subplots(1, 2, figsize=FIGURE_INCHES)
+    modes = list(speed["modes"])
     xs = range(len(modes))
-    left.bar([x - width / 2 for x in xs], [speed[m]["gensim"] / 1e3 for m in modes], width, label="gensim 4.4 (best mode)")
-    left.bar([x + width / 2 for x in xs], [speed[m]["w2vlib"] / 1e3 for m in modes], width, label="w2vlib")
-    for x, mode in zip(xs, modes):
-        ratio = speed[mode]["w2vlib"] / speed[mode]["gensim"]
-        left.annotate(f"{ratio:.2f}x", (x + width / 2, speed[mode]["w2vlib"] / 1e3), ha="center", va="bottom")
+    rates = [speed["modes"][m] for m in modes]
+    left.bar([x - BAR_WIDTH / 2 for x in xs], [gensim_best(r) / THOUSAND for r in rates], BAR_WIDTH,
+             label="gensim 4.4 (faster mode)")
+    left.bar([x + BAR_WIDTH / 2 for x in xs], [r["w2vlib"] / THOUSAND for r in rates], BAR_WIDTH, label="w2vlib")
+    for x, rate in zip(xs, rates):
+        left.annotate(f"{rate['w2vlib'] / gensim_best(rate):.2f}x", (x + BAR_WIDTH / 2, rate["w2vlib"] / THOUSAND),
+                      ha="center", va="bottom")
     left.set_xticks(list(xs), modes)
-    left.set_ylabel("thousand raw words / s (2 workers)")
+    left.set_ylabel(f"thousand raw words / s ({speed['run']['workers']} workers)")
     left.set_title("Training speed, 1 epoch")
     left.legend()
-    qmodes = list(quality)
+    qmodes = [m for m, figures in quality["modes"].items() if "w2vlib" in figures and "gensim" in figures]
+    if not qmodes:
+        raise Unavailable("the quality figures have no mode with both w2vlib and gensim")
     qx = range(len(qmodes))
-    for offset, lib in ((-width / 2, "gensim"), (width / 2, "w2vlib")):
-        name = "gensim 4.4 (iterable)" if lib == "gensim" else lib
-        right.bar([x + offset for x in qx], [100 * quality[m][lib][0] for m in qmodes], width, label=f"{name} analogy %")
     twin = right.twinx()
-    for offset, lib in ((-width / 2, "gensim"), (width / 2, "w2vlib")):
-        twin.plot([x + offset for x in qx], [quality[m][lib][1] for m in qmodes], "o", color="black")
+    for offset, model, name in ((-BAR_WIDTH / 2, "gensim", "gensim 4.4 (iterable)"),
+                                (BAR_WIDTH / 2, "w2vlib", "w2vlib")):
+        figures = [quality["modes"][m][model] for m in qmodes]
+        right.bar([x + offset for x in qx], [100 * statistics.mean(f["analogy"]) for f in figures], BAR_WIDTH,
+                  label=f"{name} analogy %")
+        twin.plot([x + offset for x in qx], [statistics.mean(f["ws353"]) for f in figures], "o", color="black")
     right.set_xticks(list(qx), qmodes)
     right.set_ylabel("analogy accuracy, % (bars)")
     twin.set_ylabel("WS353 Spearman (dots)")
-    right.set_title(f"Quality after {results['quality_epochs']} epochs")
+    right.set_title(f"Quality after {quality['epochs']} epochs")
     right.legend(loc="lower right")
     fig.tight_layout()
-    fig.savefig(dst, dpi=110)
+    fig.savefig(destination, dpi=DPI)
+
+
+def parser():
+    """The command line (``--help`` explains every option)."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", type=pathlib.Path, help="the results file (benchmarks/results.json)")
+    p.add_argument("image", type=pathlib.Path, nargs="?", help="PNG to draw the plot into")
+    p.add_argument("--tables", action="store_true", help="print the tables of docs/benchmarks.md")
+    p.add_argument("--check", action="store_true",
+                   help="only check the file against the schema (exit status 1 if it does not fit)")
+    p.add_argument("--config", help="configuration to take the tables and plot from, e.g. 'avx512' or "
+                                    "'avx512 hot-rows 0:0:0' (default: see above)")
+    return p
+
+
+def main(argv=None):
+    """Check the results file, then print its tables and/or draw its plot."""
+    args = parser().parse_args(argv)
+    if not (args.image or args.tables or args.check):
+        parser().error("nothing to do: give an image to draw, --tables or --check")
+    try:
+        data = results.read(args.results)
+    except (OSError, results.SchemaError) as error:
+        raise SystemExit(f"plot.py: {error}") from None
+    if args.check:
+        configs = ", ".join(f"{label} ({', '.join(k for k in entry if k != 'config')})"
+                            for label, entry in (data.get("train") or {}).items())
+        print(f"{args.results}: fits schema {results.SCHEMA_VERSION}; training: {configs or 'none'}; "
+              f"loading: {'yes' if data.get('load') else 'no'}")
+        return
+    try:
+        if args.tables:
+            print("\n".join(tables(data, args.config)))
+        if args.image:
+            draw(data, args.image, args.config)
+    except Unavailable as error:
+        raise SystemExit(f"plot.py: {error}") from None
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main()

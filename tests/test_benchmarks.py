@@ -1,0 +1,203 @@
+"""The benchmark tools run, write the results file plot.py reads, and plot.py reads it.
+
+Each tool runs as the docs tell users to run it (a subprocess), on tiny inputs: the test corpus
+and w2vlib's own evaluation sets, so nothing outside the repository is needed. The file they
+write is checked field by field here, independently of the schema code the tools share, then
+fed to plot.py; a file that breaks the schema must make plot.py fail.
+"""
+import doctest
+import importlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+BENCHMARKS = ROOT / "benchmarks"
+EVAL_DIR = ROOT / "w2vlib" / "data"
+MODES = ("sg-ns", "cbow-hs")
+QUALITY_MODELS = ("w2vlib", "gensim", "gensim-corpus_file", "w2vlib-per-worker-alpha")
+
+
+def run_tool(script, *args, cwd, check=True):
+    env = {key: value for key, value in os.environ.items() if key != "W2VLIB_KERNEL"}
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *map(str, args)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+    if check and done.returncode != 0:
+        pytest.fail(f"{script} {' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    """One results file written by every tool in turn, as the lead's runs would write it."""
+    folder = tmp_path_factory.mktemp("bench")
+    out, work = folder / "results.json", folder / "work"
+    common = ["--corpus", DATA / "corpus_small.txt", "--eval-dir", EVAL_DIR, "--workdir", work,
+              "--out", out, "--tokens", 50000]
+    train = run_tool("bench_train.py", *common, "--modes", ",".join(MODES), "--repeats", 1,
+                     "--vocab-repeats", 1, "--scaling-repeats", 1, "--arithmetic-mb", 10,
+                     "--quality-modes", "sg-ns", "--quality-seeds", "1,2", "--quality-epochs", 1,
+                     "--quality-models", ",".join(QUALITY_MODELS), "--memory-copies", 2, cwd=folder)
+    kernel = run_tool("bench_train.py", *common, "--kernel", "baseline", "--hot-rows", "0:0:0",
+                      "--modes", "sg-ns", "--repeats", 1, "--vocab-repeats", 0,
+                      "--scaling-repeats", 0, "--quality-modes", "", "--memory-copies", 0, cwd=folder)
+    load = run_tool("bench_load.py", "--rows", 300, "--text-rows", 100, "--dims", 8, "--repeat", 1,
+                    "--workdir", work, "--out", out, cwd=folder)
+    return out, json.loads(out.read_text()), {"train": train, "kernel": kernel, "load": load}
+
+
+def shipped_label(data):
+    (label,) = [label for label, entry in data["train"].items() if entry["config"]["hot_rows"] is None]
+    return label
+
+
+def assert_run(run, training):
+    for key in ("date", "command", "python", "w2vlib", "cpu"):
+        assert isinstance(run[key], str) and run[key]
+    assert run["cpus"] >= 1
+    if training:
+        assert run["corpus"].endswith("corpus_small.txt")
+        assert 50000 <= run["corpus_words"] < 112182 and run["workers"] == 2
+
+
+def assert_rates(values, count):
+    assert len(values) == count and all(isinstance(v, float) and v > 0 for v in values)
+
+
+def test_bench_train_writes_every_section(measured):
+    _, data, _ = measured
+    assert data["schema"] == 1
+    entry = data["train"][shipped_label(data)]
+    assert entry["config"]["kernel"] in ("baseline", "avx2", "avx512")
+    for name in ("speed", "scaling", "build_vocab", "quality", "memory"):
+        assert_run(entry[name]["run"], training=True)
+    assert list(entry["speed"]["modes"]) == list(MODES)
+    for figures in entry["speed"]["modes"].values():
+        assert_rates([figures[k] for k in ("w2vlib", "gensim_iterable", "gensim_corpus_file")], 3)
+    assert entry["build_vocab"]["w2vlib_s"] > 0 and entry["build_vocab"]["gensim_s"] > 0
+    for name in ("one", "many", "apart", "arithmetic", "cpu_one_s", "cpu_many_s"):
+        assert_rates(entry["scaling"][name], 1)
+    assert sorted(entry["scaling"]["steal"]) == ["apart", "arithmetic", "many", "one"]
+    quality = entry["quality"]
+    assert quality["epochs"] == 1 and quality["restrict_vocab"] == 30000
+    assert list(quality["modes"]) == ["sg-ns"]
+    assert list(quality["modes"]["sg-ns"]) == list(QUALITY_MODELS)
+    for figures in quality["modes"]["sg-ns"].values():
+        assert figures["seeds"] == [1, 2]
+        assert all(0 <= a <= 1 for a in figures["analogy"]) and len(figures["analogy"]) == 2
+        assert all(-1 <= w <= 1 for w in figures["ws353"]) and len(figures["ws353"]) == 2
+    memory = entry["memory"]
+    assert memory["mode"] == "cbow-ns" and memory["copies"] == 2
+    # a fresh process, not the benchmark's own peak (which a child's ru_maxrss would report)
+    assert 0 < memory["peak_rss_mb"] < 1024 and 0 < memory["peak_rss_copies_mb"] < 1024
+
+
+def test_kernel_and_hot_rows_options_are_their_own_configuration(measured):
+    _, data, outputs = measured
+    entry = data["train"]["baseline hot-rows 0:0:0"]
+    assert entry["config"] == {"kernel": "baseline", "hot_rows": [0, 0, 0]}
+    assert set(entry) == {"config", "speed"}   # a later run adds its sections, the others stay
+    assert list(entry["speed"]["modes"]) == ["sg-ns"]
+    assert "configuration: baseline hot-rows 0:0:0" in outputs["kernel"].stdout
+
+
+def test_bench_load_adds_its_section(measured):
+    _, data, _ = measured
+    load = data["load"]
+    assert_run(load["run"], training=False)
+    assert [(f["binary"], f["rows"], f["dims"]) for f in load["files"]] == [(True, 300, 8), (False, 100, 8)]
+    for entry in load["files"]:
+        assert_rates([entry[k] for k in ("size_mb", "raw_s", "w2vlib_s", "gensim_s", "rss_before_mb",
+                                         "rss_peak_mb", "matrix_mb")], 7)
+        assert entry["rss_peak_mb"] >= entry["rss_before_mb"]
+
+
+def test_plot_checks_and_prints_the_tables(measured, tmp_path):
+    out, data, _ = measured
+    assert "fits schema 1" in run_tool("plot.py", out, "--check", cwd=tmp_path).stdout
+    printed = run_tool("plot.py", out, "--tables", cwd=tmp_path).stdout
+    for title in ("Training speed", "Kernel builds", "Quality", "Loading", "Also"):
+        assert f"### {title}" in printed
+    speed = data["train"][shipped_label(data)]["speed"]["modes"]["sg-ns"]
+    assert f"| sg-ns | {speed['gensim_iterable']:,.0f} | {speed['gensim_corpus_file']:,.0f} " in printed
+    kernels = printed.split("### Kernel builds")[1].split("###")[0]
+    assert "| baseline |" not in kernels   # in-place hot rows are not the shipped baseline build
+    assert "| sg-ns | 1, 2 |" in printed
+
+
+@pytest.mark.parametrize("breakage, field", [
+    (lambda d, label: d["train"][label]["speed"]["modes"]["sg-ns"].pop("w2vlib"), "w2vlib"),
+    (lambda d, label: d["train"][label]["quality"]["modes"]["sg-ns"]["gensim"]["ws353"].pop(), "differ in length"),
+    (lambda d, label: d["load"]["files"][0].update(raw_s="fast"), "raw_s"),
+    (lambda d, label: d["train"][label]["config"].update(kernel="sse2"), "kernel"),
+    (lambda d, label: d.update(schema=2), "version 2"),
+])
+def test_plot_refuses_a_file_that_breaks_the_schema(measured, tmp_path, breakage, field):
+    _, data, _ = measured
+    broken = json.loads(json.dumps(data))
+    breakage(broken, shipped_label(broken))
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    for mode in ("--check", "--tables"):
+        done = run_tool("plot.py", path, mode, cwd=tmp_path, check=False)
+        assert done.returncode == 1 and field in done.stderr, done.stderr
+
+
+def test_plot_draws_the_figure(measured, tmp_path):
+    pytest.importorskip("matplotlib")
+    out, _, _ = measured
+    run_tool("plot.py", out, tmp_path / "plot.png", cwd=tmp_path)
+    assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_says_what_drawing_needs_without_matplotlib(measured, tmp_path):
+    out, _, _ = measured
+    blocker = tmp_path / "site"
+    (blocker / "matplotlib").mkdir(parents=True)
+    (blocker / "matplotlib" / "__init__.py").write_text("raise ImportError('blocked for the test')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "plot.py"), str(out), str(tmp_path / "x.png")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "needs matplotlib" in done.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_bench_train_refuses_bad_inputs_before_measuring(tmp_path):
+    out = tmp_path / "r.json"
+    done = run_tool("bench_train.py", "--modes", "sg-nss", cwd=tmp_path, check=False)
+    assert done.returncode == 2 and "unknown 'sg-nss'" in done.stderr
+    done = run_tool("bench_train.py", "--corpus", tmp_path / "absent.txt", "--out", out, cwd=tmp_path, check=False)
+    assert done.returncode == 1 and "absent.txt not found" in done.stderr
+    done = run_tool("bench_train.py", "--corpus", DATA / "corpus_small.txt", "--eval-dir", tmp_path,
+                    "--out", out, cwd=tmp_path, check=False)
+    assert done.returncode == 1 and "questions-words.txt not found" in done.stderr
+    assert not out.exists()
+    out.write_text('{"schema": 1, "train": {"avx512": {}}}')
+    done = run_tool("bench_train.py", "--out", out, cwd=tmp_path, check=False)
+    assert done.returncode == 1 and "missing field 'config'" in done.stderr
+
+
+@pytest.fixture
+def tool_modules(monkeypatch):
+    """The tools imported as modules (as their scripts import each other), removed afterwards."""
+    names = ("results", "bench_train", "bench_load", "plot")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    yield {name: importlib.import_module(name) for name in names}
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def test_every_option_is_explained(tool_modules):
+    for name in ("bench_train", "bench_load", "plot"):
+        for action in tool_modules[name].parser()._actions:
+            assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+
+
+def test_results_module_examples(tool_modules):
+    outcome = doctest.testmod(tool_modules["results"])
+    assert outcome.attempted and not outcome.failed
