@@ -10,7 +10,7 @@ import sys
 
 from w2vlib import (BrownCorpus, CallbackAny2Vec, KeyedVectors, LineSentence, PathLineSentences,
                     Text8Corpus, Word2Vec)
-from w2vlib._evaluation import datapath
+from w2vlib import datapath
 
 TARGET = pathlib.Path(__file__).resolve().parent / "api.md"
 SECTIONS = [

@@ -14,6 +14,7 @@ import random
 import select
 import signal
 import subprocess
+import stat
 import sys
 import textwrap
 import time
@@ -223,3 +224,21 @@ def test_a_save_into_a_missing_folder_names_the_path_asked_for(tmp_path):
     with pytest.raises(FileNotFoundError) as caught:
         kv.save_word2vec_format(str(target))
     assert caught.value.filename == str(target) and ".tmp" not in str(caught.value)
+
+
+def test_a_save_into_a_named_pipe_writes_through_it_and_keeps_the_pipe(tmp_path):
+    """A target that is not a regular file (a pipe, /dev/null) is written in place: renaming a
+    temporary file onto it would replace the pipe or device itself."""
+    import threading
+    from w2vlib._atomic import atomic_open
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(pipe, "rb").read()))
+    reader.start()
+    with atomic_open(pipe, "wb") as fout:
+        fout.write(b"through the pipe")
+    reader.join(timeout=10)
+    assert received == [b"through the pipe"]
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["pipe"]

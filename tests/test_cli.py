@@ -15,7 +15,7 @@ import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
 
 from w2vlib import Word2Vec
-from w2vlib._evaluation import datapath
+from w2vlib import datapath
 from w2vlib._convert import detect_format
 from w2vlib.cli import build_parser, main, train_params
 from w2vlib.keyedvectors import KeyedVectors
@@ -313,3 +313,64 @@ def test_demo_prints_neighbours_and_scores(tmp_path, capsys):
     assert re.search(r"accuracy [\d.]+% of \d+ questions", out)
     assert re.search(r"Spearman -?[\d.]+", out)
     assert len(GensimKeyedVectors.load_word2vec_format(str(output), binary=True)) == rows
+
+
+@pytest.mark.parametrize("outputs, message", [
+    (["-output", "{corpus}"], "-output {corpus} is also -train: it would be overwritten"),
+    (["-output", "{tmp}/no/such/x.bin"], "-output {tmp}/no/such/x.bin: the folder {tmp}/no/such does not exist"),
+    (["-output", "{tmp}/v.txt", "-save-vocab", "{tmp}"], "-save-vocab {tmp}: is a folder, not a file"),
+])
+def test_train_checks_its_outputs_before_training(corpus, tmp_path, capsys, outputs, message,
+                                                  monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("trained before checking the outputs")
+    monkeypatch.setattr(Word2Vec, "train", fail)
+    fill = dict(corpus=corpus, tmp=tmp_path)
+    before = open(corpus, "rb").read()
+    status = main(["train", "-train", str(corpus), "--quiet"] + [o.format(**fill) for o in outputs])
+    assert status == 2
+    assert capsys.readouterr().err == f"w2vlib train: error: {message.format(**fill)}\n"
+    assert open(corpus, "rb").read() == before
+
+
+def test_demo_refuses_an_unknown_output_extension_before_training(capsys, monkeypatch):
+    monkeypatch.setattr(Word2Vec, "build_vocab", lambda *a, **k: pytest.fail("trained first"))
+    assert main(["demo", "--output", "x.xyz"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot tell the format of x.xyz" in err and "name it .txt, .bin or .kv" in err
+    assert "--to" not in err
+
+
+@pytest.mark.parametrize("binary, named, written", [(0, "v.bin", "text"), (1, "v.txt", "binary")])
+def test_train_warns_when_the_output_name_says_another_format(corpus, tmp_path, capsys, binary,
+                                                              named, written):
+    out = tmp_path / named
+    assert main(["train", "-train", str(corpus), "-output", str(out), "-binary", str(binary),
+                 "-iter", "1", "-size", "8", "-threads", "1", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"-output {out}: writing the {written} format (-binary {binary}" in err
+    assert detect_format(out) == written   # as the C tool: the flag decides, the name does not
+
+
+def test_commands_name_a_gensim_pickle_instead_of_printing_its_bytes(tmp_path, capsys):
+    import gensim
+    pickled = tmp_path / "gensim.model"
+    gensim.models.Word2Vec([["a", "b"]] * 5, vector_size=4, min_count=1).save(str(pickled))
+    for command in (["info", str(pickled)], ["similar", "a", "--model", str(pickled)],
+                    ["convert", str(pickled), str(tmp_path / "out.bin")]):
+        assert main(command + ["--quiet"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"w2vlib {command[0]}: error: {pickled}: not a vectors file: this "
+                              "is a gensim model saved by gensim's save()"), err
+        assert "gensim.models.Word2Vec.load(path).wv.save_word2vec_format" in err
+        assert "\\x" not in err
+
+
+def test_version_and_plural_words(corpus, capsys, tmp_path):
+    import w2vlib
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out == f"w2vlib {w2vlib.__version__}\n"
+    assert main(["train", "-train", str(corpus), "-output", str(tmp_path / "v.txt"), "-iter", "1",
+                 "-size", "8", "-threads", "1"]) == 0
+    assert "Trained 1 epoch in" in capsys.readouterr().err

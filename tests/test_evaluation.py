@@ -12,7 +12,7 @@ from gensim.models import KeyedVectors as GensimKeyedVectors
 from parity import build_pair
 from scipy import stats
 
-from w2vlib._evaluation import datapath
+from w2vlib import datapath
 from w2vlib.keyedvectors import KeyedVectors
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")

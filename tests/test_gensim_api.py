@@ -133,3 +133,65 @@ def test_a_missing_corpus_file_is_a_file_not_found_error(tmp_path):
         Word2Vec(corpus_file=str(tmp_path / "missing.txt"))
     with pytest.raises(IsADirectoryError):
         Word2Vec(corpus_file=str(tmp_path))
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_hs_paths_are_on_wv_as_in_gensim(update, tmp_path):
+    """gensim keeps each word's Huffman 'code' and 'point' on wv; same tree, same values, also
+    after a vocabulary update and a save/load round trip."""
+    freq = {f"u{i}": 3 ** i + 1 for i in range(12)}   # no ties: one Huffman tree
+    more = {f"v{i}": 2 ** i + 7 for i in range(5)}
+    models = []
+    for cls in (Word2Vec, GensimWord2Vec):
+        model = cls(hs=1, negative=0, sample=0, vector_size=8, min_count=1, workers=1)
+        model.build_vocab_from_freq(freq)
+        if update:
+            model.build_vocab_from_freq(more, update=True)
+        models.append(model)
+    ours, theirs = models
+    ours.save(str(tmp_path / "m.w2v"))
+    loaded = Word2Vec.load(str(tmp_path / "m.w2v"))
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    for key in theirs.wv.index_to_key:
+        for attr, dtype in (("code", np.uint8), ("point", np.uint32)):
+            expected = theirs.wv.get_vecattr(key, attr)
+            for model in (ours, loaded):
+                got = model.wv.get_vecattr(key, attr)
+                assert got.dtype == dtype and got.tolist() == expected.tolist(), (key, attr)
+
+
+def test_the_warnings_gensim_logs_when_training(caplog):
+    model = Word2Vec(hs=1, negative=5, **SMALL)
+    model.build_vocab(SENTENCES)
+    with caplog.at_level("WARNING", logger="w2vlib"):
+        model.train(SENTENCES, total_examples=len(SENTENCES) + 5, epochs=2)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("Both hierarchical softmax and negative sampling are activated.")
+               for m in messages)
+    for epoch in (0, 1):
+        assert (f"EPOCH {epoch}: supplied example count ({len(SENTENCES)}) did not equal "
+                f"expected count ({len(SENTENCES) + 5})") in messages
+    # as gensim's: the rate of the latest batch (one per epoch here: the second epoch's start)
+    assert model.min_alpha_yet_reached == pytest.approx((model.alpha + model.min_alpha) / 2)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="w2vlib"):
+        model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    assert "Effective 'alpha' higher than previous training cycles" in caplog.messages
+    assert not any("did not equal" in m for m in caplog.messages)
+
+
+def test_empty_vocabulary_and_load_on_an_instance_raise_gensims_types(tmp_path):
+    for cls in (Word2Vec, GensimWord2Vec):
+        with pytest.raises(RuntimeError):
+            cls([], **SMALL)
+        with pytest.raises(RuntimeError):
+            cls(SENTENCES, min_count=1000, vector_size=8, workers=1)
+        model = cls(SENTENCES, **SMALL)
+        model.save(str(tmp_path / f"{cls.__module__}.m"))
+        with pytest.raises(AttributeError):
+            model.load(str(tmp_path / f"{cls.__module__}.m"))
+        model.wv.save(str(tmp_path / f"{cls.__module__}.kv"))
+        with pytest.raises(AttributeError):
+            cls.load(str(tmp_path / f"{cls.__module__}.kv"))
+    with pytest.raises(ValueError, match=r"w2vlib.word2vec.kv: holds a KeyedVectors"):
+        Word2Vec.load(str(tmp_path / "w2vlib.word2vec.kv"))

@@ -30,7 +30,7 @@ SMOKE = textwrap.dedent("""
     kv = KeyedVectors.load_word2vec_format(sys.argv[1], binary=True)
     assert len(kv) > 1000 and kv.vector_size == 50, (len(kv), kv.vector_size)
     assert kv.most_similar(kv.index_to_key[10], topn=3)
-    from w2vlib._evaluation import datapath
+    from w2vlib import datapath
     analogies, wordsim = (datapath(n) for n in ("questions-words.txt", "wordsim353.tsv"))
     assert os.path.getsize(analogies) and os.path.getsize(wordsim)
     from w2vlib import cli

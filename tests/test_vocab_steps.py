@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from gensim.models import Word2Vec as GensimWord2Vec
 
-from w2vlib import KeyedVectors, Word2Vec
+from w2vlib import KeyedVectors, Word2Vec, _vectors_file
 from w2vlib.vocab import sample_thresholds
 
 SENTENCES = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat"],
@@ -243,7 +243,7 @@ def test_a_file_with_malformed_lifecycle_events_is_refused(tmp_path):
 
     kv = KeyedVectors(2)
     kv.add_vectors(["a"], [[1.0, 2.0]])
-    meta, arrays = kv._native_state()
+    meta, arrays = _vectors_file.state(kv)
     meta["lifecycle_events"] = ["not an object"]
     _native.save_native(str(tmp_path / "bad.kv"), "KeyedVectors", meta, arrays)
     with pytest.raises(ValueError, match="bad.kv: lifecycle_events"):

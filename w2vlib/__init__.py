@@ -4,12 +4,27 @@ Replace ``from gensim.models import Word2Vec, KeyedVectors`` with
 
 >>> from w2vlib import Word2Vec, KeyedVectors
 >>> from w2vlib import LineSentence, PathLineSentences, Text8Corpus, BrownCorpus, CallbackAny2Vec
+
+The evaluation sets gensim ships in its tests ship here too (gensim:
+``from gensim.test.utils import datapath``):
+
+>>> from w2vlib import datapath
+>>> datapath("questions-words.txt").endswith("questions-words.txt")
+True
+
+As a library should, w2vlib logs to the ``w2vlib`` logger and adds only a NullHandler to it: its
+messages appear once the application configures logging (``logging.basicConfig()``).
 """
+import logging
+
 from w2vlib._version import __version__
+from w2vlib._evaluation import datapath
 from w2vlib.callbacks import CallbackAny2Vec
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.word2vec import Word2Vec
 
 __all__ = ["Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
-           "BrownCorpus", "CallbackAny2Vec"]
+           "BrownCorpus", "CallbackAny2Vec", "datapath"]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -133,11 +133,15 @@ def atomic_group(paths, mode="wb"):
 
 
 class _Pending:
-    """One file being written: a temporary file next to a local target, or a remote stream."""
+    """One file being written: a temporary file next to a local target, or a stream straight
+    into a remote target or a local one that is not a regular file (``/dev/null``, a named
+    pipe: renaming a file onto it would replace the device or pipe itself)."""
 
     def __init__(self, path, mode):
         self.target = local_path(path)
         self.folder = self.temp = self.fd = self.raw = None
+        if self.target is not None and _special(self.target):
+            self.target = None
         if self.target is None:
             self.stream = smart_open.open(os.fspath(path), mode, encoding="utf8" if mode == "w" else None)
             return
@@ -178,6 +182,15 @@ class _Pending:
         if self.temp is not None:
             os.unlink(self.temp)
             self.temp = None
+
+
+def _special(path):
+    """Whether `path` exists and is not a regular file (nor a folder, which commit refuses)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _create_temp(folder, name):

@@ -116,3 +116,46 @@ def check_writable(array, name="the vectors"):
     if not array.flags.writeable:
         raise ValueError(f"{name} is read-only (loaded with mmap='r'): load with mmap='c' (copy "
                          "on write) or without mmap to change it")
+
+
+#: gensim's ``SaveLoad.save`` options, which ``save`` accepts on both classes, and their defaults.
+SAVE_OPTIONS = {"separately": None, "sep_limit": 10 * 1024 ** 2, "ignore": frozenset(),
+                "pickle_protocol": 4}
+
+
+def left_out(options, leavable):
+    """The attributes gensim's ``save(fname, **options)`` asks to leave out of the file.
+
+    In w2vlib's native file every array is stored on its own, aligned and memory-mappable, and
+    nothing is pickled, so ``separately``, ``sep_limit`` and ``pickle_protocol`` have nothing to
+    choose: they are checked and accepted. ``ignore`` names attributes to leave out; `leavable`
+    maps each name that can be to what leaving it out means (anything else is refused, not
+    silently stored or dropped).
+
+    >>> sorted(left_out({"sep_limit": 0, "ignore": ["syn1neg"]}, {"syn1neg": "no more training"}))
+    ['syn1neg']
+    >>> left_out({"ignore": ["vectors"]}, {"syn1neg": "no more training"})
+    Traceback (most recent call last):
+    ValueError: save(ignore=...) cannot leave out 'vectors'; it can leave out: syn1neg (no more training)
+    >>> left_out({"compress": True}, {})
+    Traceback (most recent call last):
+    TypeError: save() got an unexpected keyword argument 'compress'
+    """
+    unknown = next((name for name in options if name not in SAVE_OPTIONS), None)
+    if unknown is not None:
+        raise TypeError(f"save() got an unexpected keyword argument {unknown!r}")
+    options = {**SAVE_OPTIONS, **options}
+    count("sep_limit", options["sep_limit"])
+    integer("pickle_protocol", options["pickle_protocol"])
+    for name in ("separately", "ignore"):
+        value = options[name]
+        if value is not None and (isinstance(value, str) or not all(
+                isinstance(item, str) for item in value)):
+            raise TypeError(f"save({name}=...) takes a list of attribute names, got {value!r}")
+    ignored = set(options["ignore"] or ())
+    refused = sorted(ignored - set(leavable))
+    if refused:
+        choices = ", ".join(f"{name} ({meaning})" for name, meaning in leavable.items()) or "nothing"
+        raise ValueError(f"save(ignore=...) cannot leave out {refused[0]!r}; it can leave out: "
+                         f"{choices}")
+    return ignored

@@ -25,7 +25,7 @@ import numpy as np
 import smart_open
 from smart_open.compression import get_supported_extensions
 
-from w2vlib import _native
+from w2vlib import _file_kind, _native, _vectors_file
 from w2vlib._atomic import atomic_open, local_path
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.word2vec import Word2Vec
@@ -35,12 +35,6 @@ FORMATS = ("text", "binary", "native")
 #: Format of an output file by extension (after any compression extension).
 EXTENSION_FORMATS = {".txt": "text", ".vec": "text", ".bin": "binary", ".kv": "native",
                      ".w2v": "native", ".model": "native", ".native": "native"}
-#: Bytes read to recognise the format of a vectors file.
-SNIFF_BYTES = 1 << 20
-#: Characters of a text-format value line.
-TEXT_VALUE_BYTES = frozenset(b"0123456789+-.eEinfatyINFATY \t\r")
-#: Bytes of a bad line quoted in an error message.
-SHOWN_BYTES = 80
 
 
 def _strip_compression(path):
@@ -65,25 +59,13 @@ def detect_format(path):
     Raises
     ------
     ValueError
-        If the file is none of them (the message names the file).
+        If the file is none of them (the message names the file and says what it seems to be).
     """
-    with smart_open.open(os.fspath(path), "rb") as fin:
-        head = fin.read(SNIFF_BYTES)
-    if head.startswith(_native.MAGIC):
-        return "native"
-    header, _, body = head.partition(b"\n")
-    fields = header.split()
-    if len(fields) != 2 or not all(field.isdigit() for field in fields):
-        raise ValueError(f"{path}: not a vectors file: the first line {header[:SHOWN_BYTES]!r} is not a "
-                         "word2vec 'rows dims' header, and the file is not a w2vlib native file")
-    dims = int(fields[1])
-    key_end = body.find(b" ")
-    if key_end < 0:
-        return "text"
-    values = body[key_end + 1:].split(b"\n", 1)[0]
-    if set(values) <= TEXT_VALUE_BYTES and len(values.split()) == dims:
-        return "text"
-    return "binary"
+    head = _file_kind.head_of(path)
+    found = _file_kind.kind(head)
+    if found is None:
+        raise ValueError(f"{path}: not a vectors file: {_file_kind.describe(head)}")
+    return found
 
 
 def mmap_mode(path):
@@ -121,7 +103,7 @@ def load_vectors(path, fmt=None, limit=None, progress=False):
     if kind == "Word2Vec":
         kv = Word2Vec.load(path, mmap=mmap).wv
     elif kind == "KeyedVectors":
-        kv = KeyedVectors._from_native_state(meta, arrays, path)
+        kv = _vectors_file.restore(KeyedVectors, meta, arrays, path)
     else:
         raise ValueError(f"{path}: holds a {kind!r}, not word vectors")
     return _first_rows(kv, limit) if limit else kv
@@ -168,7 +150,7 @@ def read_vocab_file(path):
                 counts[word.decode("utf8")] = int(count)
             except ValueError:
                 raise ValueError(f"{path}: line {number}: expected 'word count', found "
-                                 f"{line[:SHOWN_BYTES]!r}") from None
+                                 f"{line[:_file_kind.SHOWN_BYTES]!r}") from None
     return counts
 
 

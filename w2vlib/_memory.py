@@ -33,6 +33,11 @@ ALIAS_BYTES_PER_WORD = 12
 HUFFMAN_BYTES_PER_WORD = 8
 HUFFMAN_BYTES_PER_NODE = 5
 HUFFMAN_EXTRA_DEPTH = 2
+#: gensim's per-word ``'code'`` and ``'point'`` attributes on ``wv`` (hs): two numpy views into
+#: one array of all paths (112 bytes each on numpy 2, and a slot of an object array) and that
+#: array's copy of the tree (the offset per word; a code byte and a uint32 point per node).
+PATH_ATTRIBUTE_BYTES_PER_WORD = 2 * (112 + 8) + 8
+PATH_ATTRIBUTE_BYTES_PER_NODE = 5
 
 
 def estimate(keys, vocab_size, vector_size, hs, negative, report=None):
@@ -47,7 +52,8 @@ def estimate(keys, vocab_size, vector_size, hs, negative, report=None):
         per_word += ALIAS_BYTES_PER_WORD
     if hs:
         depth = math.log2(max(vocab_size, 2)) + HUFFMAN_EXTRA_DEPTH
-        per_word += HUFFMAN_BYTES_PER_WORD + HUFFMAN_BYTES_PER_NODE * depth
+        per_word += (HUFFMAN_BYTES_PER_WORD + PATH_ATTRIBUTE_BYTES_PER_WORD
+                     + (HUFFMAN_BYTES_PER_NODE + PATH_ATTRIBUTE_BYTES_PER_NODE) * depth)
     matrix = vocab_size * vector_size * np.dtype(np.float32).itemsize
     report["vocab"] = int(vocab_size * per_word)
     report["vectors"] = matrix

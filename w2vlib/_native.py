@@ -210,8 +210,9 @@ def _read_some(fin, nbytes):
     return bytes(data)
 
 
-def _foreign(head):
-    """Say what a file that is not a native file seems to be, and what to do with it."""
+def describe_foreign(head):
+    """Say what a file that is not a native file seems to be, from its first bytes `head`, and
+    what to do with it (the detail of the error that refuses it)."""
     if not head:
         return "not a w2vlib native file: the file is empty"
     if len(head) > 1 and head[0] == PICKLE_PROTO and head[1] in PICKLE_PROTOCOLS:
@@ -240,7 +241,7 @@ def _read_header(fin, name, size):
     """Parse and validate the prelude, the JSON header and the array table."""
     head = _read_some(fin, PRELUDE.size)
     if not head.startswith(MAGIC):
-        raise NativeFormatError(name, 0, _foreign(head + _read_some(fin, SNIFF_BYTES)))
+        raise NativeFormatError(name, 0, describe_foreign(head + _read_some(fin, SNIFF_BYTES)))
     if len(head) < PRELUDE.size:
         raise NativeFormatError(name, len(head), "file ends inside the prelude")
     magic, version, length = PRELUDE.unpack(head)

@@ -54,6 +54,15 @@ MIB = 1 << 20
 LOSS_DIGITS = 4
 
 
+def plural(count, noun):
+    """``count`` and `noun`, plural unless count is 1 (``1 epoch``, ``5 epochs``).
+
+    >>> plural(1, "epoch"), plural(2, "worker")
+    ('1 epoch', '2 workers')
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def make_progress(enabled=None, *, stream=None, loss=None):
     """A progress callable for :meth:`w2vlib._train.Engine.run_epoch`, or None.
 

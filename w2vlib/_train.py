@@ -97,6 +97,8 @@ class EpochTally:
     raw_words: int = 0
     effective_words: int = 0
     examples: int = 0
+    #: The learning rate of the latest batch (gensim's ``min_alpha_yet_reached``); None before.
+    alpha: float = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, raw, effective, examples):
@@ -318,7 +320,7 @@ class Engine:
                 if stop.is_set():
                     raise Stopped()
                 ids, offsets, raw = batch[:3]
-                alpha = schedule.alpha(epoch, tally.raw_words, tally.examples)
+                alpha = tally.alpha = schedule.alpha(epoch, tally.raw_words, tally.examples)
                 effective = self.kernel.train_batch(state, ids, offsets, alpha)
                 tally.add(raw, effective, len(offsets) - 1 - (batch[3] if len(batch) > 3 else 0))
 

@@ -17,6 +17,7 @@ import logging
 
 import numpy as np
 
+from w2vlib import _tables
 from w2vlib._checks import check_writable
 from w2vlib.keyedvectors import KeyedVectors
 
@@ -60,6 +61,28 @@ def fill_keyed_vectors(wv, vocabulary, seed):
     wv.allocate_vecattrs(["count", "sample_int"], [int, np.uint32])
     wv.expandos["count"][:] = vocabulary.counts
     wv.expandos["sample_int"][:] = vocabulary.sample_int
+
+
+def set_huffman_paths(wv, counts):
+    """Give `wv` gensim's per-word ``'code'`` and ``'point'`` attributes of hierarchical
+    softmax: each word's branch bits (uint8) and the inner nodes on its path (uint32 rows of
+    ``syn1``), from the Huffman tree of `counts` that training builds. Each value is a view
+    into one array of all paths.
+
+    >>> wv = KeyedVectors(2)
+    >>> wv.add_vectors(["a", "b", "c"], np.zeros((3, 2)))
+    >>> set_huffman_paths(wv, np.array([5, 3, 2]))
+    >>> wv.get_vecattr("a", "code"), wv.get_vecattr("c", "point")
+    (array([1], dtype=uint8), array([1, 0], dtype=uint32))
+    """
+    codes, points, offsets = _tables.huffman_tree(np.asarray(counts, np.int64))
+    points = points.astype(np.uint32)
+    n = len(offsets) - 1
+    code, point = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    for word in range(n):
+        path = slice(offsets[word], offsets[word + 1])
+        code[word], point[word] = codes[path], points[path]
+    wv.expandos["code"], wv.expandos["point"] = code, point
 
 
 def grown_lock_factors(lockf, old, grown):

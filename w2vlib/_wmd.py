@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 from scipy.spatial.distance import cdist
 
-from w2vlib._evaluation import unit_vector
+from w2vlib._similarity import unit_vector
 
 logger = logging.getLogger("w2vlib.keyedvectors")
 

@@ -33,9 +33,10 @@ import numpy as np
 import smart_open
 from smart_open.compression import get_supported_extensions
 
-from w2vlib import _compressed, _word2vec_write, _word2vec_read
+from w2vlib import _compressed, _file_kind, _word2vec_write, _word2vec_read
 from w2vlib._atomic import atomic_group, local_path
 from w2vlib._progress import make_meter
+from w2vlib.errors import TruncatedFileError, UndecodableKeyError, Word2VecFormatError
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +52,6 @@ BINARY_VALUE_BYTES = 4           # every binary value is a float32
 MIN_TEXT_VALUE_BYTES = 2         # a blank and one digit
 SHOWN_KEYS = 5                   # examples quoted in warnings
 MAX_DIMS = np.iinfo(np.intp).max // np.dtype(np.float64).itemsize   # widest row numpy can address
-
-
-class Word2VecFormatError(ValueError):
-    """A word2vec file that cannot be read; the message names the file and the line (text)
-    or byte offset (binary)."""
-
-    def __init__(self, fname, detail, line=None, offset=None):
-        if line is None and offset is None:
-            super().__init__(f"{fname}: {detail}")
-            return
-        where = f"line {line}" if line is not None else f"byte offset {offset}"
-        super().__init__(f"{fname}: {where}: {detail}")
 
 
 #: Bytes that end a key in word2vec files (the readers split on ASCII whitespace).
@@ -138,7 +127,7 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
     def parser_for(source):
         return _word2vec_read.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, allow_nonfinite, 1, narrow)
 
-    with _located(name):
+    with _located(name, None if no_header else binary):
         if no_header:
             with _open_source(fname) as (source, _):
                 rows, dims = parser_for(source).count_rows(limit or 0)
@@ -160,7 +149,7 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
                     meter.close()
             if len(keys) < wanted:
                 raise _word2vec_read.ParseError(f"the header declares {rows} rows but the file ends after {len(keys)}",
-                                       *_here(parser, binary))
+                                       *_here(parser, binary), truncated=True)
             if wanted == rows and not (no_header and limit) and not parser.at_end():
                 raise _word2vec_read.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
     keys, vectors = _drop_duplicates(name, keys, vectors)
@@ -193,7 +182,7 @@ def select_word2vec(fname, wanted, binary=False, encoding="utf8", unicode_errors
     """
     name = os.fspath(fname)
     keys, rows_kept, seen = [], [], set()
-    with _located(name), _open_source(fname) as (source, size):
+    with _located(name, binary), _open_source(fname) as (source, size):
         parser = _word2vec_read.Parser(source, CHUNK_BYTES, binary, encoding, unicode_errors, False, 1, None)
         rows, found = _read_header(parser, binary)
         if dims is not None and found != dims:
@@ -215,7 +204,7 @@ def select_word2vec(fname, wanted, binary=False, encoding="utf8", unicode_errors
             done += got
             if got < want:
                 raise _word2vec_read.ParseError(f"the header declares {rows} rows but the file ends after {done}",
-                                       *_here(parser, binary))
+                                       *_here(parser, binary), truncated=True)
         if not parser.at_end():
             raise _word2vec_read.ParseError(f"unexpected data after the {rows} declared rows", *_here(parser, binary))
     return keys, np.array(rows_kept, np.float32).reshape(len(keys), dims)
@@ -291,14 +280,33 @@ def write_word2vec(fname, keys, vectors, counts=None, fvocab=None, binary=False,
 
 
 @contextlib.contextmanager
-def _located(name):
+def _located(name, binary=None):
     """Turn the parser's ParseError, and a damaged compressed stream's error, into a
-    Word2VecFormatError naming the file."""
+    Word2VecFormatError naming the file (TruncatedFileError, also an EOFError, for a file that
+    ends too soon; UndecodableKeyError, also a UnicodeDecodeError, for a key the codec refuses).
+    With `binary` (a read of vectors in that format), an error in a file of another kind says
+    what the file is and how to read it."""
     try:
         with _compressed.located(name, lambda detail: Word2VecFormatError(name, detail)):
             yield
     except _word2vec_read.ParseError as err:
-        raise Word2VecFormatError(name, err.detail, err.line, err.offset) from None
+        detail = err.detail if binary is None else _with_hint(name, err.detail, binary)
+        if err.decode_error is not None:
+            raise UndecodableKeyError(name, detail, err.decode_error, err.line, err.offset) from None
+        error = TruncatedFileError if err.truncated else Word2VecFormatError
+        raise error(name, detail, err.line, err.offset) from None
+
+
+def _with_hint(name, detail, binary):
+    """`detail`, followed by (or replaced by: see :func:`w2vlib._file_kind.hint`) what the file
+    is when it is not a word2vec file of the format `binary` asks for."""
+    try:
+        hint, replaces = _file_kind.hint(_file_kind.head_of(name), binary)
+    except (OSError, ValueError):
+        return detail
+    if hint is None:
+        return detail
+    return hint if replaces else f"{detail}; {hint}"
 
 
 @contextlib.contextmanager
@@ -364,7 +372,7 @@ def _check_size(rows, dims, binary, size, header_end):
     if minimum > size - header_end:
         raise _word2vec_read.ParseError(
             f"the header declares {rows} rows of {dims} values, needing at least {minimum} bytes, "
-            f"but only {size - header_end} bytes follow it", *_start(binary))
+            f"but only {size - header_end} bytes follow it", *_start(binary), truncated=True)
 
 
 def _read_rows(parser, rows, dims, dtype, binary, sized, meter=None):
@@ -421,7 +429,10 @@ def _read_vocab(fvocab, encoding, unicode_errors):
                 raise Word2VecFormatError(name, f"expected 'key count', found {line[:MAX_HEADER_BYTES]!r}", number)
             try:
                 counts[parts[0].decode(encoding, unicode_errors)] = count = int(parts[1])
-            except ValueError as err:        # UnicodeDecodeError is a ValueError too
+            except UnicodeDecodeError as err:
+                raise UndecodableKeyError(name, f"cannot decode key {parts[0]!r} ({err.reason}); "
+                                          "try unicode_errors='replace'", err, number) from None
+            except ValueError as err:
                 raise Word2VecFormatError(name, f"bad entry {line[:MAX_HEADER_BYTES]!r}: {err}", number) from None
             if not -2 ** 63 <= count < 2 ** 63:
                 raise Word2VecFormatError(name, f"count {count} does not fit in 64 bits", number)

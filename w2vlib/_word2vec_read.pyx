@@ -94,13 +94,16 @@ for _i in range(MAX_EXACT_POW10 + 1):
 
 
 class ParseError(ValueError):
-    """A malformed row; ``line`` (text) or ``offset`` (binary) locates it in the file."""
+    """A malformed row; ``line`` (text) or ``offset`` (binary) locates it in the file.
+    ``truncated``: the file ends too soon; ``decode_error``: the codec's error for a key."""
 
-    def __init__(self, detail, line=None, offset=None):
+    def __init__(self, detail, line=None, offset=None, *, truncated=False, decode_error=None):
         super().__init__(detail)
         self.detail = detail
         self.line = line
         self.offset = offset
+        self.truncated = truncated
+        self.decode_error = decode_error
 
 
 cdef struct Failure:
@@ -569,7 +572,7 @@ cdef class Parser:
                 elif self.at_end():
                     break
                 else:
-                    raise ParseError("the file ends inside this record", None, self.offset)
+                    raise ParseError("the file ends inside this record", None, self.offset, truncated=True)
         return row - start
 
     cdef object decode_key(self, Py_ssize_t i):
@@ -582,8 +585,8 @@ cdef class Parser:
         except UnicodeDecodeError as err:
             detail = f"cannot decode key {s[:self.key_len[i]]!r} ({err.reason}); try unicode_errors='replace'"
             if self.binary:
-                raise ParseError(detail, None, self.base + self.key_start[i]) from None
-            raise ParseError(detail, self.key_line[i], None) from None
+                raise ParseError(detail, None, self.base + self.key_start[i], decode_error=err) from None
+            raise ParseError(detail, self.key_line[i], None, decode_error=err) from None
 
     cdef raise_failure(self, Failure *failure, Py_ssize_t dims):
         cdef Py_ssize_t shown = min(failure.length, <Py_ssize_t>SHOWN_TOKEN_BYTES)

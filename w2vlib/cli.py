@@ -39,12 +39,17 @@ import traceback
 import smart_open
 
 from w2vlib import _native
+from w2vlib._atomic import local_path
 from w2vlib._evaluation import DATA_DIR, datapath
+from w2vlib._progress import plural
+from w2vlib._version import __version__
 from w2vlib._convert import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
                                  load_vectors, mmap_mode, read_vocab_file, save_vectors,
                                  write_vocab_file)
 from w2vlib._params import BY_NAME
 from w2vlib.word2vec import Word2Vec
+
+logger = logging.getLogger(__name__)
 
 #: Exit statuses.
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -80,14 +85,42 @@ class UsageError(Exception):
     """A command line that cannot be carried out as written (exit status 2)."""
 
 
-def output_format(path, requested=None):
-    """The output format: `requested`, else from the file extension (UsageError if unknown)."""
+def output_format(path, requested=None, choose="give --to {" + ",".join(FORMATS) + "}"):
+    """The output format: `requested`, else from the file extension (UsageError if unknown,
+    saying how to `choose` one).
+
+    >>> output_format("vectors.bin"), output_format("vectors.dat", "text")
+    ('binary', 'text')
+    """
     fmt = requested or format_from_name(path)
     if fmt is None:
         known = ", ".join(sorted(EXTENSION_FORMATS))
-        raise UsageError(f"cannot tell the format of {path} from its extension ({known}); "
-                         f"give --to {{{','.join(FORMATS)}}}")
+        raise UsageError(f"cannot tell the format of {path} from its extension ({known}); {choose}")
     return fmt
+
+
+def check_outputs(outputs, inputs):
+    """Refuse, before any work, output files that cannot be written: in a folder that does not
+    exist or is not writable, or the same file as an input (it would be overwritten).
+    `outputs` and `inputs` map a flag to a path (None: not given); remote URIs are not checked.
+    """
+    sources = {flag: os.path.realpath(path) for flag, path in inputs.items()
+               if path is not None and local_path(path) is not None}
+    for flag, path in outputs.items():
+        local = None if path is None else local_path(path)
+        if local is None:
+            continue
+        folder = os.path.dirname(os.path.abspath(local))
+        if not os.path.isdir(folder):
+            raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
+        if os.path.isdir(local):
+            raise UsageError(f"{flag} {path}: is a folder, not a file")
+        same = next((other for other, source in sources.items()
+                     if source == os.path.realpath(local)), None)
+        if same is not None:
+            raise UsageError(f"{flag} {path} is also {same}: it would be overwritten")
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -117,7 +150,18 @@ def train_params(args):
 
 def cmd_train(args):
     """Train on a text file; write vectors (and vocabulary, model) as asked."""
-    model = Word2Vec(**train_params(args))
+    params = train_params(args)
+    check_outputs({"-output": args.output, "-save-vocab": args.save_vocab,
+                   "-save-model": args.save_model},
+                  {"-train": args.train, "-read-vocab": args.read_vocab})
+    named = format_from_name(args.output) if args.output else None
+    written = "binary" if args.binary else "text"
+    if named in ("binary", "text") and named != written:
+        default = ", the C tool's default" if not args.binary else ""
+        logger.warning("-output %s: writing the %s format (-binary %i%s) to a file named for the "
+                       "%s format; give -binary %i for the %s format", args.output, written,
+                       args.binary, default, named, 1 - args.binary, named)
+    model = Word2Vec(**params)
     _say(args, f"Starting training using file {args.train}")
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
@@ -133,7 +177,7 @@ def cmd_train(args):
     _, raw = model.train(corpus_file=args.train, total_words=model.corpus_total_words,
                          epochs=model.epochs, progress=_progress_flag(args))
     elapsed = time.perf_counter() - start
-    _say(args, f"Trained {model.epochs} epochs in {elapsed:.1f} s ({_rate(raw, elapsed)})")
+    _say(args, f"Trained {plural(model.epochs, 'epoch')} in {elapsed:.1f} s ({_rate(raw, elapsed)})")
     if args.output:
         model.wv.save_word2vec_format(args.output, binary=bool(args.binary),
                                       progress=_progress_flag(args))
@@ -212,6 +256,7 @@ def cmd_evaluate(args):
 def cmd_convert(args):
     """Convert between text, binary and native vectors files."""
     fmt = output_format(args.output, args.to)
+    check_outputs({"OUT": args.output}, {"IN": args.input})
     kv = load_vectors(args.input, args.source_format, args.limit, _progress_flag(args))
     save_vectors(kv, args.output, fmt, _progress_flag(args))
     _say(args, f"wrote {len(kv)} vectors of {kv.vector_size} dimensions to {args.output} ({fmt})")
@@ -261,12 +306,15 @@ def _unpack_demo_corpus(folder, max_tokens):
 def cmd_demo(args):
     """Train on the bundled corpus; show neighbours, an analogy and evaluation scores."""
     settings = dict(DEMO_SETTINGS, workers=args.workers, epochs=args.epochs, seed=args.seed)
+    if args.output:
+        fmt = output_format(args.output, choose="name it .txt, .bin or .kv")
+        check_outputs({"--output": args.output}, {})
     with tempfile.TemporaryDirectory(prefix="w2vlib-demo-") as folder:
         corpus = _unpack_demo_corpus(folder, args.max_tokens)
         model = Word2Vec(**settings)
         model.build_vocab(corpus_file=corpus, progress=_progress_flag(args))
         print(f"Training CBOW ({model.vector_size} dimensions, window {model.window}, "
-              f"{model.epochs} epochs, {model.workers} workers) on {model.corpus_total_words:,} "
+              f"{plural(model.epochs, 'epoch')}, {plural(model.workers, 'worker')}) on {model.corpus_total_words:,} "
               f"words of public-domain Project Gutenberg books ({len(model.wv):,} distinct words "
               f"seen at least {model.min_count} times)")
         start = time.perf_counter()
@@ -288,7 +336,7 @@ def cmd_demo(args):
     print("Evaluation:")
     _evaluate(kv, datapath("questions-words.txt"), datapath("wordsim353.tsv"), DEMO_RESTRICT_VOCAB)
     if args.output:
-        save_vectors(kv, args.output, output_format(args.output), _progress_flag(args))
+        save_vectors(kv, args.output, fmt, _progress_flag(args))
         print(f"\nSaved the vectors to {args.output}")
     return EXIT_OK
 
@@ -397,6 +445,7 @@ def build_parser():
         description="Train, query, evaluate and convert word2vec vectors.",
         epilog="Run 'w2vlib COMMAND --help' for a command's options.")
     common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"w2vlib {__version__}")
     _add_common_flags(parser, False)
     _add_common_flags(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -19,12 +19,12 @@ Build a small set by hand and query it:
 
 Vectors in the word2vec text or binary format are read with
 :meth:`KeyedVectors.load_word2vec_format`; :meth:`KeyedVectors.save` writes w2vlib's own
-pickle-free container, which :meth:`KeyedVectors.load` can memory-map. This module holds the
-storage, lookups, nearest-neighbour search and Word Mover's Distance (:mod:`w2vlib._wmd`); the
-file methods come from :class:`w2vlib._kvfiles.FileMethods`, the similarity measures and the
-analogy and word-pair evaluations from :class:`w2vlib._evaluation.SimilarityMixin`, and
-:func:`w2vlib._evaluation.datapath` locates the evaluation sets shipped with the package
-(``datapath('questions-words.txt')``, ``datapath('wordsim353.tsv')``).
+pickle-free container, which :meth:`KeyedVectors.load` can memory-map. The class holds the
+storage and lookups; its other methods are thin, each calling a function that takes plain
+arrays: the similarity arithmetic in :mod:`w2vlib._similarity`, the analogy and word-pair
+evaluations in :mod:`w2vlib._evaluation` (:func:`w2vlib.datapath` locates the evaluation sets
+shipped with the package), the word2vec formats in :mod:`w2vlib._word2vec_format`, the native
+file in :mod:`w2vlib._vectors_file` and Word Mover's Distance in :mod:`w2vlib._wmd`.
 
 Where gensim leaves the object inconsistent, w2vlib keeps it consistent: every change to the
 vectors drops the cached norms, per-key attribute arrays grow with the keys, and a key repeated
@@ -36,16 +36,18 @@ from numbers import Integral
 
 import numpy as np
 
-from w2vlib import _evaluation, _kvfiles
-from w2vlib._evaluation import KEY_TYPES
-from w2vlib._checks import check_writable
-from w2vlib._lifecycle import Lifecycle
+from w2vlib import _checks, _evaluation, _similarity, _vectors_file
+from w2vlib._checks import check_writable, lock_factors
+from w2vlib._lifecycle import Lifecycle, path_text
+from w2vlib._similarity import KEY_TYPES
 
 logger = logging.getLogger(__name__)
 
 
 INIT_SIMS_ADVICE = "fill_norms() (or unit_normalize_all() for replace=True)"
 _MIGRATION_NOTE = "See https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4"
+#: What ``save(ignore=...)`` can leave out of a KeyedVectors file, and what that means.
+LEAVABLE = {"norms": "never stored: computed again when needed"}
 
 
 def _removed(name, advice):
@@ -62,7 +64,7 @@ def deprecated(name, replacement):
                   f"{_MIGRATION_NOTE}", DeprecationWarning, stacklevel=3)
 
 
-class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin, Lifecycle):
+class KeyedVectors(Lifecycle):
     """Vectors, one per key, with similarity queries.
 
     Parameters
@@ -460,7 +462,7 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin, Lifecycle)
             keys, weights = [keys], np.asarray(weights).reshape(1, -1)
         self.add_vectors(keys, weights, replace=True)
 
-    # --- similarity queries ------------------------------------------------------------------
+    # --- nearest neighbours ------------------------------------------------------------------
 
     def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
                      restrict_vocab=None, indexer=None):
@@ -500,35 +502,113 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin, Lifecycle)
         >>> kv.most_similar("man", topn=None).shape
         (4,)
         """
-        _evaluation.check_query_limits(topn, restrict_vocab)
+        _similarity.check_query_limits(topn, restrict_vocab)
         if isinstance(topn, Integral) and topn < 1:
             return []
-        examples = [(item, 1.0) for item in _evaluation.query_list(positive)]
-        examples += [(item, -1.0) for item in _evaluation.query_list(negative)]
+        keys, weights = _similarity.weighted_examples(positive, negative)
         self.fill_norms()
         clip_end = clip_end or len(self.vectors)
         if restrict_vocab:
             clip_start, clip_end = 0, restrict_vocab
-        keys, weights = [], []
-        for item, default_weight in examples:
-            if isinstance(item, KEY_TYPES + (np.ndarray,)):
-                keys.append(item)
-                weights.append(default_weight)
-            else:
-                keys.append(item[0])
-                weights.append(item[1])
-        mean = self.get_mean_vector(keys, np.array(weights, dtype=np.float64), pre_normalize=True,
-                                    post_normalize=True, ignore_missing=False)
+        mean = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True,
+                                    ignore_missing=False)
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
         exclude = {self.get_index(key) for key in keys if isinstance(key, KEY_TYPES) and key in self}
-        dists = self.vectors[clip_start:clip_end] @ mean / self.norms[clip_start:clip_end]
+        scores = self.vectors[clip_start:clip_end] @ mean / self.norms[clip_start:clip_end]
         if not topn:
-            return dists
-        best = _evaluation.top_indices(dists, topn + len(exclude))
-        result = [(self.index_to_key[i + clip_start], float(dists[i]))
-                  for i in best if i + clip_start not in exclude]
-        return result[:topn]
+            return scores
+        return _similarity.ranked(scores, self.index_to_key, topn, exclude, start=clip_start)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014).
+
+        Each row scores ``prod((1 + cos(row, p)) / 2) / (prod((1 + cos(row, n)) / 2) + 1e-6)``
+        over positive examples ``p`` and negative ``n``. Keys are unit-normalised, raw vectors
+        used as given. Unlike gensim 4.4, `restrict_vocab` limits the search to the first rows.
+
+        Returns
+        -------
+        list of (key, float) or numpy.ndarray
+            As :meth:`most_similar`.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["king", "man", "woman", "queen"],
+        ...                [[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.1, 2.0]])
+        >>> kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
+        'queen'
+        """
+        _similarity.check_query_limits(topn, restrict_vocab)
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        positive, negative = _similarity.query_list(positive), _similarity.query_list(negative)
+        if not positive:
+            raise ValueError("cannot compute similarity with no input")
+        self.fill_norms()
+        exclude = {self.get_index(item) for item in positive + negative
+                   if not isinstance(item, np.ndarray) and item in self}
+        end = restrict_vocab or len(self.vectors)
+        rows, norms = self.vectors[:end], self.norms[:end]
+        positive, negative = ([item if isinstance(item, np.ndarray) else self.get_vector(item, norm=True)
+                               for item in items] for items in (positive, negative))
+        scores = _similarity.cosmul_scores(_similarity.cosines(rows, norms, positive),
+                                           _similarity.cosines(rows, norms, negative))
+        if not topn:
+            return scores
+        return _similarity.ranked(scores, self.index_to_key, topn, exclude)
+
+    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+        """:meth:`most_similar` of a single key."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """Alias of :meth:`similar_by_key`."""
+        return self.similar_by_key(word, topn, restrict_vocab)
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        """:meth:`most_similar` of a raw vector."""
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+    def closer_than(self, key1, key2):
+        """Keys (in storage order) closer to `key1` than `key2` is."""
+        return _similarity.closer_than(self.distances(key1), self.index_to_key,
+                                       self.get_index(key1), self.get_index(key2))
+
+    def rank(self, key1, key2):
+        """Rank of `key2` among all keys by distance from `key1` (1 = nearest)."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1, keys_list):
+        """The key of `keys_list` most similar to `key1`."""
+        return keys_list[np.argmax([self.similarity(key1, key) for key in keys_list])]
+
+    def rank_by_centrality(self, words, use_norm=True):
+        """The present `words` as ``(similarity to their centroid, word)``, most central first.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], [[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])
+        >>> [word for _, word in kv.rank_by_centrality(["a", "b", "c"])]
+        ['b', 'a', 'c']
+        """
+        self.fill_norms()
+        used = [word for word in words if word in self]
+        if len(used) != len(words):
+            logger.warning("ignoring words without a vector: %s", set(words) - set(used))
+        if not used:
+            raise ValueError("cannot select a word from an empty list")
+        vectors = np.vstack([self.get_vector(word, norm=use_norm) for word in used]).astype(np.float32)
+        mean = self.get_mean_vector(vectors, post_normalize=True)
+        return sorted(zip(vectors @ mean, used), reverse=True)
+
+    def doesnt_match(self, words):
+        """The word of `words` farthest from their centroid.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], [[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])
+        >>> kv.doesnt_match(["a", "b", "c"])
+        'c'
+        """
+        return self.rank_by_centrality(words)[-1][1]
 
     def wmdistance(self, document1, document2, norm=True):
         """Word Mover's Distance between two documents (lists of tokens).
@@ -558,47 +638,363 @@ class KeyedVectors(_kvfiles.FileMethods, _evaluation.SimilarityMixin, Lifecycle)
         """Not for word vectors, as in gensim: a document model (Doc2Vec) answers it."""
         raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
 
-    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014).
+    # --- similarity measures -----------------------------------------------------------------
 
-        Each row scores ``prod((1 + cos(row, p)) / 2) / (prod((1 + cos(row, n)) / 2) + 1e-6)``
-        over positive examples ``p`` and negative ``n``. Keys are unit-normalised, raw vectors
-        used as given. Unlike gensim 4.4, `restrict_vocab` limits the search to the first rows.
+    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
+                        ignore_missing=True):
+        """Weighted mean of the vectors of `keys`.
+
+        Parameters
+        ----------
+        keys : list of (str or int or numpy.ndarray)
+            Keys, or raw vectors used as given.
+        weights : list of float or numpy.ndarray, optional
+            One weight per key (default 1); the mean divides by the sum of their absolute values.
+        pre_normalize : bool, optional
+            Scale each key's vector to unit length first (raw vectors are never scaled).
+        post_normalize : bool, optional
+            Scale the mean to unit length.
+        ignore_missing : bool, optional
+            Skip keys that are absent instead of raising KeyError.
 
         Returns
         -------
-        list of (key, float) or numpy.ndarray
-            As :meth:`most_similar`.
+        numpy.ndarray
 
         >>> kv = KeyedVectors(2)
-        >>> kv.add_vectors(["king", "man", "woman", "queen"],
-        ...                [[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.1, 2.0]])
-        >>> kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
-        'queen'
+        >>> kv.add_vectors(["a", "b"], [[2.0, 0.0], [0.0, 1.0]])
+        >>> kv.get_mean_vector(["a", "b", "missing"])
+        array([0.5, 0.5], dtype=float32)
         """
-        _evaluation.check_query_limits(topn, restrict_vocab)
-        if isinstance(topn, Integral) and topn < 1:
-            return []
-        positive, negative = _evaluation.query_list(positive), _evaluation.query_list(negative)
-        if not positive:
-            raise ValueError("cannot compute similarity with no input")
+        weights = _similarity.mean_weights(keys, weights, self.vectors.dtype)
+        rows, used = [], []
+        for position, key in enumerate(keys):
+            if isinstance(key, np.ndarray):
+                rows.append(_similarity.checked_query_vector(key, self.vector_size))
+            elif key in self:
+                rows.append(self.get_vector(key, norm=pre_normalize))
+            elif not ignore_missing:
+                raise KeyError(f"Key '{key}' not present in vocabulary")
+            else:
+                continue
+            used.append(position)
+        return _similarity.weighted_mean(rows, weights[used], self.vector_size, self.vectors.dtype,
+                                         post_normalize)
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all):
+        """Cosine similarity of `vector_1` with each row of `vectors_all`.
+
+        >>> KeyedVectors.cosine_similarities(np.array([1.0, 0.0]), np.array([[2.0, 0.0], [0, 3]]))
+        array([1., 0.])
+        """
+        return _similarity.cosine_similarities(vector_1, vectors_all)
+
+    def distances(self, word_or_vector, other_words=()):
+        """Cosine distances (1 - similarity) from a key or vector to `other_words`, or to every
+        row when `other_words` is empty.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], [[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])
+        >>> round(float(kv.distance("a", "c")), 3), kv.rank("a", "c")
+        (1.0, 2)
+        """
+        if isinstance(word_or_vector, KEY_TYPES):
+            word_or_vector = self.get_vector(word_or_vector)
+        if not other_words:
+            others = self.vectors
+        else:
+            others = self.vectors[[self.get_index(word) for word in other_words]]
+        return 1 - _similarity.cosine_similarities(word_or_vector, others)
+
+    def similarity(self, w1, w2):
+        """Cosine similarity of two keys (a numpy float)."""
+        return _similarity.cosine(self[w1], self[w2])
+
+    def distance(self, w1, w2):
+        """Cosine distance ``1 - similarity(w1, w2)``."""
+        return 1 - self.similarity(w1, w2)
+
+    def n_similarity(self, ws1, ws2):
+        """Cosine similarity of the (unnormalised) mean vectors of two key lists; absent keys are
+        skipped. Raises ZeroDivisionError if a list is empty, as gensim does."""
+        if not (len(ws1) and len(ws2)):
+            raise ZeroDivisionError("At least one of the passed list is empty.")
+        return _similarity.cosine(self.get_mean_vector(ws1, pre_normalize=False),
+                                  self.get_mean_vector(ws2, pre_normalize=False))
+
+    def relative_cosine_similarity(self, wa, wb, topn=10):
+        """``similarity(wa, wb)`` over the sum of the similarities of `wa`'s `topn` neighbours
+        (Leeuwenberg et al., 2016)."""
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
+        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+
+    # --- evaluation --------------------------------------------------------------------------
+
+    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
+                                dummy4unknown=False, similarity_function="most_similar"):
+        """Accuracy on analogy questions ``a b c d`` ("a is to b as c is to d").
+
+        Each question is answered with the key nearest to ``b - a + c`` (``most_similar``) or by
+        3CosMul (``most_similar_cosmul``) among the first `restrict_vocab` keys, leaving out the
+        question's own words; like gensim, the first of the 5 nearest keys that is not one of
+        ``a, b, c`` is the answer.
+
+        Parameters
+        ----------
+        analogies : str
+            Path of a file of ``: section`` lines, each followed by 4-word question lines (lines
+            of another length are skipped); for example ``datapath('questions-words.txt')``.
+        restrict_vocab : int or None, optional
+            Use only the first keys (the most frequent when the keys are sorted by frequency);
+            questions with another word are out of vocabulary.
+        case_insensitive : bool, optional
+            Compare words upper-cased; of keys differing only in case, the first is used.
+        dummy4unknown : bool, optional
+            Count out-of-vocabulary questions as incorrect instead of skipping them.
+        similarity_function : {'most_similar', 'most_similar_cosmul'}, optional
+
+        Returns
+        -------
+        score : float
+            Overall accuracy (0.0 if nothing was evaluated).
+        sections : list of dict
+            ``{'section': name, 'correct': [(a, b, c, d), ...], 'incorrect': [...]}`` in file
+            order, then ``'Total accuracy'`` with all questions.
+
+        Raises
+        ------
+        ValueError
+            On an unknown `similarity_function`, a question before any section line, or bytes
+            that are not UTF-8 (the message names the file and line).
+
+        >>> from w2vlib import datapath
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["man", "woman", "king", "queen"], [[1, 0], [0, 1], [1, 0.2], [0.2, 1]])
+        >>> score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"))
+        >>> score, sections[4]["section"], sections[4]["correct"][0], sections[-1]["section"]
+        (1.0, 'family', ('KING', 'QUEEN', 'MAN', 'WOMAN'), 'Total accuracy')
+        """
         self.fill_norms()
-        exclude = {self.get_index(item) for item in positive + negative
-                   if not isinstance(item, np.ndarray) and item in self}
-        end = restrict_vocab or len(self.vectors)
-        rows, norms = self.vectors[:end], self.norms[:end]
+        return _evaluation.evaluate_word_analogies(
+            self.index_to_key, self.vectors, self.norms, analogies, restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+            similarity_function=similarity_function)
 
-        def cosines(items):
-            terms = [item if isinstance(item, np.ndarray) else self.get_vector(item, norm=True)
-                     for item in items]
-            return [rows @ term / norms for term in terms]
+    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                            case_insensitive=True, dummy4unknown=False):
+        """Correlation between the cosine similarities and human similarity scores.
 
-        dists = _evaluation.cosmul_scores(cosines(positive), cosines(negative))
-        if not topn:
-            return dists
-        best = _evaluation.top_indices(dists, topn + len(exclude))
-        return [(self.index_to_key[i], float(dists[i])) for i in best if i not in exclude][:topn]
+        Parameters
+        ----------
+        pairs : str
+            Path of a file of ``word1 <delimiter> word2 <delimiter> score`` lines; lines
+            starting with ``#`` and malformed lines are skipped (for example
+            ``datapath('wordsim353.tsv')``).
+        delimiter : str, optional
+        encoding : str, optional
+        restrict_vocab : int or None, optional
+            Use only the first keys; pairs with another word are out of vocabulary.
+        case_insensitive : bool, optional
+            Compare words upper-cased; of keys differing only in case, the first is used.
+        dummy4unknown : bool, optional
+            Give out-of-vocabulary pairs a model similarity of 0.0 instead of skipping them.
 
+        Returns
+        -------
+        pearson : scipy.stats._result_classes.PearsonRResult
+            ``(statistic, pvalue)`` of :func:`scipy.stats.pearsonr`.
+        spearman : scipy.stats._stats_py.SignificanceResult
+            ``(statistic, pvalue)`` of :func:`scipy.stats.spearmanr`.
+        oov_ratio : float
+            Percentage of out-of-vocabulary pairs; with `dummy4unknown` gensim divides by the
+            number of pairs used (all of them), otherwise by that number plus the skipped ones.
+
+        Raises
+        ------
+        ValueError
+            If no pair can be used, or the file cannot be decoded (naming the file and line).
+        """
+        return _evaluation.evaluate_word_pairs(
+            self.index_to_key, self.vectors, pairs, delimiter=delimiter, encoding=encoding,
+            restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown, owner=str(self))
+
+    @staticmethod
+    def log_evaluate_word_pairs(pearson, spearman, oov, pairs):
+        """Log the result of :meth:`evaluate_word_pairs` as gensim does (three INFO lines)."""
+        _evaluation.log_word_pairs(pearson, spearman, oov, pairs)
+
+    @staticmethod
+    def log_accuracy(section):
+        """Log one section of :meth:`evaluate_word_analogies`' result as gensim does
+        (``name: x% (correct/total)``; nothing for a section without questions)."""
+        _evaluation.section_accuracy(section)
+
+    # --- files -------------------------------------------------------------------------------
+
+    @classmethod
+    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
+                             unicode_errors="strict", limit=None, datatype=np.float32,
+                             no_header=False, progress=False, allow_nonfinite=False):
+        """Read vectors in the word2vec C tool's text or binary format.
+
+        Parameters are those of gensim. Without `fvocab`, each key gets a made-up ``'count'``
+        attribute that decreases with its position (``len - index``), as in gensim. A key
+        repeated in the file keeps its first vector. ``progress=True`` draws a bar on stderr
+        for a load longer than a second; None draws it only when stderr is a terminal, writing
+        periodic ``w2vlib.progress`` log lines otherwise. A NaN or infinite value (or one that
+        overflows `datatype`) raises ValueError naming the file and place, unless
+        ``allow_nonfinite=True`` (gensim accepts them silently).
+        """
+        from w2vlib._word2vec_format import read_word2vec
+
+        keys, vectors, counts = read_word2vec(
+            fname, fvocab=fvocab, binary=binary, encoding=encoding, unicode_errors=unicode_errors,
+            limit=limit, datatype=datatype, no_header=no_header, progress=progress,
+            allow_nonfinite=allow_nonfinite)
+        kv = cls(vectors.shape[1], dtype=datatype)
+        kv.index_to_key = keys
+        kv.key_to_index = {key: i for i, key in enumerate(keys)}
+        kv.vectors = vectors
+        kv.next_index = len(keys)
+        kv.expandos["count"] = counts
+        kv.add_lifecycle_event(
+            "load_word2vec_format", msg=f"loaded {vectors.shape} matrix of type {vectors.dtype} "
+            f"from {path_text(fname)}", binary=bool(binary), encoding=encoding)
+        return kv
+
+    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
+                                  unicode_errors="strict"):
+        """Take the vectors of the keys present here from a word2vec file, and set their lock
+        factor (``vectors_lockf``) to `lockf`: 0 (the default) keeps them as loaded through
+        later training, 1 trains them like the others.
+
+        Keys of the file that are not here are ignored. ``vectors_lockf`` becomes one factor per
+        key (gensim requires the caller to have made it so); the other keys keep the factor they
+        had (1 if there was none). The file is read a block of rows at a time: memory holds the
+        shared keys' vectors, not the file's.
+
+        Raises
+        ------
+        ValueError
+            If the file's vectors are not ``vector_size`` long (or the file is malformed), or
+            `lockf` is not a finite number.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> pretrained = KeyedVectors(2)
+        >>> pretrained.add_vectors(["king", "queen"], [[1.0, 2.0], [3.0, 4.0]])
+        >>> path = os.path.join(tempfile.mkdtemp(), "pretrained.txt")
+        >>> pretrained.save_word2vec_format(path)
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["queen", "castle"], [[0.0, 0.0], [5.0, 5.0]])
+        >>> kv.intersect_word2vec_format(path, lockf=0.0)
+        >>> kv["queen"].tolist(), kv.vectors_lockf.tolist()
+        ([3.0, 4.0], [0.0, 1.0])
+        """
+        from w2vlib._word2vec_format import select_word2vec
+
+        if isinstance(lockf, bool) or not isinstance(lockf, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(lockf):
+            raise ValueError(f"lockf must be a finite number, got {lockf!r}")
+        check_writable(self.vectors)
+        factors = lock_factors(getattr(self, "vectors_lockf", None), len(self.index_to_key))
+        factors = np.broadcast_to(factors, (len(self.index_to_key),)).copy()
+        logger.info("loading projection weights from %s", fname)
+        keys, vectors = select_word2vec(fname, self.key_to_index, binary=binary, encoding=encoding,
+                                        unicode_errors=unicode_errors, dims=self.vector_size)
+        if keys:
+            rows = np.array([self.key_to_index[key] for key in keys])
+            self.vectors[rows] = vectors
+            factors[rows] = lockf
+        self.vectors_lockf = factors
+        self.norms = None
+        self.add_lifecycle_event("intersect_word2vec_format", msg=f"merged {len(keys)} vectors "
+                                 f"into {self.vectors.shape} matrix from {path_text(fname)}")
+
+    def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
+                             write_header=True, prefix="", append=False, sort_attr="count",
+                             progress=False):
+        """Write the vectors in the word2vec C tool's text or binary format.
+
+        Keys are written in descending order of the per-key attribute `sort_attr` (ties in
+        storage order), or in storage order when there is no such attribute. `fvocab` receives
+        ``key value`` lines of that attribute. `progress` is as in :meth:`load_word2vec_format`.
+        Other parameters are those of gensim.
+
+        Raises
+        ------
+        ValueError
+            If `fvocab` is given but the keys have no `sort_attr` attribute.
+        """
+        from w2vlib._word2vec_format import write_word2vec
+
+        keys, vectors, counts = self.index_to_key, self.vectors, None
+        if sort_attr in self.expandos:
+            self.allocate_vecattrs()
+            values = self.expandos[sort_attr]
+            order = _stable_descending(values)
+            if np.any(order != np.arange(len(order))):
+                keys, vectors, values = [keys[i] for i in order], vectors[order], values[order]
+            if fvocab is not None:
+                counts = values
+        elif fvocab is not None:
+            raise ValueError(f"cannot write {fvocab}: the keys have no {sort_attr!r} attribute")
+        else:
+            logger.warning("no %r attribute in %s; writing keys in storage order", sort_attr, self)
+        write_word2vec(fname, [str(key) for key in keys], vectors, counts=counts, fvocab=fvocab,
+                       binary=binary, total_vec=len(keys) if total_vec is None else total_vec,
+                       write_header=write_header, prefix=prefix, append=append,
+                       progress=progress)
+
+    def save(self, fname, **options):
+        """Save to w2vlib's native, pickle-free file (see :meth:`load`).
+
+        Per-key attributes must be numeric arrays (object arrays cannot be stored). gensim's
+        options are accepted: ``separately``, ``sep_limit`` and ``pickle_protocol`` have
+        nothing to choose in the native file (every array is stored on its own and can be
+        memory-mapped; nothing is pickled); ``ignore`` can name ``'norms'``, which is never
+        stored.
+
+        >>> import os, tempfile
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b"], [[1.0, 2.0], [3.0, 4.0]])
+        >>> path = os.path.join(tempfile.mkdtemp(), "vectors.kv")
+        >>> kv.save(path, sep_limit=0, ignore=["norms"])
+        >>> KeyedVectors.load(path, mmap="r")["b"].tolist()
+        [3.0, 4.0]
+        """
+        _checks.left_out(options, LEAVABLE)
+        self.add_lifecycle_event("saved", fname=path_text(fname))
+        _vectors_file.save(self, fname)
+
+    @classmethod
+    def load(cls, fname, mmap=None):
+        """Load a file written by :meth:`save`; ``mmap='r'`` maps the arrays read-only.
+
+        Raises
+        ------
+        ValueError
+            If the file is inconsistent, or holds another kind of object
+            (:class:`~w2vlib.errors.WrongKindError`, also an AttributeError as in gensim).
+        """
+        kv = _vectors_file.load(cls, fname, mmap=mmap)
+        kv.add_lifecycle_event("loaded", fname=path_text(fname))
+        return kv
+
+
+def _stable_descending(values):
+    """Permutation that sorts `values` in descending order, ties kept in their original order.
+
+    >>> _stable_descending(np.array([1, 3, 3, 2])).tolist()
+    [1, 2, 3, 0]
+    """
+    ascending_of_reversed = np.argsort(values[::-1], kind="stable")
+    return len(values) - 1 - ascending_of_reversed[::-1]
 
 #: gensim 4 keeps this name of gensim 3's word-vector class as an alias; so does w2vlib.
 Word2VecKeyedVectors = KeyedVectors

@@ -33,6 +33,7 @@ from collections import Counter
 import numpy as np
 
 from w2vlib import _checks
+from w2vlib.errors import EmptyVocabularyError
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,23 @@ def token_list(sentence, number):
         raise TypeError(f"sentence {number} is a {type(sentence).__name__}; "
                         "expected a list of str tokens") from None
 
+
+
+def _check_tokens(words):
+    """Refuse, up front, a token a model cannot store (None, bytes, a float, a tuple ...):
+    counted and trained, it would only fail when the model is saved. Tokens are str, or int as
+    KeyedVectors keys may be. Checked over the distinct words, after counting.
+
+    >>> _check_tokens({"a": 2, 7: 1})
+    >>> _check_tokens({"a": 2, None: 1})
+    Traceback (most recent call last):
+    TypeError: a token of the corpus is None (NoneType), not a str or int: convert the tokens first, e.g. [str(token) for token in sentence]
+    """
+    for word in words:
+        if not _checks.is_storable_key(word):
+            raise TypeError(f"a token of the corpus is {word!r} ({type(word).__name__}), not a "
+                            "str or int: convert the tokens first, e.g. "
+                            "[str(token) for token in sentence]")
 
 
 def _check_sample(value):
@@ -305,6 +323,7 @@ class Vocabulary:
         # generator checks each sentence and prunes between sentences.
         self.raw_vocab.update(itertools.chain.from_iterable(
             self._checked_sentences(corpus_iterable, progress_per, trim_rule, meter)))
+        _check_tokens(self.raw_vocab)
         if meter is not None:
             meter.update(self.corpus_count)
         logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
@@ -528,7 +547,7 @@ class Vocabulary:
         effective = self._effective_min_count(min_count)
         words, counts, raw_total = self._retained(effective, trim_rule)
         if not (words or update or dry_run):
-            raise ValueError(self._nothing_retained_message(effective, trim_rule))
+            raise EmptyVocabularyError(self._nothing_retained_message(effective, trim_rule))
         new = np.fromiter((word not in self.key_to_index for word in words), dtype=bool,
                           count=len(words)) if update else None
         retain_total = int(counts.sum())

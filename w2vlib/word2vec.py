@@ -20,6 +20,7 @@ be imported from here too, as from ``gensim.models.word2vec``:
 import logging
 import os
 import textwrap
+import time
 import types
 
 import numpy as np
@@ -29,7 +30,7 @@ from w2vlib._dispatch import inner as _inner
 from w2vlib import _checks
 from w2vlib._checks import lock_factors
 from w2vlib._lifecycle import Lifecycle, path_text
-from w2vlib._progress import make_progress
+from w2vlib._progress import make_progress, plural
 from w2vlib._output_layer import predict_output_word, score_sentences
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus  # noqa: F401
 from w2vlib.keyedvectors import INIT_SIMS_ADVICE, KeyedVectors, deprecated
@@ -37,6 +38,26 @@ from w2vlib.vocab import NULL_WORD, Vocabulary, sample_thresholds
 
 logger = logging.getLogger(__name__)
 
+#: gensim's warning when both losses are on (its wording, so filters written for it still match).
+HS_AND_NEGATIVE = ("Both hierarchical softmax and negative sampling are activated. This is "
+                   "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable "
+                   "one of them. ")
+#: What ``save(ignore=...)`` can leave out of a Word2Vec file, and what that means.
+LEAVABLE = {"syn1": "hierarchical softmax's output layer: no more training",
+            "syn1neg": "negative sampling's output layer: no more training or predict_output_word",
+            "cum_table": "never stored: rebuilt from the counts"}
+#: gensim's warning when a train() call starts above the learning rate an earlier one reached.
+ALPHA_RISES = "Effective 'alpha' higher than previous training cycles"
+
+
+class _ClassOnly(classmethod):
+    """A classmethod that refuses to run on an instance, as gensim's ``load`` does
+    (``model.load(f)`` would return a new model and leave ``model`` unchanged)."""
+
+    def __get__(self, instance, owner=None):
+        if instance is not None:
+            raise AttributeError("This method should be called on a class object.")
+        return super().__get__(None, owner)
 
 
 class Word2Vec(Lifecycle):
@@ -87,6 +108,9 @@ class Word2Vec(Lifecycle):
         self._syn1 = self._syn1neg = None
         self.corpus_count = self.corpus_total_words = 0
         self.running_training_loss = 0.0
+        self.min_alpha_yet_reached = float(self.alpha)   # gensim's: the lowest alpha trained at
+        self.total_train_time = 0.0                      # seconds in train(), over every call
+        self.random = np.random.RandomState(self.seed)   # gensim's; unused by the kernels
         self.train_calls = 0   # numbers each train() call's random streams (saved with the model)
         self._engine = self._index = None
         self.lifecycle_events = []
@@ -145,6 +169,11 @@ class Word2Vec(Lifecycle):
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}' "
                                  f"(it exists once the vocabulary is built with {setting})")
         return weights
+
+    @property
+    def layer1_size(self):
+        """Width of the output layers: ``vector_size`` (gensim's attribute)."""
+        return self.vector_size
 
     @property
     def effective_min_count(self):
@@ -355,6 +384,11 @@ class Word2Vec(Lifecycle):
     def _reset_weights(self, lockf):
         self.wv, self._syn1, self._syn1neg = _weights.fresh(
             self.vocabulary, self.vector_size, self.seed, self.hs, self.negative, lockf)
+        self._weights_changed()
+
+    def _weights_changed(self):
+        if self.hs:
+            _weights.set_huffman_paths(self.wv, self.vocabulary.counts)
         self._engine = self._index = None
 
     def update_weights(self):
@@ -362,7 +396,7 @@ class Word2Vec(Lifecycle):
         get random input vectors, zero output rows and lock factor 1."""
         self._syn1, self._syn1neg = _weights.grown(self.wv, self._syn1, self._syn1neg,
                                                    self.vocabulary, self.vector_size, self.seed)
-        self._engine = self._index = None
+        self._weights_changed()
 
     def reset_from(self, other_model):
         """Take `other_model`'s vocabulary and corpus size, with fresh weights (gensim's way to
@@ -392,6 +426,11 @@ class Word2Vec(Lifecycle):
         _weights.check_prepared(self.vocabulary, self.wv)
 
     def _check_trainable_weights(self):
+        for name, layer, on in (("syn1", self._syn1, self.hs), ("syn1neg", self._syn1neg, self.negative)):
+            if on and layer is None:
+                raise RuntimeError(f"{name} was left out when this model was saved "
+                                   "(save(ignore=...)): its vectors can be queried, but it "
+                                   "cannot train")
         _weights.check_trainable({"wv.vectors": self.wv.vectors, "syn1": self._syn1,
                                   "syn1neg": self._syn1neg}, self.vector_size)
 
@@ -459,6 +498,10 @@ class Word2Vec(Lifecycle):
         self.epochs = _checks.integer("epochs", epochs)
         self.alpha = _checks.real("start_alpha", start_alpha) if start_alpha else self.alpha
         self.min_alpha = _checks.real("end_alpha", end_alpha) if end_alpha else self.min_alpha
+        if self.hs and self.negative:
+            logger.warning(HS_AND_NEGATIVE)
+        if self.alpha > self.min_alpha_yet_reached:
+            logger.warning(ALPHA_RISES)
         schedule = _train.Schedule(epochs, self.alpha, self.min_alpha, total_words=total_words,
                                    total_examples=total_examples, by_words=corpus_file is not None)
         if self._index is None and corpus.sources is not None:
@@ -472,20 +515,23 @@ class Word2Vec(Lifecycle):
         self.wv.norms = None
         for callback in callbacks:
             callback.on_train_begin(self)
+        started = time.perf_counter()
         try:
-            effective, raw = self._train_epochs(engine, corpus, schedule, callbacks, report)
+            effective, raw = self._train_epochs(engine, corpus, schedule, callbacks, report,
+                                                check_totals=corpus_file is None)
         finally:
+            self.total_train_time += time.perf_counter() - started
             if report is not None:
                 report.close()
         for callback in callbacks:
             callback.on_train_end(self)
         self.add_lifecycle_event("train", msg=(
-            f"training on {raw} raw words ({effective} effective words) with {self.workers} "
-            f"workers, sg={self.sg} hs={self.hs} negative={self.negative} window={self.window}, "
-            f"{epochs} epochs"))
+            f"training on {raw} raw words ({effective} effective words) with "
+            f"{plural(self.workers, 'worker')}, sg={self.sg} hs={self.hs} negative={self.negative} "
+            f"window={self.window}, {plural(epochs, 'epoch')}"))
         return effective, raw
 
-    def _train_epochs(self, engine, corpus, schedule, callbacks, report):
+    def _train_epochs(self, engine, corpus, schedule, callbacks, report, check_totals):
         effective = raw = 0
         for epoch in range(schedule.epochs):
             for callback in callbacks:
@@ -496,9 +542,13 @@ class Word2Vec(Lifecycle):
                                  f"{epoch} after {raw} in the first: is it a one-shot iterator?")
             effective, raw = effective + tally.effective_words, raw + tally.raw_words
             self.running_training_loss = engine.epoch_loss
+            if tally.alpha is not None:
+                self.min_alpha_yet_reached = tally.alpha
             _check_finite(self.wv.vectors, epoch)
             logger.info("EPOCH %i: training on %i raw words (%i effective words)", epoch,
                         tally.raw_words, tally.effective_words)
+            if check_totals:   # as gensim: a corpus_file is expected to differ (it is split)
+                _warn_if_not_total(epoch, tally, schedule)
             for callback in callbacks:
                 callback.on_epoch_end(self)
         return effective, raw
@@ -525,6 +575,8 @@ class Word2Vec(Lifecycle):
         if not self.negative:
             raise RuntimeError("predict_output_word needs a model trained with negative sampling "
                                "(negative > 0)")
+        if self._syn1neg is None:   # wv loaded from a word2vec file: no output layer
+            raise RuntimeError("Parameters required for predicting the output words not found.")
         return predict_output_word(self.wv, self.syn1neg, context_words_list, topn, self.cbow_mean)
 
     def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
@@ -538,19 +590,41 @@ class Word2Vec(Lifecycle):
 
     # --- persistence --------------------------------------------------------------------------
 
-    def save(self, fname):
+    def save(self, fname, **options):
         """Save the whole model (vectors, output weights, vocabulary, parameters) in w2vlib's
         native format: no pickle, so loading an untrusted file cannot run code. A model whose
-        vectors hold NaN or infinity (training diverged) is refused."""
+        vectors hold NaN or infinity (training diverged) is refused.
+
+        gensim's options are accepted: ``separately``, ``sep_limit`` and ``pickle_protocol``
+        have nothing to choose in the native file (every array is stored on its own and can be
+        memory-mapped; nothing is pickled); ``ignore=['syn1neg']`` (or ``'syn1'``) leaves an
+        output layer out, so the loaded model's vectors can be queried but it cannot train
+        further (``'cum_table'`` is never stored).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> model = Word2Vec([["a", "b"], ["b", "c"]] * 20, vector_size=4, min_count=1, workers=1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.w2v")
+        >>> model.save(path, ignore=["syn1neg"])
+        >>> Word2Vec.load(path).predict_output_word(["a"])
+        Traceback (most recent call last):
+        RuntimeError: Parameters required for predicting the output words not found.
+        """
+        ignored = _checks.left_out(options, LEAVABLE)
         self._check_prepared()
         _check_finite(self.wv.vectors, None)
         lockf = self._lock_factors()
         self.add_lifecycle_event("saved", fname=path_text(fname))
-        _model_file.save(self, fname, lockf)
+        _model_file.save(self, fname, lockf, ignored)
 
-    @classmethod
+    @_ClassOnly
     def load(cls, fname, mmap=None):
-        """Load a model written by :meth:`save` (``mmap='r'`` maps the arrays read-only)."""
+        """Load a model written by :meth:`save` (``mmap='r'`` maps the arrays read-only).
+
+        As in gensim it is called on the class (``Word2Vec.load(f)``); on an instance it raises
+        AttributeError. A file holding a KeyedVectors raises :class:`~w2vlib.errors.WrongKindError`
+        (an AttributeError, as in gensim, and a ValueError)."""
         meta, arrays = _model_file.read(fname, mmap)
         model = cls.__new__(cls)   # not __init__: a loaded model was not created now
         try:
@@ -561,6 +635,16 @@ class Word2Vec(Lifecycle):
         model.add_lifecycle_event("loaded", fname=path_text(fname))
         return model
 
+    def __getstate__(self):
+        """For ``copy.deepcopy`` and pickle (of a model you made, e.g. to keep the best one in
+        a callback): the training engine and the C key index are left out and rebuilt on the
+        next ``train()`` (``save``/``load`` stay the way to store a model in a file)."""
+        state = dict(self.__dict__)
+        if self._engine is not None:
+            state["running_training_loss"] = self._engine.epoch_loss
+        state["_engine"] = state["_index"] = None
+        return state
+
     def __str__(self):
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
                 f"alpha={self.alpha}>")
@@ -568,6 +652,18 @@ class Word2Vec(Lifecycle):
 
 Word2Vec.__doc__ = Word2Vec.__doc__.replace(
     "{parameters}", textwrap.indent(_params.docstring_section(), "    "))
+
+
+def _warn_if_not_total(epoch, tally, schedule):
+    """gensim's warnings when an epoch read another number of sentences or words than the
+    ``total_examples`` / ``total_words`` given to train() (the learning rate then did not
+    decay as planned)."""
+    if schedule.total_examples and schedule.total_examples != tally.examples:
+        logger.warning("EPOCH %i: supplied example count (%i) did not equal expected count (%i)",
+                       epoch, tally.examples, schedule.total_examples)
+    if schedule.total_words and schedule.total_words != tally.raw_words:
+        logger.warning("EPOCH %i: supplied raw word count (%i) did not equal expected count (%i)",
+                       epoch, tally.raw_words, schedule.total_words)
 
 
 def _check_finite(vectors, epoch):

@@ -1,0 +1,68 @@
+"""The exceptions w2vlib raises where gensim raised another type.
+
+w2vlib's errors say what went wrong and where (the file, its line or byte offset); gensim often
+raised a bare built-in exception for the same mistake. Each class here derives from both, so code
+ported from gensim that catches gensim's type (``except EOFError:``, ``except RuntimeError:``)
+still catches it, and code that catches w2vlib's (``except ValueError:``) does too.
+
+>>> from w2vlib import Word2Vec
+>>> try:
+...     Word2Vec([])
+... except RuntimeError as error:         # gensim's type
+...     print(type(error).__name__, isinstance(error, ValueError))
+EmptyVocabularyError True
+"""
+
+
+class EmptyVocabularyError(ValueError, RuntimeError):
+    """No word is left to train: the corpus is empty, or no word survives ``min_count``,
+    ``max_final_vocab`` or the ``trim_rule`` (gensim: RuntimeError when training starts)."""
+
+
+class WrongKindError(ValueError, AttributeError):
+    """A native file holds another kind of object than the class loading it, e.g.
+    ``Word2Vec.load`` of a saved KeyedVectors (gensim: AttributeError)."""
+
+
+class Word2VecFormatError(ValueError):
+    """A word2vec file that cannot be read; the message names the file and the line (text)
+    or byte offset (binary). (``UndecodableKeyError`` is also a UnicodeDecodeError, whose
+    constructor takes other arguments: hence ``ValueError.__init__`` rather than ``super()``.)"""
+
+    def __init__(self, fname, detail, line=None, offset=None):
+        self.fname, self.detail, self.line, self.offset = fname, detail, line, offset
+        where = "" if line is None and offset is None else (
+            f"line {line}: " if line is not None else f"byte offset {offset}: ")
+        ValueError.__init__(self, f"{fname}: {where}{detail}")   # not super(): see below
+
+    def __reduce__(self):   # pickled (a Dask worker's error reaches the client) and copied
+        return type(self), (self.fname, self.detail, self.line, self.offset)
+
+
+class TruncatedFileError(Word2VecFormatError, EOFError):
+    """A word2vec file that ends before the rows its header declares (gensim: EOFError)."""
+
+
+class UndecodableKeyError(Word2VecFormatError, UnicodeDecodeError):
+    """A key that cannot be decoded with ``unicode_errors='strict'`` (gensim:
+    UnicodeDecodeError); ``encoding``, ``object``, ``start``, ``end`` and ``reason`` are the
+    codec's, the message names the file and place.
+
+    >>> error = UndecodableKeyError("v.txt", "cannot decode key", UnicodeDecodeError(
+    ...     "utf-8", b"\\xff", 0, 1, "invalid start byte"), line=3)
+    >>> str(error), error.reason, isinstance(error, ValueError)
+    ('v.txt: line 3: cannot decode key', 'invalid start byte', True)
+    """
+
+    def __init__(self, fname, detail, decode_error, line=None, offset=None):
+        UnicodeDecodeError.__init__(self, decode_error.encoding, decode_error.object,
+                                    decode_error.start, decode_error.end, decode_error.reason)
+        Word2VecFormatError.__init__(self, fname, detail, line, offset)
+
+    def __str__(self):
+        return self.args[0]
+
+    def __reduce__(self):
+        codec_error = UnicodeDecodeError(self.encoding, self.object, self.start, self.end,
+                                         self.reason)
+        return type(self), (self.fname, self.detail, codec_error, self.line, self.offset)
