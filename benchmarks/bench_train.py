@@ -63,6 +63,8 @@ EVAL_FILES = ("questions-words.txt", "wordsim353.tsv")
 RESTRICT_VOCAB = 30000
 #: The mode of the memory check: the cheapest per word, so the run is short.
 MEMORY_MODE = "cbow-ns"
+#: gensim's (and w2vlib's) default min_count, which the memory check scales with the copies.
+MIN_COUNT = 5
 COMPRESSED = (".xz", ".gz", ".bz2")
 COPY_CHUNK = 1 << 20
 
@@ -360,17 +362,23 @@ def build_vocab_speed(path, repeats):
     return ours, theirs
 
 
-def peak_rss_training(path, mode, workers, hot_rows):
+def peak_rss_training(path, mode, workers, hot_rows, copies=1):
     """Peak RSS (MB) of a fresh process that trains one epoch of `mode` on `path` (with the
-    private-hot-rows setting `hot_rows`, None: the shipped one)."""
+    private-hot-rows setting `hot_rows`, None: the shipped one). `path` holds `copies` copies of
+    a corpus: ``min_count`` is scaled by `copies`, so the vocabulary (and the weights) is that of
+    one copy and only the corpus grows (with gensim's 5, a word seen once in the corpus would be
+    kept from five copies on)."""
     setting = ("from w2vlib import _train; "
                f"_train.HOT_NODES, _train.HOT_WORDS, _train.MERGE_EVERY = {tuple(hot_rows)}\n"
                if hot_rows else "")
     code = (results.PEAK_KIB_SOURCE + "import sys\nfrom w2vlib import Word2Vec\n" + setting
-            + f"Word2Vec(corpus_file=sys.argv[1], workers={workers}, epochs=1, **{MODES[mode]!r})\n"
+            + f"model = Word2Vec(corpus_file=sys.argv[1], workers={workers}, epochs=1, "
+            f"min_count={MIN_COUNT * copies}, **{MODES[mode]!r})\n"
+            + "print(len(model.wv))\n"
             + "print(peak_kib() / 1024)\n")
     out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    words, peak = out.stdout.strip().splitlines()[-2:]
+    return float(peak), int(words)
 
 
 def repeated(path, copies, workdir):
@@ -543,10 +551,14 @@ def main(argv=None):
 
     if args.memory_copies:
         big = repeated(path, args.memory_copies, args.workdir)
-        small_rss = peak_rss_training(path, MEMORY_MODE, args.workers, args.hot_rows)
-        big_rss = peak_rss_training(big, MEMORY_MODE, args.workers, args.hot_rows)
-        print(f"\npeak RSS training {MEMORY_MODE} 1 epoch: {path.name} {small_rss:.0f} MB, "
-              f"{big.name} ({args.memory_copies}x) {big_rss:.0f} MB")
+        small_rss, words = peak_rss_training(path, MEMORY_MODE, args.workers, args.hot_rows)
+        big_rss, big_words = peak_rss_training(big, MEMORY_MODE, args.workers, args.hot_rows,
+                                               args.memory_copies)
+        if big_words != words:
+            raise RuntimeError(f"the memory check's two vocabularies differ ({words} and "
+                               f"{big_words} words): the corpus is not {args.memory_copies} copies")
+        print(f"\npeak RSS training {MEMORY_MODE} 1 epoch ({words} words): {path.name} "
+              f"{small_rss:.0f} MB, {big.name} ({args.memory_copies}x) {big_rss:.0f} MB")
         record("memory", {"mode": MEMORY_MODE, "copies": args.memory_copies,
                           "peak_rss_mb": small_rss, "peak_rss_copies_mb": big_rss})
 

@@ -19,13 +19,22 @@ from smart_open.compression import get_supported_extensions
 ERRORS = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 
 
+def is_compressed(path):
+    """Whether smart_open decompresses `path` as it reads it (by its suffix, as smart_open
+    decides: its registry of compressors, not a list of our own).
+
+    >>> is_compressed("corpus.txt.gz"), is_compressed("corpus.TXT.BZ2"), is_compressed("corpus.txt")
+    (True, True, False)
+    """
+    return os.path.splitext(os.fspath(path))[1].lower() in get_supported_extensions()
+
+
 def _is_damage(err, name):
     """True when `err`, raised while reading file `name`, says its compressed data is damaged
     (an OSError with an errno is a system error, e.g. a disk fault, and is left as it is)."""
     if isinstance(err, ERRORS):
         return True
-    return (isinstance(err, OSError) and err.errno is None
-            and os.fspath(name).endswith(tuple(get_supported_extensions())))
+    return isinstance(err, OSError) and err.errno is None and is_compressed(name)
 
 
 @contextlib.contextmanager

@@ -23,9 +23,8 @@ import os
 
 import numpy as np
 import smart_open
-from smart_open.compression import get_supported_extensions
 
-from w2vlib import _file_kind, _native, _vectors_file
+from w2vlib import _compressed, _file_kind, _native, _vectors_file
 from w2vlib._atomic import atomic_open, local_path
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.word2vec import Word2Vec
@@ -38,8 +37,7 @@ EXTENSION_FORMATS = {".txt": "text", ".vec": "text", ".bin": "binary", ".kv": "n
 
 
 def _strip_compression(path):
-    root, ext = os.path.splitext(os.fspath(path))
-    return root if ext.lower() in get_supported_extensions() else os.fspath(path)
+    return os.path.splitext(os.fspath(path))[0] if _compressed.is_compressed(path) else os.fspath(path)
 
 
 def format_from_name(path):

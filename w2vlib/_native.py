@@ -33,9 +33,9 @@ import struct
 
 import numpy as np
 import smart_open
-from smart_open.compression import get_supported_extensions
 
 from w2vlib._atomic import atomic_open, local_path
+from w2vlib._compressed import is_compressed
 from w2vlib._checks import is_count
 
 MAGIC = b"W2VLIB\x00\x01"
@@ -145,7 +145,7 @@ def load_native(path, mmap=None):
         raise ValueError(f"mmap must be None or one of {MMAP_MODES}, got {mmap!r}")
     local = local_path(path)
     name = os.fspath(path)
-    plain = local is not None and os.path.splitext(local)[1].lower() not in get_supported_extensions()
+    plain = local is not None and not is_compressed(local)
     if mmap is not None and not plain:
         raise ValueError(f"{name}: memory mapping needs a local uncompressed file")
     with open(local, "rb") if plain else smart_open.open(name, "rb") as fin:

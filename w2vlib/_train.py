@@ -56,8 +56,6 @@ RANGE_BYTES = 1 << 20
 MIN_RANGE_BYTES = 1 << 16
 #: Batches waiting in the queue per worker (bounds memory in queue mode).
 QUEUE_FACTOR = 2
-#: File suffixes that smart_open decompresses transparently; such files cannot be split by bytes.
-COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
 
 
 @dataclass
@@ -178,10 +176,10 @@ class StreamFeed:
 
 
 def splittable(sources):
-    """True when every source is a plain local file, so workers can own byte ranges of it."""
-    return all(
-        os.path.isfile(path) and not str(path).endswith(COMPRESSED)
-        for path, _, _ in sources)
+    """True when every source is a plain local file (not one smart_open decompresses), so
+    workers can own byte ranges of it."""
+    return all(os.path.isfile(path) and not _compressed.is_compressed(path)
+               for path, _, _ in sources)
 
 
 class RangeFeed:

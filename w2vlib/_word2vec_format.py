@@ -31,7 +31,6 @@ import stat
 
 import numpy as np
 import smart_open
-from smart_open.compression import get_supported_extensions
 
 from w2vlib import _compressed, _file_kind, _word2vec_write, _word2vec_read
 from w2vlib._atomic import atomic_group, local_path
@@ -313,7 +312,7 @@ def _with_hint(name, detail, binary):
 def _open_source(fname):
     """Yield ``(binary file object, size in bytes or None when unknown)``."""
     local = local_path(fname)
-    if local is not None and os.path.splitext(local)[1].lower() not in get_supported_extensions():
+    if local is not None and not _compressed.is_compressed(local):
         with open(local, "rb", buffering=0) as source:
             info = os.fstat(source.fileno())
             yield source, info.st_size if stat.S_ISREG(info.st_mode) else None
