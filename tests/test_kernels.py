@@ -2,16 +2,20 @@
 of the kernels this machine can run (baseline, AVX2, AVX-512) is checked."""
 import importlib
 import itertools
+import os
 import platform
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
 
-from w2vlib import _dispatch, _inner
-from w2vlib._reference import ReferenceKernel, ReferenceState
+from w2vlib import _cpu, _dispatch, _inner
+from w2vlib._reference import MAX_EXP, SIGMOID_TABLE_SIZE, ReferenceKernel, ReferenceState
 
 N_WORDS, DIM, SEED = 23, 12, 12345
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _huffman_like_paths(n, rng):
@@ -46,12 +50,6 @@ def _setup(sg, hs, negative, cbow_mean, sample, shrink, compute_loss=True):
     kwargs = dict(sg=sg, hs=hs, negative=negative, window=3, cbow_mean=cbow_mean,
                   shrink_windows=shrink, compute_loss=compute_loss)
     return arrays, kwargs, ids, sent_offsets
-
-
-@pytest.fixture(params=_dispatch.available())
-def inner(request):
-    """One build of the kernel module (w2vlib._inner or an instruction-set variant)."""
-    return importlib.import_module(f"w2vlib.{request.param}")
 
 
 COMBINATIONS = [
@@ -317,7 +315,7 @@ def test_rng_twin_matches_reference():
 
 def test_sigmoid_table_matches_numpy():
     table = _inner.sigmoid_table()
-    x = (2 * np.arange(1000) / 1000 - 1) * 6
+    x = -MAX_EXP + 2 * MAX_EXP / SIGMOID_TABLE_SIZE * np.arange(SIGMOID_TABLE_SIZE)
     np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
 
 
@@ -356,20 +354,47 @@ def test_a_dot_product_at_the_edge_of_the_table_matches_the_reference(hs, negati
     assert np.abs(ours[0]).max() < 10
 
 
-def test_dispatch_picks_a_usable_build():
+def _cpuinfo_flags():
+    """The feature flags Linux lists for the first CPU in /proc/cpuinfo."""
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    raise AssertionError("/proc/cpuinfo lists no flags")
+
+
+X86_64_LINUX = sys.platform.startswith("linux") and platform.machine().lower() in ("x86_64", "amd64")
+
+
+@pytest.mark.skipif(not X86_64_LINUX, reason="reads the x86 feature flags of Linux's /proc/cpuinfo")
+def test_dispatch_picks_the_build_the_cpu_flags_allow():
+    """The kernel build _dispatch picks is the one the CPU's flags (as Linux lists them) allow;
+    setup.py builds every variant on x86-64."""
+    flags = _cpuinfo_flags()
+    avx2 = {"avx2", "fma"} <= flags
+    avx512 = avx2 and {"avx512f", "avx512vl", "avx512bw", "avx512dq"} <= flags
+    assert (_cpu.has_avx2_fma(), _cpu.has_avx512()) == (avx2, avx512)
+    runs = {"baseline": True, "avx2": avx2, "avx512": avx512}
+    assert _dispatch.available() == [_dispatch.VARIANTS[v] for v in _dispatch.VARIANTS if runs[v]]
+    best = "avx512" if avx512 else "avx2" if avx2 else "baseline"
+    assert _dispatch.select().__name__ == f"w2vlib.{_dispatch.VARIANTS[best]}"
+    for variant, module in _dispatch.VARIANTS.items():
+        if runs[variant]:
+            assert _dispatch.select(variant) is importlib.import_module(f"w2vlib.{module}")
+        else:
+            with pytest.raises(ValueError, match="not available"):
+                _dispatch.select(variant)
+
+
+def _kernel_in_use(**env):
+    """The module name of ``_dispatch.inner`` in a fresh interpreter run from the checkout."""
+    return subprocess.run([sys.executable, "-c", "from w2vlib import _dispatch; print(_dispatch.inner.__name__)"],
+                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
+
+
+def test_w2vlib_kernel_overrides_the_choice():
     assert _dispatch.select("baseline") is _inner
-    with pytest.raises(ValueError, match="W2VLIB_KERNEL must be one of"):
-        _dispatch.select("sse9")
-    if platform.machine().lower() in ("x86_64", "amd64") and _inner.cpu_has_avx512():
-        # setup.py builds every variant on x86-64, and this CPU runs them all: AVX-512 is the default
-        assert _dispatch.available() == ["_inner", "_inner_avx2", "_inner_avx512"]
-        assert _dispatch.select() is _dispatch.select("avx512") is importlib.import_module("w2vlib._inner_avx512")
-    elif platform.machine().lower() in ("x86_64", "amd64") and _inner.cpu_has_avx2_fma():
-        assert _dispatch.available() == ["_inner", "_inner_avx2"]
-        assert _dispatch.select() is _dispatch.select("avx2") is importlib.import_module("w2vlib._inner_avx2")
-        with pytest.raises(ValueError, match="not available"):
-            _dispatch.select("avx512")
-    else:
-        assert _dispatch.select() is _inner
-        with pytest.raises(ValueError, match="not available"):
-            _dispatch.select("avx2")
+    result = _kernel_in_use(W2VLIB_KERNEL="baseline")
+    assert result.stdout.strip() == "w2vlib._inner", result.stderr
+    result = _kernel_in_use(W2VLIB_KERNEL="sse9")
+    assert result.returncode != 0 and "W2VLIB_KERNEL must be one of" in result.stderr

@@ -64,7 +64,7 @@ def test_sdist_and_wheel_are_built(dist):
 def test_wheel_holds_the_extensions_and_the_data(dist):
     wheel, = (n for n in os.listdir(dist) if n.endswith(".whl"))
     files = zipfile.ZipFile(dist / wheel).namelist()
-    for module in ("_inner", "_reader", "_word2vec_read", "_word2vec_write"):
+    for module in ("_cpu", "_inner", "_reader", "_word2vec_read", "_word2vec_write"):
         assert any(f.startswith(f"w2vlib/{module}.") and f.endswith((".so", ".pyd")) for f in files), module
     for data in ("demo_corpus.txt.xz", "questions-words.txt", "wordsim353.tsv"):
         assert f"w2vlib/data/{data}" in files

@@ -7,6 +7,7 @@ import pytest
 from gensim import utils as gensim_utils
 from gensim.models import Word2Vec
 
+from w2vlib import _reader
 from w2vlib import vocab as vocab_module
 from w2vlib.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocabulary
 
@@ -182,14 +183,11 @@ def test_merge_counts_in_chunks_equals_a_scan(sentences):
 
 
 def test_compiled_counter_feeds_merge_counts():
-    reader = pytest.importorskip("w2vlib._reader")
-    if not hasattr(reader, "count_words"):
-        pytest.skip("w2vlib._reader.count_words is not there yet")
     path = DATA / "corpus_small.txt"
     model = gensim_model(min_count=5)
     model.build_vocab(corpus_file=str(path))
     with open(path, "rb") as stream:
-        counts, total_words, corpus_count = reader.count_words(stream)[:3]
+        counts, total_words, corpus_count = _reader.count_words(stream)[:3]
     ours = Vocabulary(min_count=5)
     ours.merge_counts(counts, total_words, corpus_count)
     ours.prepare()

@@ -5,8 +5,9 @@ instruction set (runs on any x86-64 CPU), ``_inner_avx2`` with AVX2 + FMA, whose
 row updates process twice as many floats per instruction, and ``_inner_avx512`` with 512-bit
 vectors (twice as many again). All come from the same source, so they compute the same updates
 (up to float rounding from fused multiply-adds and the order of partial sums);
-``tests/test_kernels.py`` checks every variant against the numpy reference. The environment
-variable ``W2VLIB_KERNEL`` overrides the choice (``baseline``, ``avx2`` or ``avx512``), e.g. for
+``tests/test_kernels.py`` checks every variant against the numpy reference. What the CPU runs is
+asked of :mod:`w2vlib._cpu` (compiled once, for the baseline). The environment variable
+``W2VLIB_KERNEL`` overrides the choice (``baseline``, ``avx2`` or ``avx512``), e.g. for
 benchmarks.
 
 >>> inner.__name__ in {f"w2vlib.{name}" for name in available()}
@@ -15,15 +16,15 @@ True
 import importlib
 import os
 
-from w2vlib import _inner
+from w2vlib import _cpu, _inner
 
 #: Variant name -> module name, most capable last.
 VARIANTS = {"baseline": "_inner", "avx2": "_inner_avx2", "avx512": "_inner_avx512"}
 
 
 def _supported(variant):
-    return (variant == "baseline" or (variant == "avx2" and _inner.cpu_has_avx2_fma())
-            or (variant == "avx512" and _inner.cpu_has_avx512()))
+    return (variant == "baseline" or (variant == "avx2" and _cpu.has_avx2_fma())
+            or (variant == "avx512" and _cpu.has_avx512()))
 
 
 def _load(variant):

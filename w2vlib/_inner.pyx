@@ -10,9 +10,11 @@ The work splits along two axes, as in fastText:
   vector, which the model axis then applies back to the input rows.
 
 So there are 2 + 2 small functions (``_train_sg_pair``/``_train_cbow_center`` and
-``_loss_ns``/``_loss_hs``), not four copies. Everything per token — subsampling, window shrinking,
-negative draws — uses the per-thread random state of a :class:`WorkerState`; nothing in the hot
-loop touches a Python object.
+``_loss_ns``/``_loss_hs``), not four copies. As in fastText's loss, negative sampling draws its own
+negatives and fetches their rows; the model axis only tells the loss axis how many examples of
+one target follow (``_expect_examples``), so that it can draw them at once and fetch ahead.
+Everything per token — subsampling, window shrinking, negative draws — uses the per-thread random
+state of a :class:`WorkerState`; nothing in the hot loop touches a Python object.
 
 The pure-numpy twin of these kernels is :mod:`w2vlib._reference`; the tests run both.
 """
@@ -127,36 +129,6 @@ cdef extern from *:
 
 cdef extern from "<stdlib.h>":
     int posix_memalign(void** memptr, size_t alignment, size_t size) nogil
-
-cdef extern from *:
-    """
-    /* Whether this CPU (and OS) runs AVX2 and FMA code; false where it cannot be asked. */
-    static int w2v_cpu_has_avx2_fma(void) {
-    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    #else
-        return 0;
-    #endif
-    }
-    """
-    int w2v_cpu_has_avx2_fma() nogil
-
-cdef extern from *:
-    """
-    /* Whether this CPU (and OS) runs the AVX-512 build (x86-64-v4: F, VL, BW, DQ). */
-    static int w2v_cpu_has_avx512(void) {
-    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-        __builtin_cpu_init();
-        return w2v_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f")
-            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
-            && __builtin_cpu_supports("avx512dq");
-    #else
-        return 0;
-    #endif
-    }
-    """
-    int w2v_cpu_has_avx512() nogil
 
 
 cdef void* _private_alloc(size_t nbytes) except NULL:
@@ -294,7 +266,9 @@ cdef struct HotRows:
 cdef struct Scratch:
     real* hidden
     real* grad
-    int32_t* targets              # the negative words drawn for one position's examples
+    int32_t* targets              # negative sampling's queue: the negatives drawn for the
+    Py_ssize_t queued             # next `queued` examples, `negative` each, of which `taken`
+    Py_ssize_t taken              # are trained (see _expect_examples)
     int32_t* kept
     int32_t* kept_offsets
     Py_ssize_t kept_cap
@@ -405,42 +379,6 @@ cdef inline void _prefetch_row(const real* row, int size) noexcept nogil:
         k += FLOATS_PER_LINE
 
 
-cdef inline void _prefetch_path(const Params* p, Scratch* s, int32_t target) noexcept nogil:
-    """Prefetch the output rows of ``target``'s Huffman path (hierarchical softmax)."""
-    cdef int64_t b
-    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
-        _prefetch_row(_row(&s.nodes, p.points[b], p.size), p.size)
-
-
-cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
-                                 Py_ssize_t count) noexcept nogil:
-    """Draw ``count`` negative words from the alias table (one 64-bit draw each), in order.
-
-    Which of a slot's two words is drawn is a coin flip no branch predictor can learn, so it is
-    selected with a mask rather than a branch; the state and tables are held in locals, since C
-    must otherwise assume each store to ``dest`` may change them.
-    """
-    cdef Py_ssize_t d
-    cdef uint64_t r, state = s.rng
-    cdef uint32_t i, keep
-    cdef uint32_t n = p.n_words
-    cdef const uint64_t* accept = p.accept
-    cdef const int32_t* alias = p.alias
-    for d in range(count):
-        r = _next_random(&state)
-        i = _below(r, n)
-        keep = 0 - <uint32_t>((r & LOW32) < accept[i])     # all ones: keep i; zero: its alias
-        dest[d] = <int32_t>((i & keep) | (<uint32_t>alias[i] & ~keep))
-    s.rng = state
-
-
-cdef inline void _prefetch_negatives(const Params* p, const Scratch* s,
-                                     const int32_t* negs) noexcept nogil:
-    cdef int d
-    for d in range(p.negative):
-        _prefetch_row(_row(&s.outputs, negs[d], p.size), p.size)
-
-
 cdef inline void _train_outputs(const Params* p, Scratch* s, const real* h, real** rows,
                                 const real* labels, int n, bint saturate,
                                 real alpha) noexcept nogil:
@@ -486,11 +424,67 @@ cdef inline bint _holds(real** rows, int n, const real* row) noexcept nogil:
     return False
 
 
+cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
+                                 Py_ssize_t count) noexcept nogil:
+    """Draw ``count`` negative words from the alias table (one 64-bit draw each), in order.
+
+    Which of a slot's two words is drawn is a coin flip no branch predictor can learn, so it is
+    selected with a mask rather than a branch; the state and tables are held in locals, since C
+    must otherwise assume each store to ``dest`` may change them.
+    """
+    cdef Py_ssize_t d
+    cdef uint64_t r, state = s.rng
+    cdef uint32_t i, keep
+    cdef uint32_t n = p.n_words
+    cdef const uint64_t* accept = p.accept
+    cdef const int32_t* alias = p.alias
+    for d in range(count):
+        r = _next_random(&state)
+        i = _below(r, n)
+        keep = 0 - <uint32_t>((r & LOW32) < accept[i])     # all ones: keep i; zero: its alias
+        dest[d] = <int32_t>((i & keep) | (<uint32_t>alias[i] & ~keep))
+    s.rng = state
+
+
+cdef inline void _prefetch_negatives(const Params* p, const Scratch* s,
+                                     const int32_t* negs) noexcept nogil:
+    """Prefetch the output rows of one example's ``negative`` words ``negs``."""
+    cdef int d
+    for d in range(p.negative):
+        _prefetch_row(_row(&s.outputs, negs[d], p.size), p.size)
+
+
+cdef inline void _queue_negatives(const Params* p, Scratch* s, int32_t target,
+                                  Py_ssize_t examples) noexcept nogil:
+    """Draw the negatives of the next ``examples`` examples, which all predict ``target``, into
+    the queue, and prefetch the rows the first of them trains: ``target``'s and its negatives'."""
+    _draw_negatives(p, s, s.targets, examples * p.negative)
+    s.queued, s.taken = examples, 0
+    _prefetch_row(_row(&s.outputs, target, p.size), p.size)
+    _prefetch_negatives(p, s, s.targets)
+
+
+cdef inline const int32_t* _next_negatives(const Params* p, Scratch* s,
+                                           int32_t target) noexcept nogil:
+    """Negative sampling's draws for the example about to train: taken from the queue that
+    ``_expect_examples`` filled ahead of a run of examples, or, with nothing queued, drawn now
+    (and their rows prefetched). While one queued example trains, the next one's negative rows
+    are being fetched, so that the cache misses of the random rows overlap with work instead of
+    stalling one after another."""
+    cdef const int32_t* negs
+    if s.taken == s.queued:
+        _queue_negatives(p, s, target, 1)
+    negs = &s.targets[s.taken * p.negative]
+    s.taken += 1
+    if s.taken < s.queued:
+        _prefetch_negatives(p, s, &s.targets[s.taken * p.negative])
+    return negs
+
+
 cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t target,
                           const int32_t* negs, real alpha) noexcept nogil:
-    """Negative sampling: one positive (``target``) and the ``negative`` words ``negs``, drawn
-    (and their rows prefetched) by the caller ahead of time, so that the cache misses of the
-    random rows overlap with earlier work instead of stalling one after another.
+    """Negative sampling: one positive (``target``) and the ``negative`` words ``negs`` that
+    ``_next_negatives`` drew for this example from the alias table.
 
     A word drawn twice is trained twice, the second time on the row the first updated, as
     word2vec.c does: the rows before a repeat are trained first.
@@ -513,6 +507,13 @@ cdef inline void _loss_ns(const Params* p, Scratch* s, const real* h, int32_t ta
     _train_outputs(p, s, h, rows, labels, n, True, alpha)
 
 
+cdef inline void _prefetch_path(const Params* p, Scratch* s, int32_t target) noexcept nogil:
+    """Prefetch the output rows of ``target``'s Huffman path (hierarchical softmax)."""
+    cdef int64_t b
+    for b in range(p.code_offsets[target], p.code_offsets[target + 1]):
+        _prefetch_row(_row(&s.nodes, p.points[b], p.size), p.size)
+
+
 cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t target,
                           real alpha) noexcept nogil:
     """Hierarchical softmax along ``target``'s Huffman path (inner nodes outside
@@ -531,10 +532,26 @@ cdef inline void _loss_hs(const Params* p, Scratch* s, const real* h, int32_t ta
         first += n
 
 
+cdef inline void _expect_examples(const Params* p, Scratch* s, int32_t target,
+                                  Py_ssize_t examples) noexcept nogil:
+    """The loss axis, told that the next ``examples`` examples all predict ``target`` with no
+    other random draw between them (skip-gram's pairs around one center). Negative sampling
+    draws all their negatives now — the draws the examples would make one after another, in the
+    same order — so that it can fetch one example's rows while the one before trains."""
+    if p.negative:
+        _queue_negatives(p, s, target, examples)
+
+
 cdef inline void _output_layer(const Params* p, Scratch* s, const real* h, int32_t target,
-                               const int32_t* negs, real alpha) noexcept nogil:
-    """The loss axis: fills ``s.grad`` with the gradient step for the hidden vector ``h``."""
+                               real alpha) noexcept nogil:
+    """The loss axis: fills ``s.grad`` with the gradient step for the hidden vector ``h``.
+
+    The negatives are drawn, and their rows fetched, before the Huffman path trains, so that
+    those cache misses overlap with its work."""
+    cdef const int32_t* negs = NULL
     memset(s.grad, 0, p.size * sizeof(real))
+    if p.negative:
+        negs = _next_negatives(p, s, target)
     if p.hs:
         _loss_hs(p, s, h, target, alpha)
     if p.negative:
@@ -548,10 +565,10 @@ cdef inline real _lock(const Params* p, int32_t word) noexcept nogil:
 
 
 cdef inline void _train_sg_pair(const Params* p, Scratch* s, int32_t center, int32_t context,
-                                const int32_t* negs, real alpha) noexcept nogil:
+                                real alpha) noexcept nogil:
     """Skip-gram: the context word's input row is the hidden vector; it predicts the center."""
     cdef real* h = &p.syn0[<int64_t>context * p.size]
-    _output_layer(p, s, h, center, negs, alpha)
+    _output_layer(p, s, h, center, alpha)
     _axpy(_lock(p, context), s.grad, h, p.size)
 
 
@@ -560,28 +577,19 @@ cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* wo
                                   real alpha) noexcept nogil:
     """Skip-gram around ``words[i]``: one pair per context word in ``[lo, hi)``.
 
-    The negatives of all pairs are drawn up front — the same draws, in the same order, as
-    drawing them pair by pair, since nothing else draws in between — so that while one pair
-    trains, the rows of the next pair (its context row and its negatives' output rows) are
-    already being fetched.
+    The loss axis is told how many pairs follow (``_expect_examples``), so that it can fetch the
+    next pair's output rows while one pair trains; the next pair's context row is fetched here.
     """
-    cdef Py_ssize_t j, nxt, pair = 0
-    cdef int32_t* negs = s.targets
+    cdef Py_ssize_t j, nxt
     cdef int32_t center = words[i]
-    if p.negative:
-        _draw_negatives(p, s, negs, (hi - lo - 1) * p.negative)
-        _prefetch_row(_row(&s.outputs, center, p.size), p.size)
-        _prefetch_negatives(p, s, negs)
+    _expect_examples(p, s, center, hi - lo - 1)
     for j in range(lo, hi):
         if j == i:
             continue
         nxt = j + 1 if j + 1 != i else j + 2
         if nxt < hi:
             _prefetch_row(&p.syn0[<int64_t>words[nxt] * p.size], p.size)
-            if p.negative:
-                _prefetch_negatives(p, s, &negs[(pair + 1) * p.negative])
-        _train_sg_pair(p, s, center, words[j], &negs[pair * p.negative], alpha)
-        pair += 1
+        _train_sg_pair(p, s, center, words[j], alpha)
 
 
 cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* words,
@@ -605,11 +613,7 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
     if p.cbow_mean:
         for k in range(p.size):
             s.hidden[k] /= count
-    if p.negative:
-        _draw_negatives(p, s, s.targets, p.negative)
-        _prefetch_row(_row(&s.outputs, words[i], p.size), p.size)
-        _prefetch_negatives(p, s, s.targets)
-    _output_layer(p, s, s.hidden, words[i], s.targets, alpha)
+    _output_layer(p, s, s.hidden, words[i], alpha)
     if not p.cbow_mean:
         for k in range(p.size):
             s.grad[k] /= count
@@ -975,24 +979,6 @@ def merge_row(real[::1] shared, const real[::1] mine, const real[::1] was):
         raise ValueError("merge_row: the three rows must have the same length")
     if shared.shape[0]:
         _merge_row(&shared[0], &mine[0], &was[0], <size_t>shared.shape[0])
-
-
-def cpu_has_avx2_fma():
-    """True when the CPU can run the AVX2 + FMA build of these kernels (``_inner_avx2``).
-
-    >>> cpu_has_avx2_fma() in (True, False)
-    True
-    """
-    return bool(w2v_cpu_has_avx2_fma())
-
-
-def cpu_has_avx512():
-    """True when the CPU can run the AVX-512 build of these kernels (``_inner_avx512``).
-
-    >>> cpu_has_avx512() in (True, False)
-    True
-    """
-    return bool(w2v_cpu_has_avx512())
 
 
 def sigmoid(real f):

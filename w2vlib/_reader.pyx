@@ -320,7 +320,7 @@ cdef class FileBatcher(_Scanner):
     cdef int32_t* ids
     cdef int32_t* offsets
     cdef Py_ssize_t batch_words, count, sent_start, n_offsets
-    cdef long long batch_raw, raw_at_sent_start, start
+    cdef long long batch_raw, raw_at_sent_start
 
     def __cinit__(self, fileobj, VocabIndex index not None, long long start=0, long long end=-1,
                   int batch_words=MAX_WORDS_IN_BATCH, int max_sentence_length=MAX_WORDS_IN_BATCH,
@@ -335,7 +335,6 @@ cdef class FileBatcher(_Scanner):
         self.n_offsets = 1
         self.index = index
         self.batch_words = batch_words
-        self.start = start
         self._setup(fileobj, start, end, max_sentence_length, line_mode, chunk_bytes)
         self.stream_above = index.table.max_len
 
@@ -347,11 +346,6 @@ cdef class FileBatcher(_Scanner):
     def position(self):
         """Byte offset of the next byte to scan."""
         return self.file_pos + self.pos
-
-    @property
-    def bytes_consumed(self):
-        """Bytes scanned since ``start``."""
-        return max(self.file_pos + self.pos - self.start, 0)
 
     @property
     def sentences(self):
