@@ -22,6 +22,8 @@ from libc.math cimport exp, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
+from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock, PyThread_free_lock,
+                               PyThread_release_lock, PyThread_type_lock, WAIT_LOCK)
 
 import numpy as np
 
@@ -252,6 +254,7 @@ cdef struct Params:
     int64_t hot_nodes_from        # syn1 rows >= this are worker-private
     int64_t hot_nodes
     uint64_t merge_every          # examples between merges of the private rows
+    PyThread_type_lock merge_lock # one merge into the shared hot rows at a time
 
 
 cdef struct HotRows:
@@ -293,9 +296,11 @@ cdef struct Scratch:
 # value at load) and reloads them, and at the end of the batch it merges them. A row is picked
 # with a mask, not a branch, and the private rows are loaded and merged whole rather than
 # tracked one by one: a lazily loaded copy with its bookkeeping cost a worker a tenth of its
-# speed (benchmarks/probe_hot_cost.py, docs/benchmarks.md). Every update is applied
-# (two workers merging the same value at the same instant can lose one change, as two in-place
-# updates can); a worker sees its own updates at once and the other workers' after at most
+# speed (benchmarks/probe_hot_cost.py, docs/benchmarks.md). Every update is applied: merges
+# take the kernel's lock, one at a time (the shared hot rows have no other writer, and a merge
+# interrupted by the scheduler while another ran would otherwise write back stale values and
+# lose that one's changes; merges are rare, so the lock costs nothing measurable). A worker sees
+# its own updates at once and the other workers' after at most
 # ``merge_every`` of its examples, a timing word2vec.c and gensim leave to the hardware. With one
 # worker there are no private rows: the arithmetic is that of in-place updates. (Input rows stay
 # shared: two workers training on separate copies of syn0 ran no faster than on one.)
@@ -366,8 +371,10 @@ cdef inline void _load_hot(const Params* p, Scratch* s) noexcept nogil:
 
 
 cdef inline void _merge_hot(const Params* p, Scratch* s, bint reload) noexcept nogil:
+    PyThread_acquire_lock(p.merge_lock, WAIT_LOCK)
     _merge_rows(&s.nodes, p.size, reload)
     _merge_rows(&s.outputs, p.size, reload)
+    PyThread_release_lock(p.merge_lock)
     s.merged_at = s.examples
 
 
@@ -796,6 +803,10 @@ cdef class Kernel:
     cdef Params p
     cdef object _arrays
 
+    def __dealloc__(self):
+        if self.p.merge_lock != NULL:
+            PyThread_free_lock(self.p.merge_lock)
+
     def __init__(self, real[:, ::1] syn0, real[:, ::1] syn1, real[:, ::1] syn1neg,
                  const uint32_t[::1] sample_int, const uint64_t[::1] accept,
                  const int32_t[::1] alias, const uint8_t[::1] codes, const int32_t[::1] points,
@@ -865,6 +876,9 @@ cdef class Kernel:
         self.p.hot_nodes_from = n - 1 - self.p.hot_nodes
         if self.p.hot_words or self.p.hot_nodes:
             self.p.merge_every = merge_every
+            self.p.merge_lock = PyThread_allocate_lock()
+            if self.p.merge_lock == NULL:
+                raise MemoryError("cannot allocate the kernel's merge lock")
         self._arrays = (syn0, syn1, syn1neg, sample_int, accept, alias, codes, points, code_offsets,
                         lockf)
 
