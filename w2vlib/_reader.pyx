@@ -53,15 +53,6 @@ cdef void _fill_space_table():
 
 _fill_space_table()
 
-cdef enum Status:
-    NEED_DATA = 1    # the buffer is used up: read more and scan again
-    DONE = 2         # end of the range (or of the file)
-    BATCH_FULL = 3   # FileBatcher: batch_words + 1 ids are buffered
-    PRUNE = 4        # count_words: the table outgrew max_vocab_size at a sentence end
-    BAD_UTF8 = 5     # count_words: a new token is not valid UTF-8
-    TOO_LONG = 6     # count_words: a token exceeds MAX_TOKEN_BYTES
-    NO_MEMORY = 7
-
 
 def _utf8_valid(bytes data):
     """Python twin of the nogil UTF-8 check (for tests).
@@ -115,9 +106,7 @@ cdef class VocabIndex:
 
     cdef int32_t lookup_bytes(self, const unsigned char* p, Py_ssize_t n) noexcept nogil:
         """Id of the key whose UTF-8 bytes are ``p[:n]``, -1 if absent."""
-        if n > self.table.max_len:
-            return -1
-        return self.table.slots[find_slot(&self.table, p, n, hash_bytes(p, n))].entry
+        return table_lookup(&self.table, p, n)
 
     def lookup(self, str token):
         """Id of ``token``, or -1 when it is not a key."""
@@ -133,14 +122,6 @@ cdef class _Scanner:
     A subclass says what a token and a sentence end do (``_on_token``, ``_end_sentence``);
     they stop the scan by setting ``self.stop`` to a Status.
     """
-    cdef object fileobj, _readinto, _arr
-    cdef unsigned char* buf
-    cdef Py_ssize_t cap, pos, lim
-    cdef long long file_pos, end, sent_raw, max_sentence_length, n_sentences
-    cdef long long stream_above      # tokens longer than this are skipped as unknown
-    cdef bint eof, done, line_mode, skipping, in_long_token
-    cdef int stop
-
     cdef int _setup(self, fileobj, long long start, long long end, long long max_sentence_length,
                     bint line_mode, Py_ssize_t chunk_bytes) except -1:
         cdef unsigned char[::1] view
@@ -448,7 +429,7 @@ cdef class _WordCounter(_Scanner):
             if e < 0:
                 self.error_at = self.file_pos + at
                 return
-        self.table.counts[e] += 1
+        self.table.values[e].count += 1
         self.total_words += 1
 
     cdef void _end_sentence(self) noexcept nogil:
@@ -471,7 +452,7 @@ cdef class _WordCounter(_Scanner):
             e = table_insert(&self.table, slot, raw, len(raw), h)
             if e < 0:
                 raise MemoryError("count_words: cannot grow the hash table")
-        self.table.counts[e] += count
+        self.table.values[e].count += count
         return 0
 
     cdef int _prune(self, long long min_reduce, trim_rule) except -1:
@@ -482,9 +463,9 @@ cdef class _WordCounter(_Scanner):
             raise MemoryError("count_words: cannot allocate the pruning mask")
         try:
             for e in range(self.table.n):
-                keep[e] = self.table.counts[e] >= min_reduce
+                keep[e] = self.table.values[e].count >= min_reduce
                 if trim_rule is not None:
-                    rule = trim_rule(self._key(e), self.table.counts[e], min_reduce)
+                    rule = trim_rule(self._key(e), self.table.values[e].count, min_reduce)
                     if rule == RULE_KEEP:
                         keep[e] = True
                     elif rule == RULE_DISCARD:
@@ -572,7 +553,7 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
             if status == BAD_UTF8:
                 raise TokenNotUTF8(f"{where} is not valid UTF-8")
             raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
-    result = {counter._key(e): counter.table.counts[e] for e in range(counter.table.n)}
+    result = {counter._key(e): counter.table.values[e].count for e in range(counter.table.n)}
     return result, counter.total_words, counter.n_sentences, min_reduce
 
 
