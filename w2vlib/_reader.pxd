@@ -39,6 +39,9 @@ cdef extern from "_strtable.h":
                                             int64_t n, uint64_t h) noexcept nogil
     int32_t table_intern "w2v_table_intern"(StrTable* t, const unsigned char* p,
                                             int64_t n) noexcept nogil
+    void prefetch_slot "w2v_prefetch_slot"(const StrTable* t, uint64_t h) noexcept nogil
+    void prefetch_entry "w2v_prefetch_entry"(const StrTable* t, uint64_t h) noexcept nogil
+    void prefetch_key "w2v_prefetch_key"(const StrTable* t, uint64_t h) noexcept nogil
     void table_compact "w2v_table_compact"(StrTable* t, const unsigned char* keep) noexcept nogil
 
 

@@ -252,6 +252,49 @@ static inline int32_t w2v_table_intern(w2v_strtable *t, const unsigned char *p, 
     return e >= 0 ? e : w2v_table_insert(t, slot, p, n, h);
 }
 
+/* Prefetching for a loop that looks up many keys whose hashes it knows in advance: a key's home
+ * slot (run some keys ahead), then the entry found near it (offsets and value, fewer keys
+ * ahead), then its bytes (fewer still), so that the lookup finds them in cache. Only the first
+ * W2V_PEEK_SLOTS slots of the probe sequence are peeked (a tag match is a likely hit); a key
+ * found further on simply misses as it would have. */
+#define W2V_PEEK_SLOTS 4
+
+static inline void w2v_prefetch_slot(const w2v_strtable *t, uint64_t h) {
+    __builtin_prefetch(&t->slots[h & t->mask]);
+}
+
+static inline int32_t w2v_home_entry(const w2v_strtable *t, uint64_t h) {
+    uint64_t i = h & t->mask;
+    uint32_t tag = (uint32_t)(h >> 32);
+    int32_t e;
+    int k;
+    for (k = 0; k < W2V_PEEK_SLOTS; k++) {
+        e = t->slots[i].entry;
+        if (e < 0 || e >= t->n)
+            return -1;
+        if (t->slots[i].tag == tag)
+            return e;
+        i = (i + 1) & t->mask;
+    }
+    return -1;
+}
+
+static inline void w2v_prefetch_entry(const w2v_strtable *t, uint64_t h) {
+    int32_t e = w2v_home_entry(t, h);
+    if (e >= 0) {
+        __builtin_prefetch(&t->offs[e]);
+        __builtin_prefetch(&t->offs[e + 1]);
+        if (t->values)
+            __builtin_prefetch(&t->values[e]);
+    }
+}
+
+static inline void w2v_prefetch_key(const w2v_strtable *t, uint64_t h) {
+    int32_t e = w2v_home_entry(t, h);
+    if (e >= 0)
+        __builtin_prefetch(t->arena + t->offs[e]);
+}
+
 /* Drop the entries whose keep flag is 0, preserving the order of the others. */
 static inline void w2v_table_compact(w2v_strtable *t, const unsigned char *keep) {
     int32_t i, w = 0;
