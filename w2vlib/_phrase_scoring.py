@@ -68,6 +68,23 @@ def npmi_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, co
 
 #: The scorers a model names by a word, as gensim's ``scoring`` argument does.
 BUILT_IN = {"default": original_scorer, "npmi": npmi_scorer}
+#: gensim's own functions, which compute the same scores (a model carried over from gensim).
+GENSIM_BUILT_IN = {"gensim.models.phrases:original_scorer": "default",
+                   "gensim.models.phrases:npmi_scorer": "npmi"}
+
+
+def built_in_word(scorer):
+    """``'default'`` or ``'npmi'`` when `scorer` is one of the two scorers (w2vlib's or gensim's
+    function), else None.
+
+    >>> built_in_word(original_scorer), built_in_word(len)
+    ('default', None)
+    """
+    for word, function in BUILT_IN.items():
+        if scorer is function:
+            return word
+    name = f"{getattr(scorer, '__module__', None)}:{getattr(scorer, '__qualname__', None)}"
+    return GENSIM_BUILT_IN.get(name)
 
 
 class ScorerNotImportable(pickle.PicklingError, ValueError):
@@ -113,9 +130,9 @@ def scorer_name(scorer):
     ScorerNotImportable
         When importing the module and following the qualified name does not give `scorer` back.
     """
-    for name, function in BUILT_IN.items():
-        if scorer is function:
-            return name
+    word = built_in_word(scorer)
+    if word is not None:
+        return word
     module = getattr(scorer, "__module__", None)
     qualname = getattr(scorer, "__qualname__", None)
     label = qualname or repr(scorer)

@@ -54,8 +54,8 @@ from w2vlib._atomic import atomic_open, local_path
 from w2vlib._lifecycle import Lifecycle
 from w2vlib._phrase_count import PhraseCounter
 from w2vlib._phrase_mapping import TableMapping
-from w2vlib._phrase_scoring import (NEGATIVE_INFINITY, ScorerNotImportable, npmi_scorer,
-                                    original_scorer, resolve)
+from w2vlib._phrase_scoring import (NEGATIVE_INFINITY, ScorerNotImportable, built_in_word,
+                                    npmi_scorer, original_scorer, resolve)
 from w2vlib._phrase_tables import KeyTable
 from w2vlib._progress import ByteCounter, make_meter
 from w2vlib._reader import MAX_WORDS_IN_BATCH, VocabIndex
@@ -554,9 +554,8 @@ class Phrases(_PhrasesTransformation):
     def _detector(self):
         if type(self).score_candidate is not Phrases.score_candidate:
             return None
-        kind = (_phrase_apply.KIND_ORIGINAL if self.scoring is original_scorer else
-                _phrase_apply.KIND_NPMI if self.scoring is npmi_scorer else
-                _phrase_apply.KIND_PYTHON)
+        kind = {"default": _phrase_apply.KIND_ORIGINAL, "npmi": _phrase_apply.KIND_NPMI}.get(
+            built_in_word(self.scoring), _phrase_apply.KIND_PYTHON)
         return _phrase_apply.Detector(self._vocab.table, kind, self.scoring, self.threshold,
                                       self.min_count, self.corpus_word_count, self._connectors(),
                                       self.delimiter)
@@ -618,8 +617,8 @@ class FrozenPhrases(_PhrasesTransformation):
     Parameters
     ----------
     phrases_model : Phrases
-        The model to export the phrases of (a gensim ``Phrases`` works too: a way to carry a
-        gensim model over).
+        The model to export the phrases of. A gensim ``Phrases`` or ``FrozenPhrases`` works too:
+        the way to carry a gensim model over (load it with gensim, then save this).
 
     Attributes
     ----------
@@ -637,8 +636,10 @@ class FrozenPhrases(_PhrasesTransformation):
         start = time.time()
         if isinstance(phrases_model, Phrases):
             self._phrasegrams = TableMapping(phrases_model._export_table())
-        else:
+        elif hasattr(phrases_model, "export_phrases"):       # a gensim Phrases
             self.phrasegrams = phrases_model.export_phrases()
+        else:                                                 # a gensim FrozenPhrases
+            self.phrasegrams = phrases_model.phrasegrams
         self.add_lifecycle_event("created", msg=f"exported {self} from {phrases_model} in "
                                                 f"{time.time() - start:.2f}s")
 
