@@ -13,9 +13,9 @@ The built-in scorers are computed in C with the same floating-point operations a
 Python functions (so the scores are the same numbers); a custom scorer is called with the GIL,
 once per candidate, as gensim calls it.
 
-The module applies a detector to token lists (:func:`phrase_sentences` and friends), to a corpus
-file (:func:`phrase_file`, bytes to bytes), and to a count table (:func:`export_phrases`, what
-``Phrases.export_phrases`` and ``freeze`` need).
+The module applies a detector to token lists (:func:`phrase_sentences` and friends) and to a
+count table (:func:`export_phrases`, what ``Phrases.export_phrases`` and ``freeze`` need);
+:mod:`w2vlib._phrase_write` applies one to a corpus file.
 
 >>> from w2vlib._phrase_tables import KeyTable
 >>> from w2vlib._reader import VocabIndex
@@ -31,19 +31,13 @@ import cython
 from cpython.unicode cimport PyUnicode_Join
 from libc.math cimport INFINITY, log
 from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memchr, memcpy
 from w2vlib._phrase_tables cimport KeyTable
-from w2vlib._reader cimport (DONE, NEED_DATA, NO_MEMORY, OUTPUT_FULL, TOO_LONG, StrTable,
-                             VocabIndex, _Scanner, table_intern, table_lookup)
-from w2vlib._reader import DEFAULT_CHUNK_BYTES, MAX_TOKEN_BYTES, MAX_WORDS_IN_BATCH
+from w2vlib._reader cimport (HASH_MUL, StrTable, VocabIndex, find_slot, hash_bytes, reserve,
+                             table_intern, table_lookup)
+from w2vlib._reader import MAX_WORDS_IN_BATCH
 from w2vlib._tokens cimport TokenRuns
-
-cdef enum Kind:
-    ORIGINAL = 0
-    NPMI = 1
-    PYTHON = 2
-    FROZEN = 3
 
 #: How a Detector scores a candidate: gensim's ``original_scorer`` or ``npmi_scorer`` in C, a
 #: Python scorer over counts, or the stored score of a frozen model.
@@ -52,10 +46,6 @@ KIND_ORIGINAL, KIND_NPMI, KIND_PYTHON, KIND_FROZEN = ORIGINAL, NPMI, PYTHON, FRO
 BATCH_WORDS = MAX_WORDS_IN_BATCH
 #: A single sentence shorter than this is decided without releasing the GIL (not worth it).
 NOGIL_MIN_TOKENS = 256
-#: The file writer hands its output to Python once it holds this many bytes.
-OUTPUT_BYTES = 1 << 20
-cdef int64_t OUTPUT_FLUSH = OUTPUT_BYTES
-cdef int64_t MAX_TOKEN = MAX_TOKEN_BYTES
 cdef int64_t FIRST_CAPACITY = 1024
 
 cdef extern from *:
@@ -78,24 +68,100 @@ cdef enum Failure:
     ZERO_DIVISION = 2      # npmi_scorer divides by zero in gensim (corpus_word_count 0, p(ab) 1)
     SCORER_RAISED = 3      # the Python scorer raised; the exception is kept
 
-cdef enum:
-    SCORER_FAILED = 100    # the file writer's scan stops on a Failure
+cdef inline uint64_t _pair_code(uint64_t first, uint64_t last) noexcept nogil:
+    """One code for the hashes of a phrase's first and last parts (never 0, the empty mark)."""
+    return (first ^ (last * HASH_MUL)) | 1
 
 
-cdef int _reserve(void** block, int64_t* cap, int64_t need, size_t item) noexcept nogil:
-    """Grow ``block`` (``cap`` items of ``item`` bytes) to hold `need` items; -1 when out of
-    memory."""
-    cdef int64_t new_cap = cap[0]
-    cdef void* grown
-    if need <= new_cap:
-        return 0
-    while new_cap < need:
-        new_cap *= 2
-    grown = realloc(block[0], new_cap * item)
-    if grown == NULL:
-        return -1
-    block[0], cap[0] = grown, new_cap
-    return 0
+@cython.final
+cdef class EndPairs:
+    """The (first part, last part) pairs of a frozen model's phrases, split on a one-byte
+    delimiter, as a set of 64-bit codes of their hashes.
+
+    A candidate's key can be a phrase only if the first part of its first token and the last
+    part of its last token are such a pair: one probe of a small table of integers spares
+    building and looking up nearly every key (two different pairs may share a code; the key's
+    own lookup then decides). Made once per phrase table (``FrozenPhrases`` keeps it while its
+    phrases and delimiter do not change).
+
+    >>> from w2vlib._phrase_tables import KeyTable
+    >>> scores = KeyTable(scores=True)
+    >>> scores["new_york"], scores["bank_of_america"] = 5.0, 8.0
+    >>> pairs = EndPairs(scores, "_")
+    >>> len(pairs), pairs.joins("new", "york"), pairs.joins("bank", "america")
+    (2, True, True)
+    >>> pairs.joins("new_jersey", "york"), pairs.joins("york", "new")
+    (True, False)
+    """
+
+    def __cinit__(self, KeyTable table not None, str delimiter):
+        cdef bytes raw = delimiter.encode("utf-8")
+        cdef const StrTable* t = &table.table
+        cdef const unsigned char* key
+        cdef uint64_t first, last, n_slots = 16
+        cdef int64_t n
+        cdef int32_t e
+        if len(raw) != 1:
+            raise ValueError("EndPairs needs a one-byte delimiter")
+        self.delimiter = raw[0]
+        while n_slots < 2 * <uint64_t>t.n:
+            n_slots *= 2
+        self.codes = <uint64_t*>calloc(n_slots, sizeof(uint64_t))
+        if self.codes == NULL:
+            raise MemoryError("cannot allocate the phrase filter")
+        self.mask = n_slots - 1
+        for e in range(t.n):
+            key, n = t.arena + t.offs[e], t.offs[e + 1] - t.offs[e]
+            if memchr(key, self.delimiter, n) != NULL:     # no joined key equals another
+                self.parts(key, n, hash_bytes(key, n), &first, &last)
+                self._add(_pair_code(first, last))
+
+    def __dealloc__(self):
+        free(self.codes)
+
+    cdef void _add(self, uint64_t code) noexcept:
+        cdef uint64_t i = (code ^ (code >> 29)) & self.mask
+        while self.codes[i] != 0 and self.codes[i] != code:
+            i = (i + 1) & self.mask
+        if self.codes[i] == 0:
+            self.codes[i] = code
+            self.n += 1
+
+    cdef void parts(self, const unsigned char* p, int64_t n, uint64_t h, uint64_t* first,
+                    uint64_t* last) noexcept nogil:
+        """The hashes of token ``p[:n]``'s (hash `h`) first and last parts: split on the
+        delimiter as ``str.split`` splits, the whole token when it has none."""
+        cdef const unsigned char* cut = <const unsigned char*>memchr(p, self.delimiter, n)
+        cdef int64_t tail = n - 1
+        if cut == NULL:
+            first[0] = last[0] = h
+            return
+        first[0] = hash_bytes(p, cut - p)
+        while p[tail] != self.delimiter:
+            tail -= 1
+        last[0] = hash_bytes(p + tail + 1, n - tail - 1)
+
+    cdef bint may_join(self, uint64_t first, uint64_t last) noexcept nogil:
+        """Whether a phrase may start with first part `first` and end with last part `last`."""
+        cdef uint64_t code = _pair_code(first, last)
+        cdef uint64_t i = (code ^ (code >> 29)) & self.mask
+        while self.codes[i] != 0:
+            if self.codes[i] == code:
+                return True
+            i = (i + 1) & self.mask
+        return False
+
+    def __len__(self):
+        return self.n
+
+    def joins(self, str first, str last):
+        """Whether a phrase may join token `first` (its first part) to token `last` (for
+        tests)."""
+        cdef bytes a = first.encode("utf-8"), b = last.encode("utf-8")
+        cdef uint64_t first_part, last_part, unused
+        self.parts(a, len(a), hash_bytes(a, len(a)), &first_part, &unused)
+        self.parts(b, len(b), hash_bytes(b, len(b)), &unused, &last_part)
+        return self.may_join(first_part, last_part)
 
 
 @cython.final
@@ -122,29 +188,13 @@ cdef class Detector:
         The connector words.
     delimiter : str
         Joins the tokens of a phrase.
+    end_pairs : EndPairs, optional
+        For kind FROZEN: the first and last parts of its phrases (a filter made from `table`
+        and `delimiter`, whose keys must not have changed since).
     """
-    cdef KeyTable table
-    cdef StrTable* t
-    cdef readonly int kind
-    cdef object scorer, min_count_obj, corpus_word_count_obj
-    cdef object raised                 # the exception the Python scorer raised
-    cdef double threshold, min_count, corpus_word_count
-    cdef VocabIndex connectors
-    cdef str delimiter
-    cdef bytes delim_bytes
-    cdef const unsigned char* delim
-    cdef int64_t delim_len
-    cdef unsigned char* key            # the candidate's key, built here
-    cdef int64_t key_cap
-    cdef int failure
-    # one decision per token of a batch: a phrase starts here (flags), ends at (ends), scores
-    cdef unsigned char* flags
-    cdef int64_t* ends
-    cdef double* scores
-    cdef int64_t cap
-
     def __cinit__(self, KeyTable table not None, int kind, scorer, double threshold, min_count,
-                  corpus_word_count, VocabIndex connectors not None, str delimiter):
+                  corpus_word_count, VocabIndex connectors not None, str delimiter,
+                  EndPairs end_pairs=None):
         if kind not in (ORIGINAL, NPMI, PYTHON, FROZEN):
             raise ValueError(f"unknown detector kind {kind}")
         if table.scores != (kind == FROZEN):
@@ -155,7 +205,7 @@ cdef class Detector:
         self.threshold = threshold
         self.min_count_obj, self.min_count = min_count, min_count
         self.corpus_word_count_obj, self.corpus_word_count = corpus_word_count, corpus_word_count
-        self.connectors, self.delimiter = connectors, delimiter
+        self.connectors, self.delimiter, self.end_pairs = connectors, delimiter, end_pairs
         self.delim_bytes = delimiter.encode("utf-8")
         self.delim, self.delim_len = self.delim_bytes, len(self.delim_bytes)
         self.key_cap = self.cap = FIRST_CAPACITY
@@ -255,7 +305,7 @@ cdef class Detector:
         cdef int64_t need = 0, at = 0, i
         for i in range(first, last + 1):
             need += lens[i] + (self.delim_len if i > first else 0)
-        if _reserve(<void**>&self.key, &self.key_cap, need, 1) < 0:
+        if reserve(<void**>&self.key, &self.key_cap, need, 1) < 0:
             self.failure = OUT_OF_MEMORY
             return -1
         for i in range(first, last + 1):
@@ -266,33 +316,28 @@ cdef class Detector:
             at += lens[i]
         return at
 
-    cdef int64_t count(self, const unsigned char* p, int64_t n) noexcept nogil:
-        cdef int32_t e = table_lookup(self.t, p, n)
+    cdef int64_t count(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil:
+        """The count of key ``p[:n]`` (hash `h`), 0 when absent."""
+        cdef int32_t e
+        if n > self.t.max_len:
+            return 0
+        e = self.t.slots[find_slot(self.t, p, n, h)].entry
         return self.t.values[e].count if e >= 0 else 0
 
     cdef int candidate(self, const unsigned char** ptrs, const int64_t* lens, int64_t first,
-                       int64_t last, double* score) noexcept nogil:
+                       int64_t last, int64_t ca, int64_t cb, double* score) noexcept nogil:
         """1 when tokens ``first..last`` form a phrase (its score in `score`), 0 when not, -1 on
-        an error. gensim's ``score_candidate`` of Phrases or FrozenPhrases."""
-        cdef int64_t ca, cb, cab, n
+        an error: gensim's ``score_candidate`` of Phrases (``ca``, ``cb``: the counts of the two
+        ends, both > 0) or of FrozenPhrases."""
+        cdef int64_t cab, n = self.build_key(ptrs, lens, first, last)
         cdef int32_t e
+        if n < 0:
+            return -1
         if self.kind == FROZEN:
-            n = self.build_key(ptrs, lens, first, last)
-            if n < 0:
-                return -1
             e = table_lookup(self.t, self.key, n)
             score[0] = self.t.values[e].score if e >= 0 else -INFINITY
             return score[0] > self.threshold
-        ca = self.count(ptrs[first], lens[first])
-        if ca <= 0:
-            return 0
-        cb = self.count(ptrs[last], lens[last])
-        if cb <= 0:
-            return 0
-        n = self.build_key(ptrs, lens, first, last)
-        if n < 0:
-            return -1
-        cab = self.count(self.key, n)
+        cab = self.count(self.key, n, hash_bytes(self.key, n))
         if cab <= 0:
             return 0
         if self.score_counts(ca, cb, cab, score) < 0:
@@ -303,23 +348,40 @@ cdef class Detector:
                         unsigned char* flags, int64_t* ends, double* scores) noexcept nogil:
         """gensim's ``analyze_sentence`` over tokens ``0..n-1``: ``flags[i]`` is 1 where a phrase
         starts (it ends at token ``ends[i]``, its score is ``scores[i]``), 0 elsewhere. Returns
-        the number of phrases, -1 on an error."""
-        cdef int64_t start = -1, i, found = 0
+        the number of phrases, -1 on an error.
+
+        Each token is hashed once, for the connector words and for its count (Phrases) or its
+        parts (FrozenPhrases: a candidate's key is built only when its two ends are those of a
+        phrase, see EndPairs)."""
+        cdef int64_t start = -1, i, found = 0, count = 0, start_count = 0
+        cdef const StrTable* connectors = &self.connectors.table
+        cdef uint64_t h, first = 0, last = 0, start_first = 0
         cdef int r
         for i in range(n):
             flags[i] = 0
-            if table_lookup(&self.connectors.table, ptrs[i], lens[i]) >= 0:
+            h = hash_bytes(ptrs[i], lens[i])
+            if (lens[i] <= connectors.max_len
+                    and connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].entry >= 0):
                 continue
-            if start >= 0:
-                r = self.candidate(ptrs, lens, start, i, &scores[start])
-                if r < 0:
-                    return -1
-                if r:
-                    flags[start], ends[start] = 1, i
-                    found += 1
-                    start = -1
-                    continue
-            start = i
+            r = 0
+            if self.kind == FROZEN:
+                if self.end_pairs is not None:
+                    self.end_pairs.parts(ptrs[i], lens[i], h, &first, &last)
+                if start >= 0 and (self.end_pairs is None
+                                   or self.end_pairs.may_join(start_first, last)):
+                    r = self.candidate(ptrs, lens, start, i, 0, 0, &scores[start])
+            else:
+                count = self.count(ptrs[i], lens[i], h)
+                if start >= 0 and start_count > 0 and count > 0:
+                    r = self.candidate(ptrs, lens, start, i, start_count, count, &scores[start])
+            if r < 0:
+                return -1
+            if r:
+                flags[start], ends[start] = 1, i
+                found += 1
+                start = -1
+                continue
+            start, start_first, start_count = i, first, count
         return found
 
     cdef int decide_runs(self, TokenRuns runs) except -1:
@@ -352,10 +414,13 @@ cdef class Detector:
         return 0
 
     cdef list phrased(self, TokenRuns runs, Py_ssize_t k):
-        """Sentence `k` of the decided batch, its phrases joined (other tokens as they were).
-        The decisions of a sentence number its tokens from 0."""
-        cdef list tokens = runs.sentences[k], out = []
+        """Sentence `k` of the decided batch, its phrases joined (other tokens as they were), a
+        new list. The decisions of a sentence number its tokens from 0."""
+        cdef list tokens = runs.sentences[k], out
         cdef int64_t first = runs.starts[k], i = 0, n = len(tokens), last
+        if memchr(self.flags + first, 1, n) == NULL:
+            return tokens          # no phrase: the batch's own copy of the sentence will do
+        out = []
         while i < n:
             if self.flags[first + i]:
                 last = self.ends[first + i]
@@ -495,10 +560,10 @@ cdef int64_t _export(Detector det, KeyTable target) noexcept nogil:
         while at >= 0:
             last_start = at + det.delim_len
             at = _find(key, n, det.delim, det.delim_len, last_start)
-        ca = det.count(key, cut)
+        ca = det.count(key, cut, hash_bytes(key, cut))
         if ca <= 0:
             continue
-        cb = det.count(key + last_start, n - last_start)
+        cb = det.count(key + last_start, n - last_start, hash_bytes(key + last_start, n - last_start))
         cab = t.values[e].count
         if cb <= 0 or cab <= 0:
             continue
@@ -513,155 +578,3 @@ cdef int64_t _export(Detector det, KeyTable target) noexcept nogil:
             kept += 1
     target.version += 1
     return kept
-
-
-# ---------------------------------------------------------------- corpus files
-
-@cython.final
-cdef class _FileApply(_Scanner):
-    """Reads a corpus file, decides each sentence and writes it, phrases joined, as one line."""
-    cdef Detector det
-    cdef unsigned char* sent           # the open sentence's token bytes, end to end
-    cdef int64_t sent_len, sent_cap
-    cdef int64_t* tok_off              # token i is sent[tok_off[i]:tok_off[i + 1]]
-    cdef const unsigned char** ptrs
-    cdef int64_t* lens
-    cdef int64_t n_tok, tok_cap
-    cdef unsigned char* out
-    cdef int64_t out_len, out_cap
-    cdef readonly long long sentences, words, phrases
-    cdef long long error_at
-
-    def __dealloc__(self):
-        free(self.sent)
-        free(self.tok_off)
-        free(self.ptrs)
-        free(self.lens)
-        free(self.out)
-
-    cdef int prepare(self, Detector det) except -1:
-        self.det = det
-        self.sent_cap = self.tok_cap = self.out_cap = FIRST_CAPACITY
-        self.sent = <unsigned char*>malloc(self.sent_cap)
-        self.tok_off = <int64_t*>malloc((self.tok_cap + 1) * sizeof(int64_t))
-        self.ptrs = <const unsigned char**>malloc(self.tok_cap * sizeof(void*))
-        self.lens = <int64_t*>malloc(self.tok_cap * sizeof(int64_t))
-        self.out = <unsigned char*>malloc(self.out_cap)
-        if (self.sent == NULL or self.tok_off == NULL or self.ptrs == NULL or self.lens == NULL
-                or self.out == NULL):
-            raise MemoryError("cannot allocate the phrase file writer")
-        self.tok_off[0] = 0
-        return 0
-
-    cdef void _on_token(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t at) noexcept nogil:
-        cdef int64_t slots = self.tok_cap + 1
-        if n > MAX_TOKEN:
-            self.stop, self.error_at = TOO_LONG, self.file_pos + at
-            return
-        if (_reserve(<void**>&self.sent, &self.sent_cap, self.sent_len + n, 1) < 0
-                or _reserve(<void**>&self.tok_off, &slots, self.n_tok + 2, sizeof(int64_t)) < 0):
-            self.stop = NO_MEMORY
-            return
-        memcpy(self.sent + self.sent_len, p, n)
-        self.sent_len += n
-        self.n_tok += 1
-        self.tok_off[self.n_tok] = self.sent_len
-        self.words += 1
-
-    cdef int _write(self, const unsigned char* p, int64_t n) noexcept nogil:
-        if _reserve(<void**>&self.out, &self.out_cap, self.out_len + n, 1) < 0:
-            return -1
-        memcpy(self.out + self.out_len, p, n)
-        self.out_len += n
-        return 0
-
-    cdef void _end_sentence(self) noexcept nogil:
-        if self.sent_raw == 0:
-            return
-        self.sent_raw = 0
-        self.stop = self._emit_sentence()
-        self.n_tok = self.sent_len = 0
-
-    cdef int _emit_sentence(self) noexcept nogil:
-        """Decide the open sentence and write it as a line; 0 or the Status to stop with."""
-        cdef int64_t i, j, m, found, cap = self.tok_cap
-        if (_reserve(<void**>&self.ptrs, &cap, self.n_tok, sizeof(void*)) < 0
-                or _reserve(<void**>&self.lens, &self.tok_cap, self.n_tok, sizeof(int64_t)) < 0
-                or self.det.reserve(self.n_tok) < 0):
-            return NO_MEMORY
-        for i in range(self.n_tok):
-            self.ptrs[i] = self.sent + self.tok_off[i]
-            self.lens[i] = self.tok_off[i + 1] - self.tok_off[i]
-        found = self.det.decide(self.ptrs, self.lens, self.n_tok, self.det.flags, self.det.ends,
-                                self.det.scores)
-        if found < 0:
-            return SCORER_FAILED
-        self.phrases += found
-        i = 0
-        while i < self.n_tok:
-            j = self.det.ends[i] if self.det.flags[i] else i
-            for m in range(i, j + 1):
-                if self._separator(m, i) < 0 or self._write(self.ptrs[m], self.lens[m]) < 0:
-                    return NO_MEMORY
-            i = j + 1
-        if self._write(<const unsigned char*>"\n", 1) < 0:
-            return NO_MEMORY
-        self.sentences += 1
-        return OUTPUT_FULL if self.out_len >= OUTPUT_FLUSH else 0
-
-    cdef int _separator(self, int64_t m, int64_t unit_start) noexcept nogil:
-        """What goes before token `m`: nothing first, the delimiter inside a phrase, a space
-        between units."""
-        if m == 0:
-            return 0
-        if m > unit_start:
-            return self._write(self.det.delim, self.det.delim_len)
-        return self._write(<const unsigned char*>" ", 1)
-
-
-def phrase_file(Detector detector, fileobj, write, bint line_mode=True,
-                long long max_sentence_length=MAX_WORDS_IN_BATCH,
-                Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES):
-    """Read a binary file object and pass its sentences, phrases joined, to ``write(bytes)``:
-    one sentence a line, tokens separated by one space.
-
-    Sentences are cut as by ``LineSentence`` (``line_mode``) or ``Text8Corpus``; empty lines are
-    left out. Bytes that are not UTF-8 are copied as they are (they never match a key). Returns
-    ``(sentences, words, phrases)``.
-
-    Raises
-    ------
-    ValueError
-        For a token longer than ``MAX_TOKEN_BYTES``, naming the file and the byte offset.
-    """
-    cdef _FileApply scan = _FileApply.__new__(_FileApply)
-    cdef int status
-    cdef bint release = detector.kind != PYTHON
-    scan.prepare(detector)
-    scan._setup(fileobj, 0, -1, max_sentence_length, line_mode, chunk_bytes)
-    detector.table.begin_read()
-    try:
-        while True:
-            if release:
-                with nogil:
-                    status = scan._scan()
-            else:
-                status = scan._scan()
-            if status == NEED_DATA:
-                scan._refill()
-            elif status == OUTPUT_FULL or status == DONE:
-                if scan.out_len:
-                    write((<char*>scan.out)[:scan.out_len])
-                    scan.out_len = 0
-                if status == DONE:
-                    break
-            elif status == NO_MEMORY:
-                raise MemoryError("cannot grow the phrase file writer")
-            elif status == SCORER_FAILED:
-                detector.fail()
-            else:
-                raise ValueError(f"{scan._name()}: the token at byte offset {scan.error_at} is "
-                                 f"longer than {MAX_TOKEN_BYTES} bytes")
-    finally:
-        detector.table.end_read()
-    return scan.sentences, scan.words, scan.phrases

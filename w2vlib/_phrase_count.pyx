@@ -36,7 +36,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memmove
 from w2vlib._phrase_tables cimport KeyTable, prune_counts
 from w2vlib._reader cimport (DONE, BAD_UTF8, NEED_DATA, NO_MEMORY, TOO_LONG, StrTable,
-                             VocabIndex, _Scanner, find_slot, hash_bytes, prefetch_entry,
+                             VocabIndex, _Scanner, find_slot, hash_bytes, prefetch_entry, reserve,
                              prefetch_key, prefetch_slot, table_insert, table_lookup, utf8_valid)
 from w2vlib._reader import DEFAULT_CHUNK_BYTES, MAX_TOKEN_BYTES, MAX_WORDS_IN_BATCH, TokenNotUTF8
 from w2vlib._tokens cimport TokenRuns
@@ -55,22 +55,6 @@ cdef int64_t FLUSH_KEYS = 1 << 15
 cdef int64_t AHEAD_SLOT = 16
 cdef int64_t AHEAD_ENTRY = 8
 cdef int64_t AHEAD_KEY = 4
-
-
-cdef int _reserve(void** block, int64_t* cap, int64_t need, size_t item) noexcept nogil:
-    """Grow ``block`` (``cap`` items of ``item`` bytes) to hold `need` items; -1 when out of
-    memory."""
-    cdef int64_t new_cap = cap[0]
-    cdef void* grown
-    if need <= new_cap:
-        return 0
-    while new_cap < need:
-        new_cap *= 2
-    grown = realloc(block[0], new_cap * item)
-    if grown == NULL:
-        return -1
-    block[0], cap[0] = grown, new_cap
-    return 0
 
 
 @cython.final
@@ -148,7 +132,7 @@ cdef class PhraseCounter:
 
     cdef int _append(self, const unsigned char* p, int64_t n) noexcept nogil:
         """Append the delimiter and ``p[:n]`` to the pending candidate; -1 when out of memory."""
-        if _reserve(<void**>&self.pending, &self.pending_cap,
+        if reserve(<void**>&self.pending, &self.pending_cap,
                     self.pending_len + self.delim_len + n, 1) < 0:
             return -1
         memcpy(self.pending + self.pending_len, self.delim, self.delim_len)
@@ -160,9 +144,9 @@ cdef class PhraseCounter:
     cdef int _emit(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil:
         """Add key ``p[:n]`` (hash `h`) to the batch; -1 when out of memory."""
         cdef int64_t slots = self.key_cap + 1
-        if (_reserve(<void**>&self.keys, &self.keys_cap, self.keys_len + n, 1) < 0
-                or _reserve(<void**>&self.key_offs, &slots, self.n_keys + 2, sizeof(int64_t)) < 0
-                or _reserve(<void**>&self.key_hash, &self.key_cap, self.n_keys + 1,
+        if (reserve(<void**>&self.keys, &self.keys_cap, self.keys_len + n, 1) < 0
+                or reserve(<void**>&self.key_offs, &slots, self.n_keys + 2, sizeof(int64_t)) < 0
+                or reserve(<void**>&self.key_hash, &self.key_cap, self.n_keys + 1,
                             sizeof(uint64_t)) < 0):
             return -1
         if n:
@@ -191,7 +175,7 @@ cdef class PhraseCounter:
                 return NO_MEMORY
             memmove(self.pending, self.pending + self.pending_len - n, n)
         else:
-            if _reserve(<void**>&self.pending, &self.pending_cap, n, 1) < 0:
+            if reserve(<void**>&self.pending, &self.pending_cap, n, 1) < 0:
                 return NO_MEMORY
             if n:
                 memcpy(self.pending, p, n)
@@ -203,7 +187,7 @@ cdef class PhraseCounter:
         """Close the sentence (counting the batch once it is large); 0, or NO_MEMORY."""
         self.has_start = False
         self.sentences += 1
-        if _reserve(<void**>&self.sentence_ends, &self.ends_cap, self.n_ends + 1,
+        if reserve(<void**>&self.sentence_ends, &self.ends_cap, self.n_ends + 1,
                     sizeof(int64_t)) < 0:
             return NO_MEMORY
         self.sentence_ends[self.n_ends] = self.n_keys

@@ -9,7 +9,7 @@ cdef class KeyTable:
     cdef readonly bint scores      # values are float scores (else int counts)
     cdef int readers               # compiled readers and exported buffers: no change meanwhile
     cdef bint writing              # compiled code is changing it without the GIL: no reader
-    cdef Py_ssize_t version        # changes when keys are added or removed
+    cdef readonly Py_ssize_t version   # changes when keys are added or removed
 
     cdef int check_writable(self) except -1
     cdef int begin_read(self) except -1

@@ -6,6 +6,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 cdef extern from "_strtable.h":
     const int MIN_SLOTS "W2V_MIN_SLOTS"
+    const uint64_t HASH_MUL "W2V_HASH_MUL"
 
     ctypedef union Value "w2v_value":
         int64_t count
@@ -27,6 +28,7 @@ cdef extern from "_strtable.h":
         int32_t n
         int64_t max_len
 
+    int reserve "w2v_reserve"(void** block, int64_t* cap, int64_t need, size_t item) noexcept nogil
     uint64_t hash_bytes "w2v_hash_bytes"(const unsigned char* p, int64_t n) noexcept nogil
     bint utf8_valid "w2v_utf8_valid"(const unsigned char* p, int64_t n) noexcept nogil
     int table_init "w2v_table_init"(StrTable* t, int64_t expected, bint with_values) noexcept nogil

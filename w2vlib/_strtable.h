@@ -110,6 +110,24 @@ static inline int w2v_utf8_valid(const unsigned char *p, int64_t n) {
     return 1;
 }
 
+/* Grow *block (*cap items of `item` bytes, malloc'd) by doubling until it holds `need` items;
+ * 0, or -1 when out of memory (the block is then unchanged). The buffers of the modules that use
+ * the table (batches of keys, sentences, output) grow this way, as the table itself does. */
+static inline int w2v_reserve(void **block, int64_t *cap, int64_t need, size_t item) {
+    int64_t new_cap = *cap > 0 ? *cap : 1;
+    void *grown;
+    if (need <= *cap)
+        return 0;
+    while (new_cap < need)
+        new_cap *= 2;
+    grown = realloc(*block, (size_t)new_cap * item);
+    if (!grown)
+        return -1;
+    *block = grown;
+    *cap = new_cap;
+    return 0;
+}
+
 static inline void w2v_table_clear_slots(w2v_strtable *t) {
     uint64_t i;
     for (i = 0; i <= t->mask; i++)

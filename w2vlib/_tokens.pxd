@@ -9,7 +9,8 @@ cdef class TokenRuns:
     cdef const unsigned char** ptrs
     cdef int64_t* lens
     cdef int64_t* starts           # sentence k is tokens [starts[k], starts[k + 1])
-    cdef Py_ssize_t n_tokens, n_sentences, token_cap, sentence_cap
+    cdef Py_ssize_t n_tokens, n_sentences
+    cdef int64_t token_cap, sentence_cap
     cdef Py_ssize_t next_number    # the corpus position of the next sentence added
 
     cdef int add(self, sentence) except -1

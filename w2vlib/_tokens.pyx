@@ -14,7 +14,8 @@ copy), so that compiled loops can then read the batch without the GIL.
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdint cimport int64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc
+from w2vlib._reader cimport reserve
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
@@ -23,20 +24,6 @@ cdef extern from "Python.h":
 
 #: First capacity of the token and sentence arrays (they double as needed).
 cdef Py_ssize_t FIRST_CAPACITY = 1024
-
-
-cdef Py_ssize_t _capacity(Py_ssize_t cap, Py_ssize_t need):
-    """`cap` doubled until it holds `need` items."""
-    while cap < need:
-        cap *= 2
-    return cap
-
-
-cdef void* _resized(void* block, Py_ssize_t items, size_t item) except NULL:
-    cdef void* grown = realloc(block, items * item)
-    if grown == NULL:
-        raise MemoryError("cannot grow the token buffers")
-    return grown
 
 
 cdef class TokenRuns:
@@ -69,7 +56,8 @@ cdef class TokenRuns:
 
     cdef int add(self, sentence) except -1:
         """Append one sentence (any iterable of str; it is copied into a list)."""
-        cdef Py_ssize_t number = self.next_number, i, n, at, cap
+        cdef Py_ssize_t number = self.next_number, i, n, at
+        cdef int64_t cap, slots
         cdef bytes raw
         if isinstance(sentence, (str, bytes)):
             raise TypeError(f"sentence {number} is a {type(sentence).__name__}, not a list of "
@@ -80,14 +68,12 @@ cdef class TokenRuns:
             raise TypeError(f"sentence {number} is of type {type(sentence).__name__}, which is "
                             f"not iterable; expected a list of str tokens") from None
         n = len(tokens)
-        if self.n_tokens + n > self.token_cap:
-            cap = _capacity(self.token_cap, self.n_tokens + n)
-            self.ptrs = <const unsigned char**>_resized(self.ptrs, cap, sizeof(void*))
-            self.lens = <int64_t*>_resized(self.lens, cap, sizeof(int64_t))
-            self.token_cap = cap
-        if self.n_sentences + 1 > self.sentence_cap:
-            self.starts = <int64_t*>_resized(self.starts, 2 * self.sentence_cap + 1, sizeof(int64_t))
-            self.sentence_cap *= 2
+        cap, slots = self.token_cap, self.sentence_cap + 1
+        if (reserve(<void**>&self.ptrs, &cap, self.n_tokens + n, sizeof(void*)) < 0
+                or reserve(<void**>&self.lens, &self.token_cap, self.n_tokens + n, sizeof(int64_t)) < 0
+                or reserve(<void**>&self.starts, &slots, self.n_sentences + 2, sizeof(int64_t)) < 0):
+            raise MemoryError("cannot grow the token buffers")
+        self.sentence_cap = slots - 1
         at = self.n_tokens
         for i in range(n):
             token = tokens[i]

@@ -49,7 +49,7 @@ import time
 
 import smart_open
 
-from w2vlib import _compressed, _phrase_apply, _phrases_file
+from w2vlib import _compressed, _phrase_apply, _phrase_model_file, _phrase_write
 from w2vlib._atomic import atomic_open, local_path
 from w2vlib._lifecycle import Lifecycle
 from w2vlib._phrase_count import PhraseCounter
@@ -264,7 +264,7 @@ class _PhrasesTransformation(Lifecycle):
                     else:
                         with _compressed.located(path), _open(path) as fin:
                             reader = fin if meter is None else ByteCounter(fin, meter, meter.done)
-                            counts = _phrase_apply.phrase_file(detector, reader, fout.write,
+                            counts = _phrase_write.phrase_file(detector, reader, fout.write,
                                                                line_mode, max_length)
                             if meter is not None:
                                 meter.done = reader.count
@@ -291,7 +291,7 @@ class _PhrasesTransformation(Lifecycle):
         A custom scorer is saved by its importable name (``module:qualname``).
         """
         self.add_lifecycle_event("saved", fname=str(fname))
-        _phrases_file.save(self, fname)
+        _phrase_model_file.save(self, fname)
 
     @classmethod
     def load(cls, fname, mmap=None):
@@ -311,7 +311,7 @@ class _PhrasesTransformation(Lifecycle):
             For a file that is not a phrase model, is damaged, or names a scorer that cannot be
             imported (the message names the file). A gensim pickle is refused, never unpickled.
         """
-        model = _phrases_file.load(fname, mmap, {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases})
+        model = _phrase_model_file.load(fname, mmap, {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases})
         model.add_lifecycle_event("loaded", fname=str(fname))
         return model
 
@@ -673,7 +673,17 @@ class FrozenPhrases(_PhrasesTransformation):
             return None
         return _phrase_apply.Detector(self._phrasegrams.table, _phrase_apply.KIND_FROZEN, None,
                                       self.threshold, self.min_count, 0, self._connectors(),
-                                      self.delimiter)
+                                      self.delimiter, self._end_pairs())
+
+    def _end_pairs(self):
+        """The compiled filter of the phrases' first and last parts (None with a delimiter of
+        more than one byte), made again only when the phrases or the delimiter change."""
+        table, cached = self._phrasegrams.table, getattr(self, "_ends", None)
+        if cached is None or cached[:3] != (id(table), table.version, self.delimiter):
+            ends = (_phrase_apply.EndPairs(table, self.delimiter)
+                    if len(self.delimiter.encode("utf8")) == 1 else None)
+            cached = self._ends = (id(table), table.version, self.delimiter, ends, table)
+        return cached[3]
 
 
 Phraser = FrozenPhrases
