@@ -38,6 +38,16 @@ def failing_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count,
     raise ArithmeticError("this scorer always fails")
 
 
+#: The model mutating_scorer changes while it is being applied.
+BEING_READ = []
+
+
+def mutating_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+    for model in BEING_READ:
+        model.vocab["changed"] = 1
+    return 1.0
+
+
 def make_corpus(seed, sentences=400):
     """Zipf-distributed words, connector words, planted phrases, non-ASCII words, a token that
     holds the delimiter, and a few empty sentences (they matter to pruning)."""
@@ -405,14 +415,17 @@ def test_vocab_behaves_as_gensims_dict(corpus):
         ours.vocab["x"] = 1.5
 
 
-def test_a_table_in_use_cannot_change(corpus):
-    model = Phrases(corpus, min_count=1)
-    keys, offsets, counts = model.vocab.table.arrays()
-    assert bytes(keys[offsets[0]:offsets[1]]).decode() == next(iter(model.vocab))
+def test_a_table_being_read_cannot_change(corpus):
+    """While compiled code reads the counts (here: a custom scorer runs in the middle of it), a
+    change is refused rather than moving memory under the reader; afterwards it is allowed."""
+    model = Phrases(corpus, min_count=1, threshold=0.5, scoring=mutating_scorer)
+    BEING_READ.append(model)
     with pytest.raises(RuntimeError, match="in use"):
-        model.add_vocab(corpus[:5])
-    del keys, offsets, counts
-    model.add_vocab(corpus[:5])
+        model[["w1", "w2", "w3"]]
+    BEING_READ.clear()
+    assert "changed" not in model.vocab
+    model.vocab["changed"] = 1
+    assert model.vocab["changed"] == 1
 
 
 def test_threads_apply_one_model_at_once(text):

@@ -34,8 +34,8 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcpy
 from w2vlib._phrase_tables cimport KeyTable
-from w2vlib._reader cimport (HASH_MUL, StrTable, VocabIndex, find_slot, hash_bytes, reserve,
-                             table_intern, table_lookup)
+from w2vlib._reader cimport (EMPTY, HASH_MUL, Record, StrTable, VocabIndex, entry_record,
+                             find_slot, hash_bytes, reserve, table_find, table_intern)
 from w2vlib._reader import MAX_WORDS_IN_BATCH
 from w2vlib._tokens cimport TokenRuns
 
@@ -111,7 +111,7 @@ cdef class EndPairs:
             raise MemoryError("cannot allocate the phrase filter")
         self.mask = n_slots - 1
         for e in range(t.n):
-            key, n = t.arena + t.offs[e], t.offs[e + 1] - t.offs[e]
+            key, n = entry_record(t, e).key, entry_record(t, e).len
             if memchr(key, self.delimiter, n) != NULL:     # no joined key equals another
                 self.parts(key, n, hash_bytes(key, n), &first, &last)
                 self._add(_pair_code(first, last))
@@ -318,11 +318,8 @@ cdef class Detector:
 
     cdef int64_t count(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil:
         """The count of key ``p[:n]`` (hash `h`), 0 when absent."""
-        cdef int32_t e
-        if n > self.t.max_len:
-            return 0
-        e = self.t.slots[find_slot(self.t, p, n, h)].entry
-        return self.t.values[e].count if e >= 0 else 0
+        cdef const Record* r = table_find(self.t, p, n, h)
+        return r.value.count if r != NULL else 0
 
     cdef int candidate(self, const unsigned char** ptrs, const int64_t* lens, int64_t first,
                        int64_t last, int64_t ca, int64_t cb, double* score) noexcept nogil:
@@ -330,12 +327,12 @@ cdef class Detector:
         an error: gensim's ``score_candidate`` of Phrases (``ca``, ``cb``: the counts of the two
         ends, both > 0) or of FrozenPhrases."""
         cdef int64_t cab, n = self.build_key(ptrs, lens, first, last)
-        cdef int32_t e
+        cdef const Record* r
         if n < 0:
             return -1
         if self.kind == FROZEN:
-            e = table_lookup(self.t, self.key, n)
-            score[0] = self.t.values[e].score if e >= 0 else -INFINITY
+            r = table_find(self.t, self.key, n, hash_bytes(self.key, n))
+            score[0] = r.value.score if r != NULL else -INFINITY
             return score[0] > self.threshold
         cab = self.count(self.key, n, hash_bytes(self.key, n))
         if cab <= 0:
@@ -361,7 +358,7 @@ cdef class Detector:
             flags[i] = 0
             h = hash_bytes(ptrs[i], lens[i])
             if (lens[i] <= connectors.max_len
-                    and connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].entry >= 0):
+                    and connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].ref != EMPTY):
                 continue
             r = 0
             if self.kind == FROZEN:
@@ -546,12 +543,15 @@ def export_phrases(Detector detector, KeyTable target not None):
 
 cdef int64_t _export(Detector det, KeyTable target) noexcept nogil:
     cdef StrTable* t = det.t
-    cdef int32_t e, kept_at
-    cdef int64_t start, n, cut, last_start, at, kept = 0, ca, cb, cab
+    cdef int32_t e
+    cdef int64_t n, cut, last_start, at, kept = 0, ca, cb, cab
     cdef const unsigned char* key
+    cdef Record* r
+    cdef Record* kept_at
     cdef double score
     for e in range(t.n):
-        key, n = t.arena + t.offs[e], t.offs[e + 1] - t.offs[e]
+        r = entry_record(t, e)
+        key, n = r.key, r.len
         cut = _find(key, n, det.delim, det.delim_len, 0)
         if cut < 0:
             continue
@@ -563,18 +563,19 @@ cdef int64_t _export(Detector det, KeyTable target) noexcept nogil:
         ca = det.count(key, cut, hash_bytes(key, cut))
         if ca <= 0:
             continue
-        cb = det.count(key + last_start, n - last_start, hash_bytes(key + last_start, n - last_start))
-        cab = t.values[e].count
+        cb = det.count(key + last_start, n - last_start,
+                       hash_bytes(key + last_start, n - last_start))
+        cab = r.value.count
         if cb <= 0 or cab <= 0:
             continue
         if det.score_counts(ca, cb, cab, &score) < 0:
             return -1
         if not score <= det.threshold:
             kept_at = table_intern(&target.table, key, n)
-            if kept_at < 0:
+            if kept_at == NULL:
                 det.failure = OUT_OF_MEMORY
                 return -1
-            target.table.values[kept_at].score = score
+            kept_at.value.score = score
             kept += 1
     target.version += 1
     return kept

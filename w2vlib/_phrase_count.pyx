@@ -35,9 +35,10 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memmove
 from w2vlib._phrase_tables cimport KeyTable, prune_counts
-from w2vlib._reader cimport (DONE, BAD_UTF8, NEED_DATA, NO_MEMORY, TOO_LONG, StrTable,
-                             VocabIndex, _Scanner, find_slot, hash_bytes, prefetch_entry, reserve,
-                             prefetch_key, prefetch_slot, table_insert, table_lookup, utf8_valid)
+from w2vlib._reader cimport (DONE, BAD_UTF8, EMPTY, NEED_DATA, NO_MEMORY, TOO_LONG, Record,
+                             StrTable, VocabIndex, _Scanner, find_slot, hash_bytes,
+                             prefetch_record, prefetch_slot, reserve, slot_record, table_insert,
+                             utf8_valid)
 from w2vlib._reader import DEFAULT_CHUNK_BYTES, MAX_TOKEN_BYTES, MAX_WORDS_IN_BATCH, TokenNotUTF8
 from w2vlib._tokens cimport TokenRuns
 
@@ -51,10 +52,9 @@ cdef int64_t FIRST_CAPACITY = 1024
 #: Keys are counted in batches of about this many bytes (or FLUSH_KEYS keys), whole sentences.
 cdef int64_t FLUSH_BYTES = 1 << 18
 cdef int64_t FLUSH_KEYS = 1 << 15
-# How many keys ahead the counting loop prefetches a key's slot, its entry and its bytes.
+# How many keys ahead the counting loop prefetches a key's slot, then its record.
 cdef int64_t AHEAD_SLOT = 16
-cdef int64_t AHEAD_ENTRY = 8
-cdef int64_t AHEAD_KEY = 4
+cdef int64_t AHEAD_RECORD = 8
 
 
 @cython.final
@@ -78,9 +78,9 @@ cdef class PhraseCounter:
     word total, the sentence count and ``min_reduce`` (which starts at 1).
 
     The keys to count (a token, then the bigram it closes) are first written to a batch, whole
-    sentences at a time with their hashes; the batch is then counted in order, each key's slot, entry
-    and bytes prefetched a few keys ahead, so that the cache misses of a large table overlap
-    instead of following one another. Pruning happens at the same sentence ends as in a
+    sentences at a time with their hashes; the batch is then counted in order, each key's slot and
+    record prefetched a few keys ahead, so that the cache misses of a large table overlap instead
+    of following one another. Pruning happens at the same sentence ends as in a
     key-by-key count.
     """
     cdef KeyTable target
@@ -162,7 +162,7 @@ cdef class PhraseCounter:
         cdef uint64_t h = hash_bytes(p, n)
         cdef StrTable* connectors = &self.connectors.table
         self.total_words += 1
-        if n <= connectors.max_len and connectors.slots[find_slot(connectors, p, n, h)].entry >= 0:
+        if n <= connectors.max_len and connectors.slots[find_slot(connectors, p, n, h)].ref != EMPTY:
             if self.has_start and self._append(p, n) < 0:
                 return NO_MEMORY
             return 0
@@ -210,7 +210,7 @@ cdef class PhraseCounter:
         cdef StrTable* t = self.t
         cdef int64_t j, s = 0, n = self.n_keys, start, length
         cdef uint64_t h, slot
-        cdef int32_t e
+        cdef Record* r
         for j in range(n):
             while s < self.n_ends and self.sentence_ends[s] == j:
                 if self._sentence_done() < 0:
@@ -218,19 +218,18 @@ cdef class PhraseCounter:
                 s += 1
             if j + AHEAD_SLOT < n:
                 prefetch_slot(t, self.key_hash[j + AHEAD_SLOT])
-            if j + AHEAD_ENTRY < n:
-                prefetch_entry(t, self.key_hash[j + AHEAD_ENTRY])
-            if j + AHEAD_KEY < n:
-                prefetch_key(t, self.key_hash[j + AHEAD_KEY])
+            if j + AHEAD_RECORD < n:
+                prefetch_record(t, self.key_hash[j + AHEAD_RECORD])
             start, length, h = self.key_offs[j], self.key_offs[j + 1] - self.key_offs[j], self.key_hash[j]
             slot = find_slot(t, self.keys + start, length, h)
-            e = t.slots[slot].entry
-            if e < 0:
-                e = table_insert(t, slot, self.keys + start, length, h)
-                if e < 0:
+            if t.slots[slot].ref != EMPTY:
+                r = slot_record(t, slot)
+            else:
+                r = table_insert(t, slot, self.keys + start, length, h)
+                if r == NULL:
                     return NO_MEMORY
                 self.target.version += 1
-            t.values[e].count += 1
+            r.value.count += 1
         while s < self.n_ends:
             if self._sentence_done() < 0:
                 return NO_MEMORY

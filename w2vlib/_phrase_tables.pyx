@@ -3,14 +3,13 @@
 
 A :class:`KeyTable` is gensim's ``Phrases.vocab`` (unigram and bigram keys to their counts) or
 ``FrozenPhrases.phrasegrams`` (phrases to their scores), held as the C string table that
-:mod:`w2vlib._reader` uses (one byte arena of UTF-8 keys in insertion order, one 64-bit value per
-key), so counting and applying phrases read and write it without the GIL and without a Python
-object per key. Python sees it through dict-like methods; :mod:`w2vlib._phrase_mapping` wraps it
-in a ``MutableMapping``.
+:mod:`w2vlib._reader` uses (``_strtable.h``: records of UTF-8 keys with a 64-bit value each, in
+insertion order), so counting and applying phrases read and write it without the GIL and without
+a Python object per key. Python sees it through dict-like methods; :mod:`w2vlib._phrase_mapping`
+wraps it in a ``MutableMapping``.
 
-While compiled code reads a table without the GIL, or an array view of it is exported
-(:meth:`KeyTable.arrays`), a change is refused with RuntimeError instead of moving memory
-under the reader.
+While compiled code reads a table without the GIL (or counts into it), a change from another
+thread is refused with RuntimeError instead of moving memory under the reader.
 
 >>> table = KeyTable()
 >>> table["new"], table["york"], table["new_york"] = 3, 2, 2
@@ -24,12 +23,12 @@ import operator
 
 import numpy as np
 
-from cpython.buffer cimport PyBUF_FORMAT
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
-from w2vlib._reader cimport (StrTable, find_slot, hash_bytes, table_compact, table_free, table_init,
+from w2vlib._reader cimport (EMPTY, Record, StrTable, entry_record, find_slot, hash_bytes,
+                             slot_record, table_compact, table_free, table_init, table_insert,
                              table_intern, table_lookup, utf8_valid)
 
 
@@ -48,7 +47,7 @@ cdef class KeyTable:
     """
 
     def __cinit__(self, bint scores=False, Py_ssize_t expected=0):
-        if table_init(&self.table, expected, True) != 0:
+        if table_init(&self.table, expected) != 0:
             raise MemoryError("cannot allocate the phrase table")
         self.scores = scores
 
@@ -57,9 +56,9 @@ cdef class KeyTable:
 
     cdef int check_writable(self) except -1:
         if self.readers or self.writing:
-            raise RuntimeError("the phrase table is in use (being read or counted into without "
-                               "the GIL by another thread, or exported as an array): change it "
-                               "when that is done")
+            raise RuntimeError("the phrase table is in use (being read or counted into by "
+                               "compiled code, in another thread or around a custom scorer): "
+                               "change it when that is done")
         return 0
 
     cdef int begin_read(self) except -1:
@@ -83,8 +82,8 @@ cdef class KeyTable:
         self.writing = False
 
     cdef str key(self, int32_t e):
-        return PyUnicode_DecodeUTF8(<const char*>self.table.arena + self.table.offs[e],
-                                    self.table.offs[e + 1] - self.table.offs[e], NULL)
+        cdef const Record* r = entry_record(&self.table, e)
+        return PyUnicode_DecodeUTF8(<const char*>r.key, r.len, NULL)
 
     cdef int32_t find(self, object key) except -2:
         """Entry of `key`, -1 when absent (or not a str UTF-8 can encode)."""
@@ -97,18 +96,19 @@ cdef class KeyTable:
             return -1
         return table_lookup(&self.table, raw, len(raw))
 
-    cdef int32_t intern(self, const unsigned char* p, int64_t n) except -1:
-        """Entry of key ``p[:n]``, added (value zero) when absent."""
+    cdef Record* intern(self, const unsigned char* p, int64_t n) except NULL:
+        """The record of key ``p[:n]``, added (value zero) when absent."""
         cdef int32_t before = self.table.n
-        cdef int32_t e = table_intern(&self.table, p, n)
-        if e < 0:
+        cdef Record* r = table_intern(&self.table, p, n)
+        if r == NULL:
             raise MemoryError("cannot grow the phrase table")
         if self.table.n != before:
             self.version += 1
-        return e
+        return r
 
     cdef object value(self, int32_t e):
-        return self.table.values[e].score if self.scores else self.table.values[e].count
+        cdef const Record* r = entry_record(&self.table, e)
+        return r.value.score if self.scores else r.value.count
 
     def __len__(self):
         return self.table.n
@@ -129,7 +129,7 @@ cdef class KeyTable:
 
     def __setitem__(self, key, value):
         cdef bytes raw
-        cdef int32_t e
+        cdef Record* r
         if not isinstance(key, str):
             raise TypeError(f"keys must be str, got {type(key).__name__} {key!r}")
         if self.scores:
@@ -141,11 +141,11 @@ cdef class KeyTable:
             raw = (<str>key).encode("utf-8")
         except UnicodeEncodeError as err:
             raise ValueError(f"key {key!r} cannot be encoded as UTF-8 ({err.reason})") from None
-        e = self.intern(raw, len(raw))
+        r = self.intern(raw, len(raw))
         if self.scores:
-            self.table.values[e].score = number
+            r.value.score = number
         else:
-            self.table.values[e].count = number
+            r.value.count = number
 
     def __delitem__(self, key):
         cdef int32_t e = self.find(key)
@@ -166,7 +166,7 @@ cdef class KeyTable:
         """Remove every key."""
         self.check_writable()
         table_free(&self.table)
-        if table_init(&self.table, 0, True) != 0:
+        if table_init(&self.table, 0) != 0:
             raise MemoryError("cannot allocate the phrase table")
         self.version += 1
 
@@ -201,14 +201,14 @@ cdef class KeyTable:
 
     def add_counts(self, KeyTable other not None):
         """Add `other`'s counts to this table's (new keys are appended in `other`'s order)."""
-        cdef int32_t e, mine
-        cdef const StrTable* src = &other.table
+        cdef int32_t e
+        cdef const Record* theirs
         if self.scores or other.scores:
             raise TypeError("add_counts needs two count tables")
         self.check_writable()
-        for e in range(src.n):
-            mine = self.intern(src.arena + src.offs[e], src.offs[e + 1] - src.offs[e])
-            self.table.values[mine].count += src.values[e].count
+        for e in range(other.table.n):
+            theirs = entry_record(&other.table, e)
+            self.intern(theirs.key, theirs.len).value.count += theirs.value.count
 
     def prune(self, long long min_reduce):
         """Drop the keys counted fewer than `min_reduce` times (gensim's ``utils.prune_vocab``)."""
@@ -218,29 +218,36 @@ cdef class KeyTable:
         self.version += 1
 
     def arrays(self):
-        """``(keys, offsets, values)``: read-only numpy views of the table, no copy.
+        """``(keys, offsets, values)``: the table as three new numpy arrays.
 
         ``keys`` (uint8) holds the UTF-8 keys end to end, key ``i`` being
         ``keys[offsets[i]:offsets[i + 1]]``; ``values`` is int64 (counts) or float64 (scores).
-        The table refuses changes while any of them is alive.
+        :func:`from_arrays` makes the table again.
 
         >>> table = KeyTable(scores=True)
-        >>> table["a_b"] = 1.5
+        >>> table["a_b"], table["c"] = 1.5, -2.0
         >>> keys, offsets, values = table.arrays()
         >>> keys.tobytes(), offsets.tolist(), values.tolist()
-        (b'a_b', [0, 3], [1.5])
-        >>> table["c_d"] = 2.0
-        Traceback (most recent call last):
-        RuntimeError: the phrase table is in use (being read or counted into without the GIL by another thread, or exported as an array): change it when that is done
-        >>> del keys, offsets, values
-        >>> table["c_d"] = 2.0
+        (b'a_bc', [0, 3, 4], [1.5, -2.0])
         """
-        cdef int32_t n = self.table.n
-        keys = np.frombuffer(_export(self, self.table.arena, self.table.offs[n], 1, b"B"),
-                             dtype=np.uint8)
-        offsets = np.frombuffer(_export(self, self.table.offs, n + 1, 8, b"q"), dtype=np.int64)
-        values = np.frombuffer(_export(self, self.table.values, n, 8, b"d" if self.scores else b"q"),
-                               dtype=np.float64 if self.scores else np.int64)
+        cdef int32_t n = self.table.n, e
+        cdef int64_t total = 0
+        cdef const Record* r
+        for e in range(n):
+            total += entry_record(&self.table, e).len
+        keys = np.empty(total, dtype=np.uint8)
+        offsets = np.empty(n + 1, dtype=np.int64)
+        values = np.empty(n, dtype=np.float64 if self.scores else np.int64)
+        cdef unsigned char[::1] key_view = keys
+        cdef int64_t[::1] offset_view = offsets
+        cdef unsigned char[::1] value_view = values.view(np.uint8)
+        offset_view[0] = 0
+        for e in range(n):
+            r = entry_record(&self.table, e)
+            if r.len:
+                memcpy(&key_view[offset_view[e]], r.key, r.len)
+            offset_view[e + 1] = offset_view[e] + r.len
+            memcpy(&value_view[8 * e], &r.value, 8)
         return keys, offsets, values
 
 
@@ -251,46 +258,10 @@ cdef int prune_counts(StrTable* t, long long min_reduce) noexcept nogil:
     if keep == NULL:
         return -1
     for e in range(t.n):
-        keep[e] = t.values[e].count >= min_reduce
+        keep[e] = entry_record(t, e).value.count >= min_reduce
     table_compact(t, keep)
     free(keep)
     return 0
-
-
-cdef _Export _export(KeyTable owner, void* data, Py_ssize_t length, Py_ssize_t itemsize,
-                     bytes fmt):
-    cdef _Export export = _Export.__new__(_Export)
-    export.owner, export.data, export.itemsize, export.fmt = owner, data, itemsize, fmt
-    export.shape[0], export.strides[0] = length, itemsize
-    return export
-
-
-cdef class _Export:
-    """One array of a KeyTable exported through the buffer protocol; the table counts it as a
-    reader until the buffer is released."""
-    cdef KeyTable owner
-    cdef void* data
-    cdef Py_ssize_t shape[1]
-    cdef Py_ssize_t strides[1]
-    cdef Py_ssize_t itemsize
-    cdef bytes fmt
-
-    def __getbuffer__(self, Py_buffer* buffer, int flags):
-        buffer.buf = self.data
-        buffer.obj = self
-        buffer.len = self.shape[0] * self.itemsize
-        buffer.readonly = 1
-        buffer.itemsize = self.itemsize
-        buffer.format = <char*>self.fmt if flags & PyBUF_FORMAT else NULL
-        buffer.ndim = 1
-        buffer.shape = self.shape
-        buffer.strides = self.strides
-        buffer.suboffsets = NULL
-        buffer.internal = NULL
-        self.owner.begin_read()
-
-    def __releasebuffer__(self, Py_buffer* buffer):
-        self.owner.end_read()
 
 
 def _count(value):
@@ -340,36 +311,26 @@ def from_arrays(keys, offsets, values, bint scores, str where):
     cdef KeyTable table = KeyTable(scores, n)
     cdef const unsigned char[::1] key_view = keys
     cdef const int64_t[::1] off_view = offsets
+    cdef const unsigned char[::1] value_view = values.view(np.uint8)
     cdef StrTable* t = &table.table
-    cdef int32_t e, i
-    cdef int64_t start, length
+    cdef const unsigned char* base = &key_view[0] if len(keys) else <const unsigned char*>b""
+    cdef const unsigned char* key
+    cdef int64_t length
+    cdef int32_t e
     cdef uint64_t h, slot
-    if len(keys) > t.arena_cap:
-        free(t.arena)
-        t.arena = <unsigned char*>malloc(len(keys))
-        if t.arena == NULL:
-            raise MemoryError("cannot allocate the phrase table")
-        t.arena_cap = len(keys)
-    if len(keys):
-        memcpy(t.arena, &key_view[0], len(keys))
-    memcpy(t.offs, &off_view[0], (n + 1) * sizeof(int64_t))
-    values_bytes = values.view(np.uint8)
-    cdef const unsigned char[::1] value_view = values_bytes
-    if n:
-        memcpy(t.values, &value_view[0], n * 8)
+    cdef Record* r
     for e in range(n):
-        start, length = t.offs[e], t.offs[e + 1] - t.offs[e]
-        if not utf8_valid(t.arena + start, length):
+        key, length = base + off_view[e], off_view[e + 1] - off_view[e]
+        if not utf8_valid(key, length):
             raise ValueError(f"{where}: key {e} is not valid UTF-8")
-        h = hash_bytes(t.arena + start, length)
-        slot = find_slot(t, t.arena + start, length, h)
-        if t.slots[slot].entry >= 0:
-            raise ValueError(f"{where}: key {e} repeats key {t.slots[slot].entry} "
-                             f"({table.key(e)!r})")
-        t.hashes[e] = h
-        t.slots[slot].tag = <uint32_t>(h >> 32)
-        t.slots[slot].entry = e
-        t.n = e + 1
-        if length > t.max_len:
-            t.max_len = length
+        h = hash_bytes(key, length)
+        slot = find_slot(t, key, length, h)
+        if t.slots[slot].ref != EMPTY:
+            other = slot_record(t, slot).entry
+            raise ValueError(f"{where}: key {e} repeats key {other} ({table.key(other)!r})")
+        r = table_insert(t, slot, key, length, h)
+        if r == NULL:
+            raise MemoryError("cannot grow the phrase table")
+        memcpy(&r.value, &value_view[8 * e], 8)
+    table.version += 1
     return table

@@ -7,6 +7,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 cdef extern from "_strtable.h":
     const int MIN_SLOTS "W2V_MIN_SLOTS"
     const uint64_t HASH_MUL "W2V_HASH_MUL"
+    const uint32_t EMPTY "W2V_EMPTY"
 
     ctypedef union Value "w2v_value":
         int64_t count
@@ -14,36 +15,43 @@ cdef extern from "_strtable.h":
 
     ctypedef struct Slot "w2v_slot":
         uint32_t tag
+        uint32_t ref
+
+    ctypedef struct Record "w2v_record":
+        uint64_t hash
+        Value value
         int32_t entry
+        int32_t len
+        unsigned char key[1]
 
     ctypedef struct StrTable "w2v_strtable":
         Slot* slots
         uint64_t mask
-        int64_t* offs
-        uint64_t* hashes
-        Value* values
         unsigned char* arena
-        int64_t arena_cap
-        int64_t entry_cap
+        int64_t arena_len
+        int64_t* offs
         int32_t n
         int64_t max_len
 
     int reserve "w2v_reserve"(void** block, int64_t* cap, int64_t need, size_t item) noexcept nogil
     uint64_t hash_bytes "w2v_hash_bytes"(const unsigned char* p, int64_t n) noexcept nogil
     bint utf8_valid "w2v_utf8_valid"(const unsigned char* p, int64_t n) noexcept nogil
-    int table_init "w2v_table_init"(StrTable* t, int64_t expected, bint with_values) noexcept nogil
+    int table_init "w2v_table_init"(StrTable* t, int64_t expected) noexcept nogil
     void table_free "w2v_table_free"(StrTable* t) noexcept nogil
+    Record* entry_record "w2v_entry"(const StrTable* t, int32_t e) noexcept nogil
+    Record* slot_record "w2v_slot_record"(const StrTable* t, uint64_t i) noexcept nogil
     uint64_t find_slot "w2v_find_slot"(const StrTable* t, const unsigned char* p, int64_t n,
                                        uint64_t h) noexcept nogil
+    Record* table_find "w2v_table_find"(const StrTable* t, const unsigned char* p, int64_t n,
+                                        uint64_t h) noexcept nogil
     int32_t table_lookup "w2v_table_lookup"(const StrTable* t, const unsigned char* p,
                                             int64_t n) noexcept nogil
-    int32_t table_insert "w2v_table_insert"(StrTable* t, uint64_t slot, const unsigned char* p,
+    Record* table_insert "w2v_table_insert"(StrTable* t, uint64_t slot, const unsigned char* p,
                                             int64_t n, uint64_t h) noexcept nogil
-    int32_t table_intern "w2v_table_intern"(StrTable* t, const unsigned char* p,
+    Record* table_intern "w2v_table_intern"(StrTable* t, const unsigned char* p,
                                             int64_t n) noexcept nogil
     void prefetch_slot "w2v_prefetch_slot"(const StrTable* t, uint64_t h) noexcept nogil
-    void prefetch_entry "w2v_prefetch_entry"(const StrTable* t, uint64_t h) noexcept nogil
-    void prefetch_key "w2v_prefetch_key"(const StrTable* t, uint64_t h) noexcept nogil
+    void prefetch_record "w2v_prefetch_record"(const StrTable* t, uint64_t h) noexcept nogil
     void table_compact "w2v_table_compact"(StrTable* t, const unsigned char* keep) noexcept nogil
 
 

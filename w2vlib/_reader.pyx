@@ -80,7 +80,7 @@ cdef class VocabIndex:
         cdef bytes raw
         cdef uint64_t h, slot
         keys = list(keys)
-        if table_init(&self.table, len(keys), False) != 0:
+        if table_init(&self.table, len(keys)) != 0:
             raise MemoryError("VocabIndex: cannot allocate the hash table")
         for position, key in enumerate(keys):
             if not isinstance(key, str):
@@ -88,9 +88,9 @@ cdef class VocabIndex:
             raw = (<str>key).encode("utf-8")
             h = hash_bytes(raw, len(raw))
             slot = find_slot(&self.table, raw, len(raw), h)
-            if self.table.slots[slot].entry >= 0:
+            if self.table.slots[slot].ref != EMPTY:
                 raise ValueError(f"VocabIndex: duplicate key {key!r} at position {position}")
-            if table_insert(&self.table, slot, raw, len(raw), h) < 0:
+            if table_insert(&self.table, slot, raw, len(raw), h) == NULL:
                 raise MemoryError("VocabIndex: cannot grow the hash table")
 
     def __dealloc__(self):
@@ -407,7 +407,7 @@ cdef class _WordCounter(_Scanner):
     cdef long long total_words, max_vocab_size, error_at
 
     def __cinit__(self):
-        if table_init(&self.table, MIN_SLOTS, True) != 0:
+        if table_init(&self.table, MIN_SLOTS) != 0:
             raise MemoryError("count_words: cannot allocate the hash table")
 
     def __dealloc__(self):
@@ -416,20 +416,21 @@ cdef class _WordCounter(_Scanner):
     cdef void _on_token(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t at) noexcept nogil:
         cdef uint64_t h = hash_bytes(p, n)
         cdef uint64_t slot = find_slot(&self.table, p, n, h)
-        cdef int32_t e = self.table.slots[slot].entry
-        if e < 0:
-            if n > MAX_TOKEN:
-                self.stop = TOO_LONG
-            elif not utf8_valid(p, n):
-                self.stop = BAD_UTF8
-            else:
-                e = table_insert(&self.table, slot, p, n, h)
-                if e < 0:
-                    self.stop = NO_MEMORY
-            if e < 0:
-                self.error_at = self.file_pos + at
-                return
-        self.table.values[e].count += 1
+        cdef Record* r = NULL
+        if self.table.slots[slot].ref != EMPTY:
+            r = slot_record(&self.table, slot)
+        elif n > MAX_TOKEN:
+            self.stop = TOO_LONG
+        elif not utf8_valid(p, n):
+            self.stop = BAD_UTF8
+        else:
+            r = table_insert(&self.table, slot, p, n, h)
+            if r == NULL:
+                self.stop = NO_MEMORY
+        if r == NULL:
+            self.error_at = self.file_pos + at
+            return
+        r.value.count += 1
         self.total_words += 1
 
     cdef void _end_sentence(self) noexcept nogil:
@@ -440,32 +441,30 @@ cdef class _WordCounter(_Scanner):
         self.sent_raw = 0
 
     cdef str _key(self, int32_t e):
-        return PyUnicode_DecodeUTF8(<const char*>self.table.arena + self.table.offs[e],
-                                    self.table.offs[e + 1] - self.table.offs[e], NULL)
+        cdef const Record* r = entry_record(&self.table, e)
+        return PyUnicode_DecodeUTF8(<const char*>r.key, r.len, NULL)
 
     cdef int _add(self, str key, long long count) except -1:
         cdef bytes raw = key.encode("utf-8")
-        cdef uint64_t h = hash_bytes(raw, len(raw))
-        cdef uint64_t slot = find_slot(&self.table, raw, len(raw), h)
-        cdef int32_t e = self.table.slots[slot].entry
-        if e < 0:
-            e = table_insert(&self.table, slot, raw, len(raw), h)
-            if e < 0:
-                raise MemoryError("count_words: cannot grow the hash table")
-        self.table.values[e].count += count
+        cdef Record* r = table_intern(&self.table, raw, len(raw))
+        if r == NULL:
+            raise MemoryError("count_words: cannot grow the hash table")
+        r.value.count += count
         return 0
 
     cdef int _prune(self, long long min_reduce, trim_rule) except -1:
         """Drop the words with count < min_reduce (or as ``trim_rule`` says), like gensim."""
         cdef int32_t e
+        cdef long long count
         cdef unsigned char* keep = <unsigned char*>malloc(self.table.n + 1)
         if keep == NULL:
             raise MemoryError("count_words: cannot allocate the pruning mask")
         try:
             for e in range(self.table.n):
-                keep[e] = self.table.values[e].count >= min_reduce
+                count = entry_record(&self.table, e).value.count
+                keep[e] = count >= min_reduce
                 if trim_rule is not None:
-                    rule = trim_rule(self._key(e), self.table.values[e].count, min_reduce)
+                    rule = trim_rule(self._key(e), count, min_reduce)
                     if rule == RULE_KEEP:
                         keep[e] = True
                     elif rule == RULE_DISCARD:
@@ -553,7 +552,8 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
             if status == BAD_UTF8:
                 raise TokenNotUTF8(f"{where} is not valid UTF-8")
             raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
-    result = {counter._key(e): counter.table.values[e].count for e in range(counter.table.n)}
+    result = {counter._key(e): entry_record(&counter.table, e).value.count
+              for e in range(counter.table.n)}
     return result, counter.total_words, counter.n_sentences, min_reduce
 
 

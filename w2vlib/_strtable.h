@@ -1,9 +1,17 @@
 /* The C string table shared by w2vlib's compiled modules (declared for Cython in _reader.pxd).
  *
- * Keys are byte strings (UTF-8 in practice). Open addressing with linear probing, the table at
- * most half full; keys are appended to one byte arena in insertion order, so entry i is also the
- * i-th distinct key inserted, and compaction keeps that order. Each entry may carry one 64-bit
- * value (a count or a score) when the table is made with values.
+ * Keys are byte strings (UTF-8 in practice), each with one 64-bit value (a count or a score).
+ * Open addressing with linear probing, at most half full. Each key lives in one record of an
+ * arena, in insertion order: its hash, its value, its entry number (the i-th distinct key
+ * inserted is entry i), its length and its bytes. A slot holds a tag (high bits of the hash)
+ * and where the record is, so a lookup that finds its key reads two cache lines (the slot and
+ * the record) rather than following an index through separate arrays; on a table much larger
+ * than the caches that is what a lookup costs. offs[e] finds entry e's record (iteration,
+ * compaction). Compaction keeps the order of the entries it keeps.
+ *
+ * Large arrays are allocated aligned to 2 MiB and, on Linux, marked for transparent huge pages:
+ * random lookups in a table of hundreds of megabytes otherwise also miss the TLB nearly every
+ * time.
  *
  * Every function is static inline: each extension module that includes this header gets its own
  * copy, which the compiler inlines into its hot loops (a function exported by another extension
@@ -15,12 +23,19 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #define W2V_HASH_SEED 0x243F6A8885A308D3ULL  /* digits of pi: any odd 64-bit constant */
 #define W2V_HASH_MUL 0x9E3779B97F4A7C15ULL   /* 2^64 / golden ratio */
 #define W2V_MIX_MUL1 0xFF51AFD7ED558CCDULL   /* murmur3 fmix64 multipliers */
 #define W2V_MIX_MUL2 0xC4CEB9FE1A85EC53ULL
 #define W2V_MIN_SLOTS 16                     /* smallest hash table (a power of two) */
+#define W2V_EMPTY 0xFFFFFFFFu                /* the `ref` of an empty slot */
+#define W2V_ALIGN 8                          /* records start at multiples of this */
+#define W2V_HUGE_PAGE ((size_t)2 << 20)      /* blocks this large get huge-page alignment */
+#define W2V_MIN_ARENA 1024                   /* first arena size */
 
 typedef union {
     int64_t count;
@@ -29,17 +44,23 @@ typedef union {
 
 typedef struct {
     uint32_t tag;     /* high 32 bits of the key's hash */
-    int32_t entry;    /* index of the key, -1 for an empty slot */
+    uint32_t ref;     /* the record's offset / W2V_ALIGN, W2V_EMPTY for an empty slot */
 } w2v_slot;
+
+typedef struct {
+    uint64_t hash;
+    w2v_value value;
+    int32_t entry;
+    int32_t len;
+    unsigned char key[];   /* len bytes, then padding to W2V_ALIGN */
+} w2v_record;
 
 typedef struct {
     w2v_slot *slots;
     uint64_t mask;        /* number of slots - 1 (a power of two) */
-    int64_t *offs;        /* key i is arena[offs[i]:offs[i + 1]] */
-    uint64_t *hashes;
-    w2v_value *values;    /* NULL in a table made without values */
-    unsigned char *arena;
-    int64_t arena_cap;
+    unsigned char *arena; /* the records, end to end */
+    int64_t arena_len, arena_cap;
+    int64_t *offs;        /* offs[e]: where entry e's record starts in the arena */
     int64_t entry_cap;
     int32_t n;
     int64_t max_len;      /* longest key inserted (an upper bound after compaction) */
@@ -112,7 +133,7 @@ static inline int w2v_utf8_valid(const unsigned char *p, int64_t n) {
 
 /* Grow *block (*cap items of `item` bytes, malloc'd) by doubling until it holds `need` items;
  * 0, or -1 when out of memory (the block is then unchanged). The buffers of the modules that use
- * the table (batches of keys, sentences, output) grow this way, as the table itself does. */
+ * the table (batches of keys, sentences, output) grow this way. */
 static inline int w2v_reserve(void **block, int64_t *cap, int64_t need, size_t item) {
     int64_t new_cap = *cap > 0 ? *cap : 1;
     void *grown;
@@ -128,29 +149,72 @@ static inline int w2v_reserve(void **block, int64_t *cap, int64_t need, size_t i
     return 0;
 }
 
+/* A block of `bytes` for a table array: a large one aligned to 2 MiB and marked for huge pages
+ * (a hint: nothing changes where it is not honoured). Freed with free(). */
+static inline void *w2v_alloc(size_t bytes) {
+    void *block = NULL;
+    if (bytes < W2V_HUGE_PAGE)
+        return malloc(bytes ? bytes : 1);
+    if (posix_memalign(&block, W2V_HUGE_PAGE, bytes) != 0)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    madvise(block, bytes, MADV_HUGEPAGE);
+#endif
+    return block;
+}
+
+/* *block (`used` bytes worth keeping) moved to a new block of `bytes`; -1 when out of memory. */
+static inline int w2v_regrow(void **block, size_t used, size_t bytes) {
+    void *grown = w2v_alloc(bytes);
+    if (!grown)
+        return -1;
+    if (used)
+        memcpy(grown, *block, used);
+    free(*block);
+    *block = grown;
+    return 0;
+}
+
+static inline w2v_record *w2v_record_at(const w2v_strtable *t, int64_t offset) {
+    return (w2v_record *)(t->arena + offset);
+}
+
+/* Entry e's record. */
+static inline w2v_record *w2v_entry(const w2v_strtable *t, int32_t e) {
+    return w2v_record_at(t, t->offs[e]);
+}
+
+/* The record in slot i (which must not be empty). */
+static inline w2v_record *w2v_slot_record(const w2v_strtable *t, uint64_t i) {
+    return w2v_record_at(t, (int64_t)t->slots[i].ref * W2V_ALIGN);
+}
+
+static inline int64_t w2v_record_size(int64_t n) {
+    return ((int64_t)sizeof(w2v_record) + n + W2V_ALIGN - 1) / W2V_ALIGN * W2V_ALIGN;
+}
+
 static inline void w2v_table_clear_slots(w2v_strtable *t) {
     uint64_t i;
     for (i = 0; i <= t->mask; i++)
-        t->slots[i].entry = -1;
+        t->slots[i].ref = W2V_EMPTY;
 }
 
 /* An empty table sized for `expected` keys; 0 on success, -1 when out of memory (the table may
  * then hold some buffers: w2v_table_free releases them). */
-static inline int w2v_table_init(w2v_strtable *t, int64_t expected, int with_values) {
+static inline int w2v_table_init(w2v_strtable *t, int64_t expected) {
     uint64_t n_slots = W2V_MIN_SLOTS;
     memset(t, 0, sizeof(*t));
     while (n_slots < 2 * (uint64_t)expected)
         n_slots *= 2;
     t->mask = n_slots - 1;
     t->entry_cap = expected > W2V_MIN_SLOTS ? expected : W2V_MIN_SLOTS;
-    t->arena_cap = 8 * t->entry_cap;
-    t->slots = (w2v_slot *)malloc(n_slots * sizeof(w2v_slot));
-    t->offs = (int64_t *)calloc(t->entry_cap + 1, sizeof(int64_t));
-    t->hashes = (uint64_t *)malloc(t->entry_cap * sizeof(uint64_t));
-    t->values = with_values ? (w2v_value *)calloc(t->entry_cap, sizeof(w2v_value)) : NULL;
-    t->arena = (unsigned char *)malloc(t->arena_cap);
-    if (!t->slots || !t->offs || !t->hashes || !t->arena || (with_values && !t->values))
+    t->arena_cap = W2V_MIN_ARENA;
+    t->slots = (w2v_slot *)w2v_alloc(n_slots * sizeof(w2v_slot));
+    t->offs = (int64_t *)w2v_alloc((size_t)(t->entry_cap + 1) * sizeof(int64_t));
+    t->arena = (unsigned char *)w2v_alloc((size_t)t->arena_cap);
+    if (!t->slots || !t->offs || !t->arena)
         return -1;
+    t->offs[0] = 0;
     w2v_table_clear_slots(t);
     return 0;
 }
@@ -158,8 +222,6 @@ static inline int w2v_table_init(w2v_strtable *t, int64_t expected, int with_val
 static inline void w2v_table_free(w2v_strtable *t) {
     free(t->slots);
     free(t->offs);
-    free(t->hashes);
-    free(t->values);
     free(t->arena);
     memset(t, 0, sizeof(*t));
 }
@@ -169,168 +231,163 @@ static inline uint64_t w2v_find_slot(const w2v_strtable *t, const unsigned char 
                                      uint64_t h) {
     uint64_t i = h & t->mask;
     uint32_t tag = (uint32_t)(h >> 32);
-    int32_t e;
+    const w2v_record *r;
     for (;;) {
-        e = t->slots[i].entry;
-        if (e < 0)
+        if (t->slots[i].ref == W2V_EMPTY)
             return i;
-        if (t->slots[i].tag == tag && t->offs[e + 1] - t->offs[e] == n
-                && memcmp(t->arena + t->offs[e], p, (size_t)n) == 0)
-            return i;
+        if (t->slots[i].tag == tag) {
+            r = w2v_slot_record(t, i);
+            if (r->len == n && memcmp(r->key, p, (size_t)n) == 0)
+                return i;
+        }
         i = (i + 1) & t->mask;
     }
+}
+
+/* The record of key p[:n] (hash h), NULL if absent. */
+static inline w2v_record *w2v_table_find(const w2v_strtable *t, const unsigned char *p, int64_t n,
+                                         uint64_t h) {
+    uint64_t i;
+    if (n > t->max_len)
+        return NULL;
+    i = w2v_find_slot(t, p, n, h);
+    return t->slots[i].ref == W2V_EMPTY ? NULL : w2v_slot_record(t, i);
 }
 
 /* Entry of key p[:n], -1 if absent. */
 static inline int32_t w2v_table_lookup(const w2v_strtable *t, const unsigned char *p, int64_t n) {
-    if (n > t->max_len)
-        return -1;
-    return t->slots[w2v_find_slot(t, p, n, w2v_hash_bytes(p, n))].entry;
+    const w2v_record *r = w2v_table_find(t, p, n, w2v_hash_bytes(p, n));
+    return r ? r->entry : -1;
 }
 
-/* Put existing entry e into the first free slot of its probe sequence. */
-static inline void w2v_table_place(w2v_strtable *t, int32_t e) {
-    uint64_t h = t->hashes[e];
+/* Put the record at `offset` into the first free slot of its probe sequence. */
+static inline void w2v_table_place(w2v_strtable *t, int64_t offset) {
+    uint64_t h = w2v_record_at(t, offset)->hash;
     uint64_t i = h & t->mask;
-    while (t->slots[i].entry >= 0)
+    while (t->slots[i].ref != W2V_EMPTY)
         i = (i + 1) & t->mask;
     t->slots[i].tag = (uint32_t)(h >> 32);
-    t->slots[i].entry = e;
+    t->slots[i].ref = (uint32_t)(offset / W2V_ALIGN);
 }
+
+/* How many entries ahead a rehash prefetches the slot an entry goes to (the slots of a large
+ * table are written at random). */
+#define W2V_REHASH_AHEAD 16
 
 static inline void w2v_table_rehash(w2v_strtable *t) {
     int32_t i;
     w2v_table_clear_slots(t);
-    for (i = 0; i < t->n; i++)
-        w2v_table_place(t, i);
+    for (i = 0; i < t->n; i++) {
+        if (i + W2V_REHASH_AHEAD < t->n)
+            __builtin_prefetch(&t->slots[w2v_entry(t, i + W2V_REHASH_AHEAD)->hash & t->mask], 1);
+        w2v_table_place(t, t->offs[i]);
+    }
 }
 
-/* Append key p[:n] (hash h) at the empty `slot`, its value zero; its entry, -1 when out of
- * memory or when the table holds INT32_MAX keys. */
-static inline int32_t w2v_table_insert(w2v_strtable *t, uint64_t slot, const unsigned char *p,
-                                       int64_t n, uint64_t h) {
+/* Add key p[:n] (hash h), absent, whose empty slot is `slot`; its value is zero. Returns its
+ * record, or NULL (nothing added) when out of memory, when the table holds INT32_MAX keys or
+ * when the arena would pass what a slot can address (32 GiB). The record stays where it is until
+ * the next insertion or compaction. */
+static inline w2v_record *w2v_table_insert(w2v_strtable *t, uint64_t slot, const unsigned char *p,
+                                           int64_t n, uint64_t h) {
     int32_t e = t->n;
-    int64_t start = t->offs[e], new_cap;
-    void *grown;
-    if (e == INT32_MAX)
-        return -1;
+    int64_t at = t->arena_len, size = w2v_record_size(n), new_cap;
+    w2v_record *r;
+    w2v_slot *grown;
+    if (e == INT32_MAX || n > INT32_MAX || (at + size) / W2V_ALIGN >= (int64_t)W2V_EMPTY)
+        return NULL;
+    if (2 * ((uint64_t)e + 1) > t->mask + 1) {      /* keep the table at most half full */
+        grown = (w2v_slot *)w2v_alloc(2 * (t->mask + 1) * sizeof(w2v_slot));
+        if (!grown)
+            return NULL;
+        free(t->slots);
+        t->slots = grown;
+        t->mask = 2 * t->mask + 1;
+        w2v_table_rehash(t);
+        slot = w2v_find_slot(t, p, n, h);           /* the key is absent: an empty slot */
+    }
     if (e == t->entry_cap) {
         new_cap = 2 * t->entry_cap < INT32_MAX ? 2 * t->entry_cap : INT32_MAX;
-        grown = realloc(t->offs, (size_t)(new_cap + 1) * sizeof(int64_t));
-        if (!grown)
-            return -1;
-        t->offs = (int64_t *)grown;
-        grown = realloc(t->hashes, (size_t)new_cap * sizeof(uint64_t));
-        if (!grown)
-            return -1;
-        t->hashes = (uint64_t *)grown;
-        if (t->values) {
-            grown = realloc(t->values, (size_t)new_cap * sizeof(w2v_value));
-            if (!grown)
-                return -1;
-            t->values = (w2v_value *)grown;
-        }
+        if (w2v_regrow((void **)&t->offs, (size_t)(e + 1) * sizeof(int64_t),
+                       (size_t)(new_cap + 1) * sizeof(int64_t)) < 0)
+            return NULL;
         t->entry_cap = new_cap;
     }
-    if (start + n > t->arena_cap) {
-        new_cap = 2 * t->arena_cap > start + n ? 2 * t->arena_cap : start + n;
-        grown = realloc(t->arena, (size_t)new_cap);
-        if (!grown)
-            return -1;
-        t->arena = (unsigned char *)grown;
+    if (at + size > t->arena_cap) {
+        new_cap = 2 * t->arena_cap > at + size ? 2 * t->arena_cap : at + size;
+        if (w2v_regrow((void **)&t->arena, (size_t)at, (size_t)new_cap) < 0)
+            return NULL;
         t->arena_cap = new_cap;
     }
+    r = w2v_record_at(t, at);
+    r->hash = h;
+    r->value.count = 0;
+    r->entry = e;
+    r->len = (int32_t)n;
     if (n)
-        memcpy(t->arena + start, p, (size_t)n);
-    t->offs[e + 1] = start + n;
-    t->hashes[e] = h;
-    if (t->values)
-        t->values[e].count = 0;
+        memcpy(r->key, p, (size_t)n);
     t->slots[slot].tag = (uint32_t)(h >> 32);
-    t->slots[slot].entry = e;
+    t->slots[slot].ref = (uint32_t)(at / W2V_ALIGN);
+    t->offs[e] = at;
+    t->arena_len = at + size;
+    t->offs[e + 1] = t->arena_len;
     t->n = e + 1;
     if (n > t->max_len)
         t->max_len = n;
-    if (2 * (uint64_t)t->n > t->mask + 1) {
-        grown = realloc(t->slots, 2 * (t->mask + 1) * sizeof(w2v_slot));
-        if (!grown)
-            return -1;
-        t->slots = (w2v_slot *)grown;
-        t->mask = 2 * t->mask + 1;
-        w2v_table_rehash(t);
-    }
-    return e;
+    return r;
 }
 
-/* Entry of key p[:n], inserted (value zero) when absent; -1 when out of memory. */
-static inline int32_t w2v_table_intern(w2v_strtable *t, const unsigned char *p, int64_t n) {
+/* The record of key p[:n], added (value zero) when absent; NULL when out of memory. */
+static inline w2v_record *w2v_table_intern(w2v_strtable *t, const unsigned char *p, int64_t n) {
     uint64_t h = w2v_hash_bytes(p, n);
     uint64_t slot = w2v_find_slot(t, p, n, h);
-    int32_t e = t->slots[slot].entry;
-    return e >= 0 ? e : w2v_table_insert(t, slot, p, n, h);
+    return t->slots[slot].ref != W2V_EMPTY ? w2v_slot_record(t, slot)
+                                          : w2v_table_insert(t, slot, p, n, h);
 }
 
 /* Prefetching for a loop that looks up many keys whose hashes it knows in advance: a key's home
- * slot (run some keys ahead), then the entry found near it (offsets and value, fewer keys
- * ahead), then its bytes (fewer still), so that the lookup finds them in cache. Only the first
- * W2V_PEEK_SLOTS slots of the probe sequence are peeked (a tag match is a likely hit); a key
- * found further on simply misses as it would have. */
+ * slot (some keys ahead), then the record found near it (fewer keys ahead), so that the lookup
+ * finds both in cache. Only the first W2V_PEEK_SLOTS slots of the probe sequence are peeked (a
+ * tag match is a likely hit); a key found further on simply misses as it would have. */
 #define W2V_PEEK_SLOTS 4
 
 static inline void w2v_prefetch_slot(const w2v_strtable *t, uint64_t h) {
     __builtin_prefetch(&t->slots[h & t->mask]);
 }
 
-static inline int32_t w2v_home_entry(const w2v_strtable *t, uint64_t h) {
+static inline void w2v_prefetch_record(const w2v_strtable *t, uint64_t h) {
     uint64_t i = h & t->mask;
     uint32_t tag = (uint32_t)(h >> 32);
-    int32_t e;
     int k;
     for (k = 0; k < W2V_PEEK_SLOTS; k++) {
-        e = t->slots[i].entry;
-        if (e < 0 || e >= t->n)
-            return -1;
-        if (t->slots[i].tag == tag)
-            return e;
+        if (t->slots[i].ref == W2V_EMPTY)
+            return;
+        if (t->slots[i].tag == tag) {
+            __builtin_prefetch(w2v_slot_record(t, i), 1);
+            return;
+        }
         i = (i + 1) & t->mask;
     }
-    return -1;
-}
-
-static inline void w2v_prefetch_entry(const w2v_strtable *t, uint64_t h) {
-    int32_t e = w2v_home_entry(t, h);
-    if (e >= 0) {
-        __builtin_prefetch(&t->offs[e]);
-        __builtin_prefetch(&t->offs[e + 1]);
-        if (t->values)
-            __builtin_prefetch(&t->values[e]);
-    }
-}
-
-static inline void w2v_prefetch_key(const w2v_strtable *t, uint64_t h) {
-    int32_t e = w2v_home_entry(t, h);
-    if (e >= 0)
-        __builtin_prefetch(t->arena + t->offs[e]);
 }
 
 /* Drop the entries whose keep flag is 0, preserving the order of the others. */
 static inline void w2v_table_compact(w2v_strtable *t, const unsigned char *keep) {
     int32_t i, w = 0;
-    int64_t start, stop, at = 0;
+    int64_t at = 0, size;
+    w2v_record *r;
     for (i = 0; i < t->n; i++) {
-        start = t->offs[i];
-        stop = t->offs[i + 1];
-        if (keep[i]) {
-            memmove(t->arena + at, t->arena + start, (size_t)(stop - start));
-            t->offs[w] = at;
-            t->hashes[w] = t->hashes[i];
-            if (t->values)
-                t->values[w] = t->values[i];
-            at += stop - start;
-            w++;
-        }
+        if (!keep[i])
+            continue;
+        r = w2v_entry(t, i);
+        size = w2v_record_size(r->len);
+        memmove(t->arena + at, r, (size_t)size);
+        w2v_record_at(t, at)->entry = w;
+        t->offs[w] = at;
+        at += size;
+        w++;
     }
     t->offs[w] = at;
+    t->arena_len = at;
     t->n = w;
     w2v_table_rehash(t);
 }
