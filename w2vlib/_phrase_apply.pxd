@@ -38,13 +38,22 @@ cdef class Detector:
     cdef const unsigned char* delim
     cdef int64_t delim_len
     cdef unsigned char* key            # the candidate's key, built here
-    cdef int64_t key_cap
+    cdef int64_t key_cap, key_len
     cdef int failure
     # one decision per token of a batch: a phrase starts here (flags), ends at (ends), scores
     cdef unsigned char* flags
     cdef int64_t* ends
     cdef double* scores
     cdef int64_t cap
+    # _decide_counted's view of one sentence: token hashes, connector flags, the bigram keys
+    cdef uint64_t* token_hash
+    cdef unsigned char* connector
+    cdef uint64_t* bigram_hash
+    cdef int64_t* bigram_at
+    cdef int64_t* bigram_len
+    cdef int64_t sentence_cap
+    cdef unsigned char* bigrams
+    cdef int64_t bigrams_cap
 
     cdef int reserve(self, int64_t n) noexcept nogil
     cdef int fail(self) except -1
@@ -53,10 +62,13 @@ cdef class Detector:
     cdef int64_t build_key(self, const unsigned char** ptrs, const int64_t* lens, int64_t first,
                            int64_t last) noexcept nogil
     cdef int64_t count(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil
+    cdef int reserve_sentence(self, int64_t n) noexcept nogil
     cdef int candidate(self, const unsigned char** ptrs, const int64_t* lens, int64_t first,
-                       int64_t last, int64_t ca, int64_t cb, double* score) noexcept nogil
+                       int64_t last, double* score) noexcept nogil
     cdef int64_t decide(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
                         unsigned char* flags, int64_t* ends, double* scores) noexcept nogil
+    cdef int64_t _decide_counted(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
+                                 unsigned char* flags, int64_t* ends, double* scores) noexcept nogil
     cdef int decide_runs(self, TokenRuns runs) except -1
     cdef int64_t _decide_all(self, TokenRuns runs) noexcept nogil
     cdef list phrased(self, TokenRuns runs, Py_ssize_t k)

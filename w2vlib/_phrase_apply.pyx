@@ -35,7 +35,8 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcpy
 from w2vlib._phrase_tables cimport KeyTable
 from w2vlib._reader cimport (EMPTY, HASH_MUL, Record, StrTable, VocabIndex, entry_record,
-                             find_slot, hash_bytes, reserve, table_find, table_intern)
+                             find_slot, hash_bytes, prefetch_record, prefetch_slot, reserve,
+                             table_find, table_intern)
 from w2vlib._reader import MAX_WORDS_IN_BATCH
 from w2vlib._tokens cimport TokenRuns
 
@@ -221,6 +222,29 @@ cdef class Detector:
         free(self.flags)
         free(self.ends)
         free(self.scores)
+        free(self.token_hash)
+        free(self.connector)
+        free(self.bigram_hash)
+        free(self.bigram_at)
+        free(self.bigram_len)
+        free(self.bigrams)
+
+    cdef int reserve_sentence(self, int64_t n) noexcept nogil:
+        """Room for one sentence of `n` tokens in _decide_counted's arrays; -1 when out of
+        memory."""
+        cdef int64_t caps[5]
+        if n <= self.sentence_cap:
+            return 0
+        caps[:] = [self.sentence_cap] * 5      # each array grows from the same capacity
+        if (reserve(<void**>&self.token_hash, &caps[0], n, sizeof(uint64_t)) < 0
+                or reserve(<void**>&self.connector, &caps[1], n, 1) < 0
+                or reserve(<void**>&self.bigram_hash, &caps[2], n, sizeof(uint64_t)) < 0
+                or reserve(<void**>&self.bigram_at, &caps[3], n, sizeof(int64_t)) < 0
+                or reserve(<void**>&self.bigram_len, &caps[4], n, sizeof(int64_t)) < 0):
+            self.failure = OUT_OF_MEMORY
+            return -1
+        self.sentence_cap = caps[0]
+        return 0
 
     cdef int reserve(self, int64_t n) noexcept nogil:
         """Room for the decisions of `n` tokens; -1 when out of memory."""
@@ -314,6 +338,7 @@ cdef class Detector:
                 at += self.delim_len
             memcpy(self.key + at, ptrs[i], lens[i])
             at += lens[i]
+        self.key_len = at
         return at
 
     cdef int64_t count(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil:
@@ -322,24 +347,16 @@ cdef class Detector:
         return r.value.count if r != NULL else 0
 
     cdef int candidate(self, const unsigned char** ptrs, const int64_t* lens, int64_t first,
-                       int64_t last, int64_t ca, int64_t cb, double* score) noexcept nogil:
-        """1 when tokens ``first..last`` form a phrase (its score in `score`), 0 when not, -1 on
-        an error: gensim's ``score_candidate`` of Phrases (``ca``, ``cb``: the counts of the two
-        ends, both > 0) or of FrozenPhrases."""
-        cdef int64_t cab, n = self.build_key(ptrs, lens, first, last)
+                       int64_t last, double* score) noexcept nogil:
+        """FrozenPhrases' ``score_candidate``: 1 when tokens ``first..last`` form a phrase (its
+        score in `score`), 0 when not, -1 on an error."""
+        cdef int64_t n = self.build_key(ptrs, lens, first, last)
         cdef const Record* r
         if n < 0:
             return -1
-        if self.kind == FROZEN:
-            r = table_find(self.t, self.key, n, hash_bytes(self.key, n))
-            score[0] = r.value.score if r != NULL else -INFINITY
-            return score[0] > self.threshold
-        cab = self.count(self.key, n, hash_bytes(self.key, n))
-        if cab <= 0:
-            return 0
-        if self.score_counts(ca, cb, cab, score) < 0:
-            return -1
-        return not score[0] <= self.threshold
+        r = table_find(self.t, self.key, n, hash_bytes(self.key, n))
+        score[0] = r.value.score if r != NULL else -INFINITY
+        return score[0] > self.threshold
 
     cdef int64_t decide(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
                         unsigned char* flags, int64_t* ends, double* scores) noexcept nogil:
@@ -347,30 +364,26 @@ cdef class Detector:
         starts (it ends at token ``ends[i]``, its score is ``scores[i]``), 0 elsewhere. Returns
         the number of phrases, -1 on an error.
 
-        Each token is hashed once, for the connector words and for its count (Phrases) or its
-        parts (FrozenPhrases: a candidate's key is built only when its two ends are those of a
-        phrase, see EndPairs)."""
-        cdef int64_t start = -1, i, found = 0, count = 0, start_count = 0
+        Each token is hashed once, for the connector words and for its count (Phrases, see
+        _decide_counted) or its parts (FrozenPhrases: a candidate's key is built only when its
+        two ends are those of a phrase, see EndPairs)."""
+        cdef int64_t start = -1, i, found = 0
         cdef const StrTable* connectors = &self.connectors.table
         cdef uint64_t h, first = 0, last = 0, start_first = 0
         cdef int r
+        if self.kind != FROZEN:
+            return self._decide_counted(ptrs, lens, n, flags, ends, scores)
         for i in range(n):
             flags[i] = 0
             h = hash_bytes(ptrs[i], lens[i])
             if (lens[i] <= connectors.max_len
                     and connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].ref != EMPTY):
                 continue
+            if self.end_pairs is not None:
+                self.end_pairs.parts(ptrs[i], lens[i], h, &first, &last)
             r = 0
-            if self.kind == FROZEN:
-                if self.end_pairs is not None:
-                    self.end_pairs.parts(ptrs[i], lens[i], h, &first, &last)
-                if start >= 0 and (self.end_pairs is None
-                                   or self.end_pairs.may_join(start_first, last)):
-                    r = self.candidate(ptrs, lens, start, i, 0, 0, &scores[start])
-            else:
-                count = self.count(ptrs[i], lens[i], h)
-                if start >= 0 and start_count > 0 and count > 0:
-                    r = self.candidate(ptrs, lens, start, i, start_count, count, &scores[start])
+            if start >= 0 and (self.end_pairs is None or self.end_pairs.may_join(start_first, last)):
+                r = self.candidate(ptrs, lens, start, i, &scores[start])
             if r < 0:
                 return -1
             if r:
@@ -378,7 +391,68 @@ cdef class Detector:
                 found += 1
                 start = -1
                 continue
-            start, start_first, start_count = i, first, count
+            start, start_first = i, first
+        return found
+
+    cdef int64_t _decide_counted(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
+                                 unsigned char* flags, int64_t* ends, double* scores) noexcept nogil:
+        """decide() for a Phrases model: the candidate at a token is always the previous token
+        that is not a connector word, the connector words between and itself, so every key the
+        sentence may look up is known before the first lookup. They are hashed and their slots
+        then records prefetched first, and the decisions then find them in cache."""
+        cdef int64_t start = -1, previous = -1, i, found = 0, count, start_count = 0, cab, at = 0
+        cdef const StrTable* connectors = &self.connectors.table
+        cdef uint64_t h
+        cdef int r
+        if self.reserve_sentence(n) < 0:
+            return -1
+        for i in range(n):                              # hash, and find the connector words
+            h = self.token_hash[i] = hash_bytes(ptrs[i], lens[i])
+            self.connector[i] = (lens[i] <= connectors.max_len and
+                                 connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].ref
+                                 != EMPTY)
+            if self.connector[i]:
+                continue
+            prefetch_slot(self.t, h)
+            if previous >= 0:                           # the bigram key that ends here
+                if self.build_key(ptrs, lens, previous, i) < 0:
+                    return -1
+                self.bigram_at[i] = at
+                self.bigram_len[i] = self.key_len
+                if reserve(<void**>&self.bigrams, &self.bigrams_cap, at + self.key_len, 1) < 0:
+                    self.failure = OUT_OF_MEMORY
+                    return -1
+                memcpy(self.bigrams + at, self.key, self.key_len)
+                at += self.key_len
+                self.bigram_hash[i] = hash_bytes(self.key, self.key_len)
+                prefetch_slot(self.t, self.bigram_hash[i])
+            previous = i
+        previous = -1
+        for i in range(n):
+            if not self.connector[i]:
+                prefetch_record(self.t, self.token_hash[i])
+                if previous >= 0:
+                    prefetch_record(self.t, self.bigram_hash[i])
+                previous = i
+        for i in range(n):
+            flags[i] = 0
+            if self.connector[i]:
+                continue
+            count = self.count(ptrs[i], lens[i], self.token_hash[i])
+            r = 0
+            if start >= 0 and start_count > 0 and count > 0:
+                cab = self.count(self.bigrams + self.bigram_at[i], self.bigram_len[i],
+                                 self.bigram_hash[i])
+                if cab > 0:
+                    if self.score_counts(start_count, count, cab, &scores[start]) < 0:
+                        return -1
+                    r = not scores[start] <= self.threshold
+            if r:
+                flags[start], ends[start] = 1, i
+                found += 1
+                start = -1
+                continue
+            start, start_count = i, count
         return found
 
     cdef int decide_runs(self, TokenRuns runs) except -1:
