@@ -354,8 +354,9 @@ def test_a_gensim_pickle_is_refused_with_the_way_to_convert_it(tmp_path, corpus)
     (dict(min_count=0), ValueError, "min_count should be at least 1"),
     (dict(min_count="5"), TypeError, "min_count must be a number"),
     (dict(threshold=-1), ValueError, "threshold should be positive"),
-    (dict(threshold=float("nan")), TypeError, "threshold must be a number"),
-    (dict(threshold=float("inf")), ValueError, "threshold must be finite"),
+    (dict(threshold=float("nan")), ValueError, "threshold must be a finite number"),
+    (dict(threshold=float("inf")), ValueError, "threshold must be a finite number"),
+    (dict(min_count=float("nan")), ValueError, "min_count must be a finite number"),
     (dict(scoring="npmi", threshold=1.5), ValueError, "between -1 and 1"),
     (dict(scoring="npmi", threshold=-1.01), ValueError, "between -1 and 1"),
     (dict(scoring="pmi"), ValueError, "unknown scoring method string pmi"),
@@ -363,8 +364,8 @@ def test_a_gensim_pickle_is_refused_with_the_way_to_convert_it(tmp_path, corpus)
     (dict(scoring=3), TypeError, "scoring must be"),
     (dict(delimiter=""), ValueError, "delimiter must not be empty"),
     (dict(delimiter=b"_"), TypeError, "delimiter must be a str"),
-    (dict(max_vocab_size=-1), ValueError, "max_vocab_size must be >= 0"),
-    (dict(progress_per=0), ValueError, "progress_per must be >= 1"),
+    (dict(max_vocab_size=-1), ValueError, "max_vocab_size must be an integer >= 0"),
+    (dict(progress_per=0), ValueError, "progress_per must be an integer >= 1"),
     (dict(connector_words={"of", 3}), TypeError, "connector words must be str"),
 ])
 def test_bad_arguments_are_refused(arguments, error, message):

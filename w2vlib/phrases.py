@@ -39,27 +39,20 @@ PhraseFileReport(sentences=20, words=145, phrases=35)
 >>> open(os.path.join(folder, "bigrams.txt")).readline()
 'the mayor of new_york was_there\\n'
 """
-import collections
 import itertools
 import logging
-import numbers
 import math
-import os
 import time
 
-import smart_open
-
-from w2vlib import _compressed, _phrase_apply, _phrase_model_file, _phrase_write
-from w2vlib._atomic import atomic_open, local_path
+from w2vlib import _checks, _phrase_apply, _phrase_corpus, _phrase_model_file
 from w2vlib._lifecycle import Lifecycle
+from w2vlib._phrase_corpus import PhrasedCorpus, PhraseFileReport, check_target, corpus_files
 from w2vlib._phrase_count import PhraseCounter
 from w2vlib._phrase_mapping import TableMapping
 from w2vlib._phrase_scoring import (NEGATIVE_INFINITY, ScorerNotImportable, built_in_word,
                                     npmi_scorer, original_scorer, resolve)
 from w2vlib._phrase_tables import KeyTable
-from w2vlib._progress import ByteCounter, make_meter
-from w2vlib._reader import MAX_WORDS_IN_BATCH, VocabIndex
-from w2vlib.corpora import LineSentence, Text8Corpus
+from w2vlib._reader import VocabIndex
 
 __all__ = ["Phrases", "FrozenPhrases", "Phraser", "ENGLISH_CONNECTOR_WORDS", "original_scorer",
            "npmi_scorer", "ScorerNotImportable", "PhrasedCorpus", "PhraseFileReport"]
@@ -73,10 +66,6 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
     " and or "  # conjunctions (some)
     .split()
 )
-
-#: What :meth:`Phrases.phrase_file` reports: sentences written, words read, phrases joined.
-PhraseFileReport = collections.namedtuple("PhraseFileReport", "sentences words phrases")
-
 
 def _is_single(obj):
     """gensim's test of whether `obj` is one sentence or a corpus: ``(is_single, obj)``, where
@@ -93,25 +82,6 @@ def _is_single(obj):
     if temp_iter is obj:
         return False, obj_iter
     return False, obj
-
-
-def corpus_files(sentences):
-    """The files compiled code can read for `sentences`: ``[(path, line_mode,
-    max_sentence_length)]`` for a path (a ``LineSentence`` file) or a corpus class that reads
-    files, None for any other iterable."""
-    if isinstance(sentences, (str, os.PathLike)):
-        return [(os.fspath(sentences), True, MAX_WORDS_IN_BATCH)]
-    file_sources = getattr(sentences, "_file_sources", None)
-    return file_sources() if file_sources is not None else None
-
-
-def _open(path):
-    """A corpus file opened for the compiled reader (a damaged compressed stream is a
-    ValueError naming it)."""
-    local = local_path(path)
-    if local is not None and not os.path.exists(local):
-        raise FileNotFoundError(f"{path}: no such corpus file")
-    return smart_open.open(path, "rb")
 
 
 class _PhrasesTransformation(Lifecycle):
@@ -248,42 +218,7 @@ class _PhrasesTransformation(Lifecycle):
         ValueError
             If `target` is one of the input files.
         """
-        sources = corpus_files(source)
-        if sources is None:
-            raise TypeError("phrase_file reads a corpus file (a path, or a LineSentence, "
-                            "PathLineSentences or Text8Corpus); for token lists use model[corpus]")
-        check_target(target, sources)
-        detector = self._detector()
-        totals = [0, 0, 0]
-        meter = _byte_meter(progress, "phrasing", sources)
-        try:
-            with atomic_open(target, "wb") as fout:
-                for path, line_mode, max_length in sources:
-                    if detector is None:
-                        counts = self._phrase_file_reference(path, line_mode, max_length, fout)
-                    else:
-                        with _compressed.located(path), _open(path) as fin:
-                            reader = fin if meter is None else ByteCounter(fin, meter, meter.done)
-                            counts = _phrase_write.phrase_file(detector, reader, fout.write,
-                                                               line_mode, max_length)
-                            if meter is not None:
-                                meter.done = reader.count
-                    totals = [a + b for a, b in zip(totals, counts)]
-        finally:
-            if meter is not None:
-                meter.close()
-        return PhraseFileReport(*totals)
-
-    def _phrase_file_reference(self, path, line_mode, max_length, fout):
-        """phrase_file's Python loop (a subclass with its own score_candidate)."""
-        corpus = (LineSentence if line_mode else Text8Corpus)(path, max_length)
-        sentences = words = phrases = 0
-        for sentence in corpus:
-            pairs = list(self.analyze_sentence(sentence))
-            fout.write((" ".join(token for token, _ in pairs) + "\n").encode("utf8"))
-            sentences, words = sentences + 1, words + len(sentence)
-            phrases += sum(score is not None for _, score in pairs)
-        return sentences, words, phrases
+        return _phrase_corpus.write_phrased(self, source, target, progress)
 
     def save(self, fname):
         """Save the model in w2vlib's native file (no pickle; see :meth:`load`).
@@ -316,91 +251,20 @@ class _PhrasesTransformation(Lifecycle):
         return model
 
 
-class PhrasedCorpus:
-    """A corpus phrased on the fly: ``model[corpus]`` (gensim's ``TransformedCorpus``).
-
-    Each iteration goes over `corpus` again (so a restartable corpus gives a restartable
-    result) and yields its sentences with their phrases joined; compiled code decides a batch
-    of up to ``_phrase_apply.BATCH_WORDS`` tokens at a time.
-    """
-
-    def __init__(self, model, corpus):
-        self.model, self.corpus = model, corpus
-
-    def __iter__(self):
-        detector = self.model._detector()
-        if detector is None:
-            return (self.model[sentence] for sentence in self.corpus)
-        return _phrase_apply.phrase_sentences(detector, self.corpus)
-
-    def __len__(self):
-        return len(self.corpus)
-
-    def __getitem__(self, docno):
-        if not hasattr(self.corpus, "__getitem__"):
-            raise RuntimeError(f"Type {type(self.corpus)} does not support slicing.")
-        return self.model[self.corpus[docno]]
-
-
-def check_target(target, sources):
-    """Refuse, before any work, to write `target`: a folder that does not exist, a folder as
-    the file, or one of the input files `sources`."""
-    if not isinstance(target, (str, os.PathLike)):
-        raise TypeError(f"the output must be a path, got {type(target).__name__}")
-    local = local_path(target)
-    if local is None:
-        return
-    folder = os.path.dirname(os.path.abspath(local))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{target}: folder {folder} does not exist")
-    if os.path.isdir(local):
-        raise IsADirectoryError(f"{target} is a folder; name the file to write")
-    for path, _, _ in sources:
-        source = local_path(path)
-        if source is not None and (os.path.realpath(source) == os.path.realpath(local) or (
-                os.path.exists(local) and os.path.exists(source) and os.path.samefile(source, local))):
-            raise ValueError(f"{target} is the input corpus {path}: write to another file")
-
-
-def _byte_meter(progress, what, sources):
-    """A meter of the bytes read from `sources` (with a ``done`` count), or None."""
-    sizes = [os.path.getsize(local_path(p)) for p, _, _ in sources
-             if local_path(p) is not None and os.path.isfile(local_path(p))]
-    meter = make_meter(progress, what, sum(sizes) if len(sizes) == len(sources) else None, "B")
-    if meter is not None:
-        meter.done = 0
-    return meter
-
-
-def _check_real(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
-
-
-def _check_count(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def check_settings(min_count, threshold, max_vocab_size, delimiter, progress_per, scoring):
     """gensim's checks of Phrases' arguments, and the types and ranges it leaves unchecked
     (`scoring` as given: its word or its function). Shared by the constructor and ``load``."""
-    _check_real("min_count", min_count)
+    for name, value in (("min_count", min_count), ("threshold", threshold)):
+        if not math.isfinite(_checks.real(name, value)):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
     if min_count <= 0:
         raise ValueError("min_count should be at least 1")
-    _check_real("threshold", threshold)
     if threshold <= 0 and scoring == "default":
         raise ValueError("threshold should be positive for default scoring")
     if scoring == "npmi" and (threshold < -1 or threshold > 1):
         raise ValueError("threshold should be between -1 and 1 for npmi scoring")
-    _check_count("max_vocab_size", max_vocab_size, 0)
-    _check_count("progress_per", progress_per, 1)
+    _checks.count("max_vocab_size", max_vocab_size)
+    _checks.count("progress_per", progress_per, minimum=1)
     if not isinstance(delimiter, str):
         raise TypeError(f"delimiter must be a str, got {type(delimiter).__name__}")
     if not delimiter:
@@ -496,27 +360,11 @@ class Phrases(_PhrasesTransformation):
         ValueError
             For a corpus file with a token that is not UTF-8 (naming the file and the offset).
         """
-        if isinstance(sentences, bytes):
-            raise TypeError("sentences must be token lists or a path, not bytes")
         table = KeyTable()
         counter = PhraseCounter(table, self._connectors(), self.delimiter.encode("utf8"),
                                 self.max_vocab_size, self.progress_per)
         logger.info("collecting all words and their counts")
-        sources = corpus_files(sentences)
-        if sources is not None:
-            meter = _byte_meter(progress, "counting phrases", sources)
-            try:
-                for path, line_mode, max_length in sources:
-                    with _compressed.located(path), _open(path) as fin:
-                        reader = fin if meter is None else ByteCounter(fin, meter, meter.done)
-                        counter.count_file(reader, line_mode, max_length)
-                        if meter is not None:
-                            meter.done = reader.count
-            finally:
-                if meter is not None:
-                    meter.close()
-        else:
-            counter.count_sentences(_metered(sentences, progress, self.progress_per))
+        _phrase_corpus.count(counter, sentences, progress, self.progress_per)
         logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "
                     "%i sentences", len(table), counter.total_words, counter.sentences)
         self.corpus_word_count += counter.total_words
@@ -588,26 +436,6 @@ class Phrases(_PhrasesTransformation):
                 if score is not None:
                     table[phrase] = score
         return table
-
-
-def _metered(sentences, progress, every):
-    """`sentences`, reporting the sentences taken to a meter every `every` of them (nothing
-    when `progress` is False)."""
-    meter = make_meter(progress, "counting phrases", None, "sentences")
-    if meter is None:
-        return sentences
-
-    def counted():
-        done = 0
-        try:
-            for done, sentence in enumerate(sentences, 1):
-                if done % every == 0:
-                    meter.update(done)
-                yield sentence
-        finally:
-            meter.update(done)
-            meter.close()
-    return counted()
 
 
 class FrozenPhrases(_PhrasesTransformation):
