@@ -11,6 +11,12 @@ cdef enum Kind:
     PYTHON = 2       # a Python scorer over the counts, called with the GIL
     FROZEN = 3       # the stored score of a frozen model's phrase
 
+cdef enum Failure:   # what a detector ran into (Detector.fail raises it)
+    OK = 0
+    OUT_OF_MEMORY = 1
+    ZERO_DIVISION = 2      # npmi_scorer divides by zero in gensim (corpus_word_count 0, p(ab) 1)
+    SCORER_RAISED = 3      # the Python scorer raised; the exception is kept
+
 
 cdef class EndPairs:
     cdef uint64_t* codes           # open addressing, 0 = empty

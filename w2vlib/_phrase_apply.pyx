@@ -13,9 +13,9 @@ The built-in scorers are computed in C with the same floating-point operations a
 Python functions (so the scores are the same numbers); a custom scorer is called with the GIL,
 once per candidate, as gensim calls it.
 
-The module applies a detector to token lists (:func:`phrase_sentences` and friends) and to a
-count table (:func:`export_phrases`, what ``Phrases.export_phrases`` and ``freeze`` need);
-:mod:`w2vlib._phrase_write` applies one to a corpus file.
+The module applies a detector to token lists (:func:`phrase_sentences` and friends);
+:mod:`w2vlib._phrase_write` applies one to a corpus file, :mod:`w2vlib._phrase_export` to a
+model's own counts (``export_phrases`` and ``freeze``).
 
 >>> from w2vlib._phrase_tables import KeyTable
 >>> from w2vlib._reader import VocabIndex
@@ -62,12 +62,6 @@ cdef extern from *:
     """
     double exact_product "w2v_exact_product"(int64_t a, int64_t b) noexcept nogil
 
-
-cdef enum Failure:
-    OK = 0
-    OUT_OF_MEMORY = 1
-    ZERO_DIVISION = 2      # npmi_scorer divides by zero in gensim (corpus_word_count 0, p(ab) 1)
-    SCORER_RAISED = 3      # the Python scorer raised; the exception is kept
 
 cdef inline uint64_t _pair_code(uint64_t first, uint64_t last) noexcept nogil:
     """One code for the hashes of a phrase's first and last parts (never 0, the empty mark)."""
@@ -568,88 +562,3 @@ def find_phrases(Detector detector, sentences):
                 if score is not None:
                     found[token] = score
     return found
-
-
-cdef int64_t _find(const unsigned char* p, int64_t n, const unsigned char* d, int64_t dn,
-                   int64_t start) noexcept nogil:
-    """Position of the first ``d[:dn]`` in ``p[start:n]``, -1 if none."""
-    cdef int64_t i
-    for i in range(start, n - dn + 1):
-        if p[i] == d[0] and (dn == 1 or memcmp_eq(p + i, d, dn)):
-            return i
-    return -1
-
-
-cdef bint memcmp_eq(const unsigned char* a, const unsigned char* b, int64_t n) noexcept nogil:
-    cdef int64_t i
-    for i in range(n):
-        if a[i] != b[i]:
-            return False
-    return True
-
-
-def export_phrases(Detector detector, KeyTable target not None):
-    """gensim's ``Phrases.export_phrases`` into `target` (a score table): every key of the
-    counts that the delimiter splits into two or more parts, scored as the candidate from its
-    first part to its last (the parts between taken as connector words), kept when it is a
-    phrase. Returns the number kept."""
-    cdef StrTable* t = detector.t
-    cdef int64_t status = 0
-    if detector.kind == FROZEN or target.scores is False:
-        raise TypeError("export_phrases reads counts and writes scores")
-    detector.table.begin_read()
-    try:
-        if detector.kind == PYTHON:
-            status = _export(detector, target)
-        else:
-            target.begin_write()
-            try:
-                with nogil:
-                    status = _export(detector, target)
-            finally:
-                target.end_write()
-    finally:
-        detector.table.end_read()
-    if status < 0:
-        detector.fail()
-    return status
-
-
-cdef int64_t _export(Detector det, KeyTable target) noexcept nogil:
-    cdef StrTable* t = det.t
-    cdef int32_t e
-    cdef int64_t n, cut, last_start, at, kept = 0, ca, cb, cab
-    cdef const unsigned char* key
-    cdef Record* r
-    cdef Record* kept_at
-    cdef double score
-    for e in range(t.n):
-        r = entry_record(t, e)
-        key, n = r.key, r.len
-        cut = _find(key, n, det.delim, det.delim_len, 0)
-        if cut < 0:
-            continue
-        last_start = cut + det.delim_len       # str.split: occurrences left to right, no overlap
-        at = _find(key, n, det.delim, det.delim_len, last_start)
-        while at >= 0:
-            last_start = at + det.delim_len
-            at = _find(key, n, det.delim, det.delim_len, last_start)
-        ca = det.count(key, cut, hash_bytes(key, cut))
-        if ca <= 0:
-            continue
-        cb = det.count(key + last_start, n - last_start,
-                       hash_bytes(key + last_start, n - last_start))
-        cab = r.value.count
-        if cb <= 0 or cab <= 0:
-            continue
-        if det.score_counts(ca, cb, cab, &score) < 0:
-            return -1
-        if not score <= det.threshold:
-            kept_at = table_intern(&target.table, key, n)
-            if kept_at == NULL:
-                det.failure = OUT_OF_MEMORY
-                return -1
-            kept_at.value.score = score
-            kept += 1
-    target.version += 1
-    return kept

@@ -44,7 +44,7 @@ import logging
 import math
 import time
 
-from w2vlib import _checks, _phrase_apply, _phrase_corpus, _phrase_model_file
+from w2vlib import _checks, _phrase_apply, _phrase_corpus, _phrase_export, _phrase_model_file
 from w2vlib._lifecycle import Lifecycle
 from w2vlib._phrase_corpus import PhrasedCorpus, PhraseFileReport, check_target, corpus_files
 from w2vlib._phrase_count import PhraseCounter
@@ -427,7 +427,7 @@ class Phrases(_PhrasesTransformation):
         table = KeyTable(scores=True)
         detector = self._detector()
         if detector is not None:
-            _phrase_apply.export_phrases(detector, table)
+            _phrase_export.export_phrases(detector, table)
             return table
         for token in self.vocab:
             unigrams = token.split(self.delimiter)
