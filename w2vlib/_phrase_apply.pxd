@@ -51,7 +51,7 @@ cdef class Detector:
     cdef int64_t* ends
     cdef double* scores
     cdef int64_t cap
-    # _decide_counted's view of one sentence: token hashes, connector flags, the bigram keys
+    # look_ahead's view of one sentence: token hashes, connector flags, the bigram keys
     cdef uint64_t* token_hash
     cdef unsigned char* connector
     cdef uint64_t* bigram_hash
@@ -73,8 +73,10 @@ cdef class Detector:
                        int64_t last, double* score) noexcept nogil
     cdef int64_t decide(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
                         unsigned char* flags, int64_t* ends, double* scores) noexcept nogil
-    cdef int64_t _decide_counted(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
-                                 unsigned char* flags, int64_t* ends, double* scores) noexcept nogil
+    cdef int look_ahead(self, const unsigned char** ptrs, const int64_t* lens,
+                        int64_t n) noexcept nogil
+    cdef int counted_candidate(self, int64_t last, int64_t ca, int64_t cb,
+                               double* score) noexcept nogil
     cdef int decide_runs(self, TokenRuns runs) except -1
     cdef int64_t _decide_all(self, TokenRuns runs) noexcept nogil
     cdef list phrased(self, TokenRuns runs, Py_ssize_t k)

@@ -224,7 +224,7 @@ cdef class Detector:
         free(self.bigrams)
 
     cdef int reserve_sentence(self, int64_t n) noexcept nogil:
-        """Room for one sentence of `n` tokens in _decide_counted's arrays; -1 when out of
+        """Room for one sentence of `n` tokens in look_ahead's arrays; -1 when out of
         memory."""
         cdef int64_t caps[5]
         if n <= self.sentence_cap:
@@ -358,26 +358,35 @@ cdef class Detector:
         starts (it ends at token ``ends[i]``, its score is ``scores[i]``), 0 elsewhere. Returns
         the number of phrases, -1 on an error.
 
-        Each token is hashed once, for the connector words and for its count (Phrases, see
-        _decide_counted) or its parts (FrozenPhrases: a candidate's key is built only when its
-        two ends are those of a phrase, see EndPairs)."""
-        cdef int64_t start = -1, i, found = 0
+        Each token is hashed once, for the connector words and for its count (Phrases: every
+        key is looked ahead, see look_ahead) or its parts (FrozenPhrases: a candidate's key is
+        built only when its two ends are those of a phrase, see EndPairs)."""
+        cdef int64_t start = -1, i, found = 0, count = 0, start_count = 0
         cdef const StrTable* connectors = &self.connectors.table
         cdef uint64_t h, first = 0, last = 0, start_first = 0
+        cdef bint counted = self.kind != FROZEN
         cdef int r
-        if self.kind != FROZEN:
-            return self._decide_counted(ptrs, lens, n, flags, ends, scores)
+        if counted and self.look_ahead(ptrs, lens, n) < 0:
+            return -1
         for i in range(n):
             flags[i] = 0
-            h = hash_bytes(ptrs[i], lens[i])
-            if (lens[i] <= connectors.max_len
-                    and connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].ref != EMPTY):
-                continue
-            if self.end_pairs is not None:
-                self.end_pairs.parts(ptrs[i], lens[i], h, &first, &last)
             r = 0
-            if start >= 0 and (self.end_pairs is None or self.end_pairs.may_join(start_first, last)):
-                r = self.candidate(ptrs, lens, start, i, &scores[start])
+            if counted:
+                if self.connector[i]:
+                    continue
+                count = self.count(ptrs[i], lens[i], self.token_hash[i])
+                if start >= 0 and start_count > 0 and count > 0:
+                    r = self.counted_candidate(i, start_count, count, &scores[start])
+            else:
+                h = hash_bytes(ptrs[i], lens[i])
+                if (lens[i] <= connectors.max_len and
+                        connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].ref != EMPTY):
+                    continue
+                if self.end_pairs is not None:
+                    self.end_pairs.parts(ptrs[i], lens[i], h, &first, &last)
+                if start >= 0 and (self.end_pairs is None
+                                   or self.end_pairs.may_join(start_first, last)):
+                    r = self.candidate(ptrs, lens, start, i, &scores[start])
             if r < 0:
                 return -1
             if r:
@@ -385,22 +394,22 @@ cdef class Detector:
                 found += 1
                 start = -1
                 continue
-            start, start_first = i, first
+            start, start_first, start_count = i, first, count
         return found
 
-    cdef int64_t _decide_counted(self, const unsigned char** ptrs, const int64_t* lens, int64_t n,
-                                 unsigned char* flags, int64_t* ends, double* scores) noexcept nogil:
-        """decide() for a Phrases model: the candidate at a token is always the previous token
-        that is not a connector word, the connector words between and itself, so every key the
-        sentence may look up is known before the first lookup. They are hashed and their slots
-        then records prefetched first, and the decisions then find them in cache."""
-        cdef int64_t start = -1, previous = -1, i, found = 0, count, start_count = 0, cab, at = 0
+    cdef int look_ahead(self, const unsigned char** ptrs, const int64_t* lens,
+                        int64_t n) noexcept nogil:
+        """For a Phrases model: the candidate at a token is always the previous token that is
+        not a connector word, the connector words between and itself, so every key the sentence
+        may look up (each token, each bigram ending at a token) is known before the first
+        lookup. Hash them and prefetch their slots, then their records, so that the decisions
+        find them in cache; -1 when out of memory."""
+        cdef int64_t previous = -1, i, at = 0
         cdef const StrTable* connectors = &self.connectors.table
         cdef uint64_t h
-        cdef int r
         if self.reserve_sentence(n) < 0:
             return -1
-        for i in range(n):                              # hash, and find the connector words
+        for i in range(n):
             h = self.token_hash[i] = hash_bytes(ptrs[i], lens[i])
             self.connector[i] = (lens[i] <= connectors.max_len and
                                  connectors.slots[find_slot(connectors, ptrs[i], lens[i], h)].ref
@@ -408,15 +417,13 @@ cdef class Detector:
             if self.connector[i]:
                 continue
             prefetch_slot(self.t, h)
-            if previous >= 0:                           # the bigram key that ends here
-                if self.build_key(ptrs, lens, previous, i) < 0:
-                    return -1
-                self.bigram_at[i] = at
-                self.bigram_len[i] = self.key_len
-                if reserve(<void**>&self.bigrams, &self.bigrams_cap, at + self.key_len, 1) < 0:
+            if previous >= 0:
+                if (self.build_key(ptrs, lens, previous, i) < 0 or
+                        reserve(<void**>&self.bigrams, &self.bigrams_cap, at + self.key_len, 1) < 0):
                     self.failure = OUT_OF_MEMORY
                     return -1
                 memcpy(self.bigrams + at, self.key, self.key_len)
+                self.bigram_at[i], self.bigram_len[i] = at, self.key_len
                 at += self.key_len
                 self.bigram_hash[i] = hash_bytes(self.key, self.key_len)
                 prefetch_slot(self.t, self.bigram_hash[i])
@@ -428,26 +435,20 @@ cdef class Detector:
                 if previous >= 0:
                     prefetch_record(self.t, self.bigram_hash[i])
                 previous = i
-        for i in range(n):
-            flags[i] = 0
-            if self.connector[i]:
-                continue
-            count = self.count(ptrs[i], lens[i], self.token_hash[i])
-            r = 0
-            if start >= 0 and start_count > 0 and count > 0:
-                cab = self.count(self.bigrams + self.bigram_at[i], self.bigram_len[i],
-                                 self.bigram_hash[i])
-                if cab > 0:
-                    if self.score_counts(start_count, count, cab, &scores[start]) < 0:
-                        return -1
-                    r = not scores[start] <= self.threshold
-            if r:
-                flags[start], ends[start] = 1, i
-                found += 1
-                start = -1
-                continue
-            start, start_count = i, count
-        return found
+        return 0
+
+    cdef int counted_candidate(self, int64_t last, int64_t ca, int64_t cb,
+                               double* score) noexcept nogil:
+        """Phrases' ``score_candidate`` for the candidate ending at token `last` (its key from
+        look_ahead; ``ca``, ``cb``: the counts of its two ends, both > 0): 1 when it is a phrase
+        (its score in `score`), 0 when not, -1 on an error."""
+        cdef int64_t cab = self.count(self.bigrams + self.bigram_at[last], self.bigram_len[last],
+                                      self.bigram_hash[last])
+        if cab <= 0:
+            return 0
+        if self.score_counts(ca, cb, cab, score) < 0:
+            return -1
+        return not score[0] <= self.threshold
 
     cdef int decide_runs(self, TokenRuns runs) except -1:
         """Decide every sentence of `runs` (without the GIL unless the scorer is Python or the

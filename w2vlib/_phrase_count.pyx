@@ -39,7 +39,7 @@ from w2vlib._reader cimport (DONE, BAD_UTF8, EMPTY, NEED_DATA, NO_MEMORY, TOO_LO
                              StrTable, VocabIndex, _Scanner, find_slot, hash_bytes,
                              prefetch_record, prefetch_slot, reserve, slot_record, table_insert,
                              utf8_valid)
-from w2vlib._reader import DEFAULT_CHUNK_BYTES, MAX_TOKEN_BYTES, MAX_WORDS_IN_BATCH, TokenNotUTF8
+from w2vlib._reader import DEFAULT_CHUNK_BYTES, MAX_TOKEN_BYTES, MAX_WORDS_IN_BATCH
 from w2vlib._tokens cimport TokenRuns
 
 logger = logging.getLogger("w2vlib")
@@ -296,13 +296,8 @@ cdef class PhraseCounter:
                     scan._refill()
                 elif status == DONE:
                     break
-                elif status == NO_MEMORY:
-                    raise MemoryError("cannot grow the phrase table")
                 else:
-                    where = f"{scan._name()}: the token at byte offset {scan.error_at}"
-                    if status == BAD_UTF8:
-                        raise TokenNotUTF8(f"{where} is not valid UTF-8")
-                    raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
+                    scan._fail(status, "the phrase table")
         finally:
             self.target.end_write()
         self._report()
@@ -312,7 +307,6 @@ cdef class PhraseCounter:
 cdef class _FileCount(_Scanner):
     """The scanner's tokens and sentence ends handed to a PhraseCounter."""
     cdef PhraseCounter counter
-    cdef long long error_at
 
     cdef void _on_token(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t at) noexcept nogil:
         cdef int status

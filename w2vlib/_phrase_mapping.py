@@ -6,7 +6,6 @@ storage is a :class:`w2vlib._phrase_tables.KeyTable`: reading, iterating, assign
 work as on gensim's dict, in the same key order, without a Python object per key until one is
 asked for. Compare it with a dict with ``==``, or copy it into one with ``dict(mapping)``.
 
->>> from w2vlib._phrase_tables import KeyTable
 >>> vocab = TableMapping(KeyTable())
 >>> vocab.update({"new": 3, "york": 2, "new_york": 2})
 >>> vocab["new_york"], vocab.get("old", 0), len(vocab), "york" in vocab
@@ -15,6 +14,8 @@ asked for. Compare it with a dict with ``==``, or copy it into one with ``dict(m
 (True, TableMapping({'new': 3, 'york': 2, 'new_york': 2}))
 """
 from collections.abc import ItemsView, MutableMapping, ValuesView
+
+from w2vlib._phrase_tables import KeyTable
 
 #: How many items ``repr`` shows before it only counts the rest.
 REPR_ITEMS = 20
@@ -37,6 +38,14 @@ class TableMapping(MutableMapping):
 
     def __init__(self, table):
         self.table = table
+
+    @classmethod
+    def of(cls, mapping, scores):
+        """A new table holding `mapping`'s items (str keys; int counts, or float scores)."""
+        table = KeyTable(scores, len(mapping))
+        for key, value in mapping.items():
+            table[key] = value
+        return cls(table)
 
     def __getitem__(self, key):
         return self.table[key]

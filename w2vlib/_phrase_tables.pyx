@@ -32,6 +32,10 @@ from w2vlib._reader cimport (EMPTY, Record, StrTable, entry_record, find_slot, h
                              table_intern, table_lookup, utf8_valid)
 
 
+cdef enum:
+    WALK_KEYS, WALK_ITEMS, WALK_VALUES
+
+
 cdef class KeyTable:
     """Keys (str) to int counts (``scores=False``) or float scores (``scores=True``).
 
@@ -171,30 +175,24 @@ cdef class KeyTable:
         self.version += 1
 
     def __iter__(self):
-        cdef Py_ssize_t version = self.version
-        cdef int32_t e = 0
-        while e < self.table.n:
-            yield self.key(e)
-            e += 1
-            if self.version != version:
-                raise RuntimeError("the phrase table changed size during iteration")
+        return self._walk(WALK_KEYS)
 
     def items(self):
         """``(key, value)`` pairs in insertion order."""
-        cdef Py_ssize_t version = self.version
-        cdef int32_t e = 0
-        while e < self.table.n:
-            yield self.key(e), self.value(e)
-            e += 1
-            if self.version != version:
-                raise RuntimeError("the phrase table changed size during iteration")
+        return self._walk(WALK_ITEMS)
 
     def values(self):
         """Values in insertion order."""
+        return self._walk(WALK_VALUES)
+
+    def _walk(self, int what):
+        """Keys, items or values in insertion order; RuntimeError if keys come or go meanwhile
+        (as a dict's iteration)."""
         cdef Py_ssize_t version = self.version
         cdef int32_t e = 0
         while e < self.table.n:
-            yield self.value(e)
+            yield (self.key(e) if what == WALK_KEYS else self.value(e) if what == WALK_VALUES
+                   else (self.key(e), self.value(e)))
             e += 1
             if self.version != version:
                 raise RuntimeError("the phrase table changed size during iteration")

@@ -50,7 +50,6 @@ cdef class _FileApply(_Scanner):
     cdef unsigned char* out
     cdef int64_t out_len, out_cap
     cdef readonly long long sentences, words, phrases
-    cdef long long error_at
 
     def __dealloc__(self):
         free(self.sent)
@@ -175,13 +174,10 @@ def phrase_file(Detector detector, fileobj, write, bint line_mode=True,
                     scan.out_len = 0
                 if status == DONE:
                     break
-            elif status == NO_MEMORY:
-                raise MemoryError("cannot grow the phrase file writer")
             elif status == SCORER_FAILED:
                 detector.fail()
             else:
-                raise ValueError(f"{scan._name()}: the token at byte offset {scan.error_at} is "
-                                 f"longer than {MAX_TOKEN_BYTES} bytes")
+                scan._fail(status, "the phrase file writer")
     finally:
         detector.table.end_read()
     return scan.sentences, scan.words, scan.phrases

@@ -79,10 +79,12 @@ cdef class _Scanner:
     cdef long long stream_above      # tokens longer than this are skipped as unknown
     cdef bint eof, done, line_mode, skipping, in_long_token
     cdef int stop
+    cdef long long error_at          # where the token that stopped the scan starts
 
     cdef int _setup(self, fileobj, long long start, long long end, long long max_sentence_length,
                     bint line_mode, Py_ssize_t chunk_bytes) except -1
     cdef str _name(self)
+    cdef int _fail(self, int status, str what) except -1
     cdef int _refill(self) except -1
     cdef void _on_token(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t at) noexcept nogil
     cdef void _end_sentence(self) noexcept nogil

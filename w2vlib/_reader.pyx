@@ -149,6 +149,18 @@ cdef class _Scanner:
     cdef str _name(self):
         return str(getattr(self.fileobj, "name", repr(self.fileobj)))
 
+    cdef int _fail(self, int status, str what) except -1:
+        """Raise the error a subclass stopped the scan with (NO_MEMORY: `what` could not
+        grow; BAD_UTF8 and TOO_LONG: the token at ``error_at``)."""
+        where = f"{self._name()}: the token at byte offset {self.error_at}"
+        if status == NO_MEMORY:
+            raise MemoryError(f"cannot grow {what}")
+        if status == BAD_UTF8:
+            raise TokenNotUTF8(f"{where} is not valid UTF-8")
+        if status == TOO_LONG:
+            raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
+        raise SystemError(f"scan status {status}")
+
     cdef int _refill(self) except -1:
         """Move the unscanned bytes ``buf[pos:lim]`` to the front and read more after them."""
         cdef Py_ssize_t keep = self.lim - self.pos, got
@@ -404,7 +416,7 @@ cdef class FileBatcher(_Scanner):
 @cython.final
 cdef class _WordCounter(_Scanner):
     cdef StrTable table
-    cdef long long total_words, max_vocab_size, error_at
+    cdef long long total_words, max_vocab_size
 
     def __cinit__(self):
         if table_init(&self.table, MIN_SLOTS) != 0:
@@ -545,13 +557,8 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
             min_reduce += 1
         elif status == DONE:
             break
-        elif status == NO_MEMORY:
-            raise MemoryError("count_words: cannot grow the hash table")
         else:
-            where = f"{counter._name()}: the token at byte offset {counter.error_at}"
-            if status == BAD_UTF8:
-                raise TokenNotUTF8(f"{where} is not valid UTF-8")
-            raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
+            counter._fail(status, "the hash table of count_words")
     result = {counter._key(e): entry_record(&counter.table, e).value.count
               for e in range(counter.table.n)}
     return result, counter.total_words, counter.n_sentences, min_reduce

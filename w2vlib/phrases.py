@@ -337,10 +337,7 @@ class Phrases(_PhrasesTransformation):
 
     @vocab.setter
     def vocab(self, counts):
-        table = KeyTable(False, len(counts))
-        for key, count in counts.items():
-            table[key] = count
-        self._vocab = TableMapping(table)
+        self._vocab = TableMapping.of(counts, scores=False)
 
     def add_vocab(self, sentences, progress=False):
         """Count the unigrams and bigrams of more sentences into the model (gensim's
@@ -483,10 +480,7 @@ class FrozenPhrases(_PhrasesTransformation):
 
     @phrasegrams.setter
     def phrasegrams(self, scores):
-        table = KeyTable(True, len(scores))
-        for phrase, score in scores.items():
-            table[phrase] = score
-        self._phrasegrams = TableMapping(table)
+        self._phrasegrams = TableMapping.of(scores, scores=True)
 
     def score_candidate(self, word_a, word_b, in_between):
         """gensim's ``FrozenPhrases.score_candidate``: the stored score of the joined phrase."""
