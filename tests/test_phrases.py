@@ -386,6 +386,8 @@ def test_bad_sentences_and_tokens_are_named(tmp_path, corpus):
     with pytest.raises(FileNotFoundError, match="absent.txt"):
         Phrases(tmp_path / "absent.txt")
     model = Phrases(corpus, min_count=1)
+    with pytest.raises(TypeError, match="a sentence is a list of str tokens, not a str"):
+        model["new york"]
     with pytest.raises(TypeError, match="sentence 0: token 1 is a NoneType"):
         model[["w1", None]]
     with pytest.raises(TypeError, match="sentence 1: token 0 is a bytes"):

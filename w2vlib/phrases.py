@@ -157,6 +157,8 @@ class _PhrasesTransformation(Lifecycle):
     def __getitem__(self, sentence):
         """`sentence` (a list of str) with its phrases joined by the delimiter; for a corpus (an
         iterable of sentences), a :class:`PhrasedCorpus` that phrases it lazily."""
+        if isinstance(sentence, (str, bytes)):
+            raise TypeError(f"a sentence is a list of str tokens, not a {type(sentence).__name__}")
         is_single, sentence = _is_single(sentence)
         if not is_single:
             return PhrasedCorpus(self, sentence)
