@@ -418,8 +418,9 @@ cdef class Detector:
                 continue
             prefetch_slot(self.t, h)
             if previous >= 0:
-                if (self.build_key(ptrs, lens, previous, i) < 0 or
-                        reserve(<void**>&self.bigrams, &self.bigrams_cap, at + self.key_len, 1) < 0):
+                if (self.build_key(ptrs, lens, previous, i) < 0
+                        or reserve(<void**>&self.bigrams, &self.bigrams_cap, at + self.key_len,
+                                   1) < 0):
                     self.failure = OUT_OF_MEMORY
                     return -1
                 memcpy(self.bigrams + at, self.key, self.key_len)

@@ -137,8 +137,11 @@ def check_target(target, sources):
         raise IsADirectoryError(f"{target} is a folder; name the file to write")
     for path, _, _ in sources:
         source = local_path(path)
-        if source is not None and (os.path.realpath(source) == os.path.realpath(local) or (
-                os.path.exists(local) and os.path.exists(source) and os.path.samefile(source, local))):
+        if source is None:
+            continue
+        same = os.path.realpath(source) == os.path.realpath(local) or (
+            os.path.exists(local) and os.path.exists(source) and os.path.samefile(source, local))
+        if same:
             raise ValueError(f"{target} is the input corpus {path}: write to another file")
 
 

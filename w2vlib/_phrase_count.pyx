@@ -162,7 +162,8 @@ cdef class PhraseCounter:
         cdef uint64_t h = hash_bytes(p, n)
         cdef StrTable* connectors = &self.connectors.table
         self.total_words += 1
-        if n <= connectors.max_len and connectors.slots[find_slot(connectors, p, n, h)].ref != EMPTY:
+        if (n <= connectors.max_len
+                and connectors.slots[find_slot(connectors, p, n, h)].ref != EMPTY):
             if self.has_start and self._append(p, n) < 0:
                 return NO_MEMORY
             return 0
@@ -220,7 +221,8 @@ cdef class PhraseCounter:
                 prefetch_slot(t, self.key_hash[j + AHEAD_SLOT])
             if j + AHEAD_RECORD < n:
                 prefetch_record(t, self.key_hash[j + AHEAD_RECORD])
-            start, length, h = self.key_offs[j], self.key_offs[j + 1] - self.key_offs[j], self.key_hash[j]
+            start, length = self.key_offs[j], self.key_offs[j + 1] - self.key_offs[j]
+            h = self.key_hash[j]
             slot = find_slot(t, self.keys + start, length, h)
             if t.slots[slot].ref != EMPTY:
                 r = slot_record(t, slot)

@@ -57,7 +57,7 @@ cdef class TokenRuns:
     cdef int add(self, sentence) except -1:
         """Append one sentence (any iterable of str; it is copied into a list)."""
         cdef Py_ssize_t number = self.next_number, i, n, at
-        cdef int64_t cap, slots
+        cdef int64_t cap, slots, need
         cdef bytes raw
         if isinstance(sentence, (str, bytes)):
             raise TypeError(f"sentence {number} is a {type(sentence).__name__}, not a list of "
@@ -69,9 +69,11 @@ cdef class TokenRuns:
                             f"not iterable; expected a list of str tokens") from None
         n = len(tokens)
         cap, slots = self.token_cap, self.sentence_cap + 1
-        if (reserve(<void**>&self.ptrs, &cap, self.n_tokens + n, sizeof(void*)) < 0
-                or reserve(<void**>&self.lens, &self.token_cap, self.n_tokens + n, sizeof(int64_t)) < 0
-                or reserve(<void**>&self.starts, &slots, self.n_sentences + 2, sizeof(int64_t)) < 0):
+        need = self.n_tokens + n
+        if (reserve(<void**>&self.ptrs, &cap, need, sizeof(void*)) < 0
+                or reserve(<void**>&self.lens, &self.token_cap, need, sizeof(int64_t)) < 0
+                or reserve(<void**>&self.starts, &slots, self.n_sentences + 2,
+                           sizeof(int64_t)) < 0):
             raise MemoryError("cannot grow the token buffers")
         self.sentence_cap = slots - 1
         at = self.n_tokens

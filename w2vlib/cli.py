@@ -423,11 +423,13 @@ def _add_phrase_flags(parser):
         help="0 silent, 1 a summary, 2 also progress (default %(default)s)")
     extra = parser.add_argument_group("w2vlib additions (gensim's Phrases arguments)")
     extra.add_argument("--scoring", choices=("default", "npmi"), default="default",
-                       help="gensim's scorer (default %(default)s; npmi wants -threshold in [-1, 1])")
+                       help="gensim's scorer (default %(default)s; npmi wants -threshold in "
+                            "[-1, 1])")
     extra.add_argument("--connector-words", choices=sorted(CONNECTOR_SETS), default="none",
                        help="words allowed inside a phrase, as in bank_of_america (default "
                             "%(default)s)")
-    extra.add_argument("--delimiter", default="_", help="joins a phrase's words (default %(default)s)")
+    extra.add_argument("--delimiter", default="_",
+                       help="joins a phrase's words (default %(default)s)")
     extra.add_argument("--max-vocab-size", type=POSITIVE_INT, default=40000000, metavar="N",
                        help="keys kept while counting; the rarest are pruned above it (default "
                             "%(default)s, gensim's)")

@@ -67,6 +67,7 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
     .split()
 )
 
+
 def _is_single(obj):
     """gensim's test of whether `obj` is one sentence or a corpus: ``(is_single, obj)``, where
     the returned `obj` yields what `obj` did (a peeked iterator is chained back)."""
@@ -248,7 +249,8 @@ class _PhrasesTransformation(Lifecycle):
             For a file that is not a phrase model, is damaged, or names a scorer that cannot be
             imported (the message names the file). A gensim pickle is refused, never unpickled.
         """
-        model = _phrase_model_file.load(fname, mmap, {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases})
+        model = _phrase_model_file.load(fname, mmap,
+                                        {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases})
         model.add_lifecycle_event("loaded", fname=str(fname))
         return model
 
