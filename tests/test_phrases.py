@@ -214,11 +214,12 @@ def test_a_folder_of_files_counts_as_one_stream(tmp_path, corpus):
 
 
 @pytest.mark.parametrize("frozen", [False, True])
-def test_phrase_file_writes_the_phrased_sentences(tmp_path, corpus, frozen):
+@pytest.mark.parametrize("delimiter", ["_", "::"])
+def test_phrase_file_writes_the_phrased_sentences(tmp_path, corpus, frozen, delimiter):
     source = write_lines(tmp_path / "corpus.txt", corpus)
     with open(source, "ab") as fout:
         fout.write(b"caf\xe9 au lait\n")            # not UTF-8: copied unchanged
-    settings = dict(min_count=2, threshold=2, connector_words=CONNECTORS)
+    settings = dict(min_count=2, threshold=2, connector_words=CONNECTORS, delimiter=delimiter)
     model = Phrases(corpus, **settings)
     model = model.freeze() if frozen else model
     reference = gensim_phrases.Phrases(corpus, **settings)

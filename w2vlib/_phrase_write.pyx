@@ -32,6 +32,8 @@ OUTPUT_BYTES = 1 << 20
 cdef int64_t OUTPUT_FLUSH = OUTPUT_BYTES
 cdef int64_t MAX_TOKEN = MAX_TOKEN_BYTES
 cdef int64_t FIRST_CAPACITY = 1024
+cdef unsigned char SPACE = ord(" ")
+cdef unsigned char NEWLINE = ord("\n")
 
 cdef enum:
     SCORER_FAILED = 100    # the scan stops: the detector failed (its fail() raises why)
@@ -87,13 +89,6 @@ cdef class _FileApply(_Scanner):
         self.tok_off[self.n_tok] = self.sent_len
         self.words += 1
 
-    cdef int _write(self, const unsigned char* p, int64_t n) noexcept nogil:
-        if reserve(<void**>&self.out, &self.out_cap, self.out_len + n, 1) < 0:
-            return -1
-        memcpy(self.out + self.out_len, p, n)
-        self.out_len += n
-        return 0
-
     cdef void _end_sentence(self) noexcept nogil:
         if self.sent_raw == 0:
             return
@@ -104,6 +99,7 @@ cdef class _FileApply(_Scanner):
     cdef int _emit_sentence(self) noexcept nogil:
         """Decide the open sentence and write it as a line; 0 or the Status to stop with."""
         cdef int64_t i, j, m, found, cap = self.tok_cap
+        cdef unsigned char* out
         if (reserve(<void**>&self.ptrs, &cap, self.n_tok, sizeof(void*)) < 0
                 or reserve(<void**>&self.lens, &self.tok_cap, self.n_tok, sizeof(int64_t)) < 0
                 or self.det.reserve(self.n_tok) < 0):
@@ -116,26 +112,28 @@ cdef class _FileApply(_Scanner):
         if found < 0:
             return SCORER_FAILED
         self.phrases += found
+        # the line is at most the tokens, a separator before each and the newline
+        if reserve(<void**>&self.out, &self.out_cap, self.out_len + self.sent_len
+                   + self.n_tok * max(self.det.delim_len, 1) + 1, 1) < 0:
+            return NO_MEMORY
+        out = self.out + self.out_len
         i = 0
         while i < self.n_tok:
             j = self.det.ends[i] if self.det.flags[i] else i
             for m in range(i, j + 1):
-                if self._separator(m, i) < 0 or self._write(self.ptrs[m], self.lens[m]) < 0:
-                    return NO_MEMORY
+                if m > i:                    # inside a phrase: the delimiter
+                    memcpy(out, self.det.delim, self.det.delim_len)
+                    out += self.det.delim_len
+                elif m > 0:                  # between two units: a space
+                    out[0] = SPACE
+                    out += 1
+                memcpy(out, self.ptrs[m], self.lens[m])
+                out += self.lens[m]
             i = j + 1
-        if self._write(<const unsigned char*>"\n", 1) < 0:
-            return NO_MEMORY
+        out[0] = NEWLINE
+        self.out_len = out + 1 - self.out
         self.sentences += 1
         return OUTPUT_FULL if self.out_len >= OUTPUT_FLUSH else 0
-
-    cdef int _separator(self, int64_t m, int64_t unit_start) noexcept nogil:
-        """What goes before token `m`: nothing first, the delimiter inside a phrase, a space
-        between units."""
-        if m == 0:
-            return 0
-        if m > unit_start:
-            return self._write(self.det.delim, self.det.delim_len)
-        return self._write(<const unsigned char*>" ", 1)
 
 
 def phrase_file(Detector detector, fileobj, write, bint line_mode=True,
