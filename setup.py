@@ -43,6 +43,8 @@ AVX512_FLAGS = AVX2_FLAGS + ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512d
 KERNEL_VARIANTS = {"_inner": {"_inner_avx2": AVX2_FLAGS, "_inner_avx512": AVX512_FLAGS}} \
     if platform.machine().lower() in ("x86_64", "amd64") and not NATIVE else {}
 VARIANT_DIR = os.path.join("build", "kernel_variants")
+#: C headers the modules include (the shared string table): a change rebuilds them.
+HEADERS = sorted(glob.glob(os.path.join("w2vlib", "*.h")))
 
 
 def extension(pyx_path, name=None, extra_args=(), base=None):
@@ -61,7 +63,8 @@ def extension(pyx_path, name=None, extra_args=(), base=None):
     return Extension(
         f"w2vlib.{name}",
         [pyx_path],
-        include_dirs=[numpy.get_include()],
+        include_dirs=[numpy.get_include(), "w2vlib"],
+        depends=HEADERS,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=compile_args,
         extra_link_args=link_args,

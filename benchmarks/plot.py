@@ -4,10 +4,11 @@
     python benchmarks/plot.py benchmarks/results.json --tables              # markdown tables
     python benchmarks/plot.py benchmarks/results.json --check               # check the file only
 
-The file is what ``bench_train.py`` and ``bench_load.py`` write (layout in results.py); it is
-checked before anything is read from it, and a file that does not fit is refused with the name
-of the field at fault (exit status 1). The tables are those of docs/benchmarks.md: training
-speed, speed per kernel build, quality, loading, then build_vocab, scaling and memory. The plot
+The file is what ``bench_train.py``, ``bench_load.py`` and ``bench_phrases.py`` write (layout in
+results.py); it is checked before anything is read from it, and a file that does not fit is
+refused with the name of the field at fault (exit status 1). The tables are those of
+docs/benchmarks.md: training speed, speed per kernel build, quality, loading, phrases, then
+build_vocab, scaling and memory. The plot
 shows training speed and quality, w2vlib against gensim 4.4.
 
 Each table is taken from one configuration (kernel build and hot-rows setting) of the file:
@@ -150,6 +151,27 @@ def load_table(load):
     return lines
 
 
+def phrases_section(data):
+    """The ``phrases`` section (Unavailable if the file has none)."""
+    if not data.get("phrases"):
+        raise Unavailable("no phrases figures in the file")
+    return data["phrases"]
+
+
+def phrases_table(phrases):
+    """The phrases table: each step's seconds in both libraries, peak memory, agreement."""
+    lines = ["| step | gensim 4.4 (s) | w2vlib (s) | gensim / w2vlib |", "|---|---:|---:|---:|"]
+    for step, times in phrases["steps"].items():
+        lines.append(f"| {step} | {times['gensim_s']:.3f} | {times['w2vlib_s']:.3f} "
+                     f"| {times['gensim_s'] / times['w2vlib_s']:.1f}x |")
+    theirs, ours = (phrases["memory"][name]["rss_peak_mb"] for name in ("gensim", "w2vlib"))
+    lines += [f"| peak RSS after learning (MB) | {theirs:.0f} | {ours:.0f} | {theirs / ours:.1f}x |", ""]
+    for name, check in phrases["agreement"].items():
+        count = f" ({check['count']:,})" if check["count"] != 1 else ""
+        lines.append(f"- {name}: {'the same' if check['equal'] else 'DIFFERENT'}{count}")
+    return lines
+
+
 def other_lines(data, label):
     """build_vocab, scaling and memory, one line each (those the file has)."""
     lines = []
@@ -178,7 +200,8 @@ def tables(data, label=None):
     for title, make in (("Training speed", lambda: speed_table(section(data, "speed", label)[1])),
                         ("Kernel builds", lambda: kernel_table(data)),
                         ("Quality", lambda: quality_table(section(data, "quality", label)[1])),
-                        ("Loading", lambda: load_table(load_section(data)))):
+                        ("Loading", lambda: load_table(load_section(data))),
+                        ("Phrases", lambda: phrases_table(phrases_section(data)))):
         try:
             lines += [f"### {title}", "", *make(), ""]
         except Unavailable:
@@ -258,7 +281,8 @@ def main(argv=None):
         configs = ", ".join(f"{label} ({', '.join(k for k in entry if k != 'config')})"
                             for label, entry in (data.get("train") or {}).items())
         print(f"{args.results}: fits schema {results.SCHEMA_VERSION}; training: {configs or 'none'}; "
-              f"loading: {'yes' if data.get('load') else 'no'}")
+              f"loading: {'yes' if data.get('load') else 'no'}; "
+              f"phrases: {'yes' if data.get('phrases') else 'no'}")
         return
     try:
         if args.tables:

@@ -1,7 +1,7 @@
 """The benchmark results file: its schema, its check, how each run adds to it, and what each run
 records about the machine.
 
-``bench_train.py`` and ``bench_load.py`` write their figures into one JSON file
+``bench_train.py``, ``bench_load.py`` and ``bench_phrases.py`` write their figures into one JSON file
 (``benchmarks/results.json`` by default, ``--out`` otherwise) and ``plot.py`` reads it. A run
 replaces only the sections it measured, so the figures of several runs (speed now, quality
 later, one run per kernel build) end up in one file without hand edits::
@@ -9,7 +9,7 @@ later, one run per kernel build) end up in one file without hand edits::
     {"schema": 1,
      "train": {"<configuration>": {"config": {...}, "speed": {...}, "quality": {...},
                                    "build_vocab": {...}, "scaling": {...}, "memory": {...}}},
-     "load": {...}}
+     "load": {...}, "phrases": {...}}
 
 A *configuration* is the kernel build and the private-hot-rows setting a training run used
 (``"avx512"``, or ``"avx512 hot-rows 0:0:0"`` for a run with ``--hot-rows 0:0:0``); see
@@ -62,8 +62,19 @@ def map_of(kind):
 #: Where, when and with what a section was measured.
 RUN = {"date": TEXT, "command": TEXT, "python": TEXT, "w2vlib": TEXT, "gensim": optional(TEXT),
        "cpu": TEXT, "cpus": COUNT}
-#: A training run adds the corpus and the number of workers.
+#: A training run adds the corpus and the number of workers; a phrases run the corpus.
 TRAIN_RUN = {**RUN, "corpus": TEXT, "corpus_words": COUNT, "workers": COUNT}
+CORPUS_RUN = {**RUN, "corpus": TEXT, "corpus_words": COUNT}
+
+#: bench_phrases.py: seconds of each step per library (best of `repeats`), peak RSS (MB) of each
+#: library's process, and whether the libraries agree on each output (phrases and scores per
+#: scorer, phrased files and token lists, vocabulary size).
+PHRASES = {"run": CORPUS_RUN, "repeats": COUNT,
+           "settings": {"min_count": COUNT, "threshold": REAL, "npmi_threshold": REAL,
+                        "custom_threshold": REAL, "list_tokens": COUNT},
+           "steps": map_of({"gensim_s": POSITIVE, "w2vlib_s": POSITIVE}),
+           "memory": map_of({"rss_before_mb": NUMBER, "rss_peak_mb": NUMBER, "rss_end_mb": NUMBER}),
+           "agreement": map_of({"count": COUNT, "equal": FLAG})}
 
 SCHEMA = {
     "schema": COUNT,
@@ -96,6 +107,7 @@ SCHEMA = {
         "file": TEXT, "binary": FLAG, "rows": COUNT, "dims": COUNT, "size_mb": NUMBER,
         "raw_s": POSITIVE, "w2vlib_s": POSITIVE, "gensim_s": optional(POSITIVE),
         "rss_before_mb": NUMBER, "rss_peak_mb": NUMBER, "matrix_mb": POSITIVE})}),
+    "phrases": optional(PHRASES),
 }
 
 LOAD_EXAMPLE = {"run": {"date": "2026-01-01", "command": "bench_load.py", "python": "3.11",
@@ -195,12 +207,13 @@ def new_results():
 
 
 def merge(results, part):
-    """Add `part` (``{"train": {label: {section: ...}}}`` and/or ``{"load": ...}``) to
+    """Add `part` (``{"train": {label: {section: ...}}}``, ``{"load": ...}``, ``{"phrases": ...}``) to
     `results`: each section given replaces the one of the same name; the others stay."""
     for label, entry in (part.get("train") or {}).items():
         results.setdefault("train", {}).setdefault(label, {}).update(entry)
-    if "load" in part:
-        results["load"] = part["load"]
+    for name in ("load", "phrases"):
+        if name in part:
+            results[name] = part[name]
     return results
 
 

@@ -8,15 +8,19 @@ import pathlib
 import re
 import sys
 
+import w2vlib
+import w2vlib.phrases
 from w2vlib import (BrownCorpus, CallbackAny2Vec, KeyedVectors, LineSentence, PathLineSentences,
                     Text8Corpus, Word2Vec)
 from w2vlib import datapath
+from w2vlib.phrases import FrozenPhrases, Phrases, npmi_scorer, original_scorer
 
 TARGET = pathlib.Path(__file__).resolve().parent / "api.md"
 SECTIONS = [
     ("Training", [Word2Vec, CallbackAny2Vec]),
     ("Vectors", [KeyedVectors, datapath]),
     ("Corpora", [LineSentence, PathLineSentences, Text8Corpus, BrownCorpus]),
+    ("Phrases", [Phrases, FrozenPhrases, original_scorer, npmi_scorer]),
 ]
 #: Object addresses in default values (``<function f at 0x7f...>``) differ between runs.
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")
@@ -63,8 +67,18 @@ def public_members(cls):
     return members
 
 
+#: The public modules, in the order an object's import path is looked for.
+PUBLIC = (w2vlib, w2vlib.phrases)
+
+
+def public_path(obj):
+    """Where users import `obj` from: the first public module that exports it, else its own."""
+    module = next((m.__name__ for m in PUBLIC if getattr(m, obj.__name__, None) is obj), obj.__module__)
+    return f"{module}.{obj.__name__}"
+
+
 def render_class(cls):
-    lines = [f"### `{cls.__module__.split('.')[0]}.{cls.__name__}`\n",
+    lines = [f"### `{public_path(cls)}`\n",
              block(signature(cls, cls.__name__), cls)]
     for name, member, title in public_members(cls):
         lines += [f"#### `{cls.__name__}.{name}`\n", block(title, member)]
@@ -72,8 +86,7 @@ def render_class(cls):
 
 
 def render_function(func):
-    path = f"{func.__module__}.{func.__name__}"
-    return [f"### `{path}`\n", block(signature(func, func.__name__), func)]
+    return [f"### `{public_path(func)}`\n", block(signature(func, func.__name__), func)]
 
 
 def render():
@@ -90,9 +103,7 @@ def render():
 
 def _anchor(obj):
     """GitHub's anchor of the heading written for `obj`."""
-    path = (f"w2vlib.{obj.__name__}" if inspect.isclass(obj)
-            else f"{obj.__module__}.{obj.__name__}")
-    return re.sub(r"[^a-z0-9_ -]", "", path.lower()).replace(" ", "-")
+    return re.sub(r"[^a-z0-9_ -]", "", public_path(obj).lower()).replace(" ", "-")
 
 
 def main(argv):

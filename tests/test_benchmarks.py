@@ -5,6 +5,7 @@ and w2vlib's own evaluation sets, so nothing outside the repository is needed. T
 write is checked field by field here, independently of the schema code the tools share, then
 fed to plot.py; a file that breaks the schema must make plot.py fail.
 """
+import argparse
 import doctest
 import importlib
 import json
@@ -182,10 +183,34 @@ def test_bench_train_refuses_bad_inputs_before_measuring(tmp_path):
     assert done.returncode == 1 and "missing field 'config'" in done.stderr
 
 
+def test_bench_phrases_compares_both_libraries_and_adds_its_section(tmp_path):
+    """bench_phrases on the test corpus: both libraries agree on every output, every step is
+    timed, and the section fits the schema plot.py reads (the child processes import w2vlib
+    from this tree, as the parent does)."""
+    out = tmp_path / "results.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_phrases.py"), "--corpus",
+                           str(DATA / "corpus_small.txt"), "--workdir", str(tmp_path / "work"),
+                           "--out", str(out), "--list-tokens", "20000", "--min-count", "3"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    phrases = json.loads(out.read_text())["phrases"]
+    assert phrases["run"]["corpus_words"] == 112182 and phrases["settings"]["min_count"] == 3
+    assert list(phrases["steps"]) == ["learn", "apply file (frozen)", "apply file (Phrases)",
+                                      "apply token lists (frozen)", "export default",
+                                      "export npmi", "export custom"]
+    assert all(times["gensim_s"] > 0 and times["w2vlib_s"] > 0 for times in phrases["steps"].values())
+    assert all(check["equal"] for check in phrases["agreement"].values())
+    assert phrases["agreement"]["phrases default"]["count"] > 10
+    assert all(0 < entry["rss_peak_mb"] < 1024 for entry in phrases["memory"].values())
+    printed = run_tool("plot.py", out, "--tables", cwd=tmp_path).stdout
+    assert "### Phrases" in printed and "- phrases npmi: the same" in printed
+
+
 @pytest.fixture
 def tool_modules(monkeypatch):
     """The tools imported as modules (as their scripts import each other), removed afterwards."""
-    names = ("results", "bench_train", "bench_load", "plot")
+    names = ("results", "bench_train", "bench_load", "bench_phrases", "plot")
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     yield {name: importlib.import_module(name) for name in names}
     for name in names:
@@ -193,9 +218,10 @@ def tool_modules(monkeypatch):
 
 
 def test_every_option_is_explained(tool_modules):
-    for name in ("bench_train", "bench_load", "plot"):
+    for name in ("bench_train", "bench_load", "bench_phrases", "plot"):
         for action in tool_modules[name].parser()._actions:
-            assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+            if action.help != argparse.SUPPRESS:     # bench_phrases' own child-process options
+                assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
 
 
 def test_results_module_examples(tool_modules):

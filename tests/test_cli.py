@@ -5,6 +5,7 @@ word2vec C tool's documented defaults and file layouts, counts made here with co
 and learning rates computed by hand.
 """
 import collections
+import gzip
 import re
 import struct
 import subprocess
@@ -13,12 +14,15 @@ import sys
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
+from gensim.models.phrases import Phrases as GensimPhrases
+from gensim.models.word2vec import LineSentence as GensimLineSentence
 
 from w2vlib import Word2Vec
 from w2vlib import datapath
 from w2vlib._convert import detect_format
 from w2vlib.cli import build_parser, main, train_params
 from w2vlib.keyedvectors import KeyedVectors
+from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
 PTB_BIN = "vectors/c_tool/ptb_sgns_d50.bin"
 TOPICS = [["king", "queen", "prince", "princess", "throne", "crown", "royal", "palace"],
@@ -374,3 +378,57 @@ def test_version_and_plural_words(corpus, capsys, tmp_path):
     assert main(["train", "-train", str(corpus), "-output", str(tmp_path / "v.txt"), "-iter", "1",
                  "-size", "8", "-threads", "1"]) == 0
     assert "Trained 1 epoch in" in capsys.readouterr().err
+
+
+# --- phrases ----------------------------------------------------------------------------------
+
+def test_phrases_writes_what_gensims_phrases_give(data_dir, tmp_path, capsys):
+    """One pass joins gensim's bigrams (w2vlib applies the learnt Phrases model itself); a
+    second pass over the output joins longer phrases, as word2phrase run twice does."""
+    source, bigrams, trigrams = data_dir / "corpus_small.txt", tmp_path / "bi.txt", tmp_path / "tri.txt"
+    status, _, err = run(capsys, ["phrases", "-train", str(source), "-output", str(bigrams),
+                                  "-min-count", "3", "-threshold", "20", "-debug", "1"])
+    assert status == 0
+    model = GensimPhrases(GensimLineSentence(str(source)), min_count=3, threshold=20)
+    expected = [" ".join(model[s]) for s in GensimLineSentence(str(source))]
+    assert bigrams.read_text().splitlines() == expected and "_" in bigrams.read_text()
+    assert f"Vocab size (unigrams + bigrams): {len(model.vocab)}" in err
+    assert f"Words in train file: {model.corpus_word_count}" in err
+    assert run(capsys, ["phrases", "-train", str(bigrams), "-output", str(trigrams), "-min-count",
+                        "3", "-threshold", "20", "-debug", "0"]) == (0, "", "")
+    second = GensimPhrases(GensimLineSentence(str(bigrams)), min_count=3, threshold=20)
+    assert trigrams.read_text().splitlines() == [" ".join(second[s]) for s in GensimLineSentence(str(bigrams))]
+    assert any(token.count("_") >= 2 for token in trigrams.read_text().split())
+
+
+def gzip_text(path):
+    with gzip.open(path, "rt") as fin:
+        return fin.read()
+
+
+def test_phrases_w2vlib_flags_and_saved_model(data_dir, tmp_path, capsys):
+    source, out, saved = data_dir / "corpus_small.txt", tmp_path / "out.txt.gz", tmp_path / "model.phr"
+    assert run(capsys, ["phrases", "-train", str(source), "-output", str(out), "-threshold", "0.5",
+                        "--scoring", "npmi", "--connector-words", "english", "--delimiter", "+",
+                        "--save-model", str(saved), "-q"])[0] == 0
+    model = Phrases(source, min_count=5, threshold=0.5, scoring="npmi", delimiter="+",
+                    connector_words=ENGLISH_CONNECTOR_WORDS)
+    assert dict(Phrases.load(saved).vocab) == dict(model.vocab)
+    model.phrase_file(source, tmp_path / "expected.txt.gz")
+    assert out.read_bytes() and gzip_text(out) == gzip_text(tmp_path / "expected.txt.gz")
+
+
+@pytest.mark.parametrize("output, status, message", [
+    ("{train}", 1, "is the input corpus"),
+    ("{tmp}/absent/out.txt", 1, "does not exist"),
+    ("{tmp}/out.txt --scoring npmi", 2, "between -1 and 1"),
+    ("{tmp}/out.txt -debug 3", 2, "invalid choice"),
+])
+def test_phrases_refuses_before_any_work(tmp_path, capsys, output, status, message):
+    train = tmp_path / "in.txt"
+    train.write_text("new york is big\nnew york\n")
+    argv = ["phrases", "-train", str(train), "-output"] + output.format(train=train, tmp=tmp_path).split()
+    code, _, err = run(capsys, argv)
+    assert code == status and message in err and "Starting training" not in err
+    assert train.read_text() == "new york is big\nnew york\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]

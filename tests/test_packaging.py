@@ -35,6 +35,9 @@ SMOKE = textwrap.dedent("""
     assert os.path.getsize(analogies) and os.path.getsize(wordsim)
     from w2vlib import cli
     assert os.path.getsize(cli.DEMO_CORPUS)
+    from w2vlib.phrases import Phrases   # the modules that include _strtable.h were built
+    phrases = Phrases([["new", "york"]] * 5, min_count=1, threshold=0.1)
+    assert phrases[["new", "york"]] == ["new_york"], phrases[["new", "york"]]
     print("kernels:", _dispatch.available())
 """)
 

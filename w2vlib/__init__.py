@@ -5,6 +5,9 @@ Replace ``from gensim.models import Word2Vec, KeyedVectors`` with
 >>> from w2vlib import Word2Vec, KeyedVectors
 >>> from w2vlib import LineSentence, PathLineSentences, Text8Corpus, BrownCorpus, CallbackAny2Vec
 
+and ``from gensim.models import Phrases`` with ``from w2vlib import Phrases`` (the rest of
+``gensim.models.phrases`` is in :mod:`w2vlib.phrases`).
+
 The evaluation sets gensim ships in its tests ship here too (gensim:
 ``from gensim.test.utils import datapath``):
 
@@ -22,9 +25,10 @@ from w2vlib._evaluation import datapath
 from w2vlib.callbacks import CallbackAny2Vec
 from w2vlib.corpora import BrownCorpus, LineSentence, PathLineSentences, Text8Corpus
 from w2vlib.keyedvectors import KeyedVectors
+from w2vlib.phrases import Phrases
 from w2vlib.word2vec import Word2Vec
 
 __all__ = ["Word2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus",
-           "BrownCorpus", "CallbackAny2Vec", "datapath"]
+           "BrownCorpus", "CallbackAny2Vec", "datapath", "Phrases"]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

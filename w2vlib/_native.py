@@ -221,7 +221,13 @@ def describe_foreign(head):
                    "hidden in it")
         if found is None:
             return f"not a w2vlib native file: this is a Python pickle, and {refusal}"
-        vectors = GENSIM_VECTORS.get(found.group(1).decode("ascii"), "the object gensim loads")
+        module = found.group(1).decode("ascii")
+        if module == "phrases":
+            return (f"not a w2vlib native file: this is a gensim phrase model (a Python pickle), "
+                    f"and {refusal}. If you trust the file, convert it once: "
+                    f"w2vlib.phrases.FrozenPhrases(gensim.models.phrases.Phrases.load(path))"
+                    f".save('phrases.w2v')")
+        vectors = GENSIM_VECTORS.get(module, "the object gensim loads")
         return (f"not a w2vlib native file: this is a gensim model saved by gensim's save() (a "
                 f"Python pickle, with any .npy files beside it), and {refusal}. If you trust the file, convert its vectors "
                 f"once with gensim: {vectors}.save_word2vec_format('vectors.bin', binary=True), "

@@ -53,15 +53,6 @@ cdef void _fill_space_table():
 
 _fill_space_table()
 
-cdef enum Status:
-    NEED_DATA = 1    # the buffer is used up: read more and scan again
-    DONE = 2         # end of the range (or of the file)
-    BATCH_FULL = 3   # FileBatcher: batch_words + 1 ids are buffered
-    PRUNE = 4        # count_words: the table outgrew max_vocab_size at a sentence end
-    BAD_UTF8 = 5     # count_words: a new token is not valid UTF-8
-    TOO_LONG = 6     # count_words: a token exceeds MAX_TOKEN_BYTES
-    NO_MEMORY = 7
-
 
 def _utf8_valid(bytes data):
     """Python twin of the nogil UTF-8 check (for tests).
@@ -89,7 +80,7 @@ cdef class VocabIndex:
         cdef bytes raw
         cdef uint64_t h, slot
         keys = list(keys)
-        if table_init(&self.table, len(keys), False) != 0:
+        if table_init(&self.table, len(keys)) != 0:
             raise MemoryError("VocabIndex: cannot allocate the hash table")
         for position, key in enumerate(keys):
             if not isinstance(key, str):
@@ -97,9 +88,9 @@ cdef class VocabIndex:
             raw = (<str>key).encode("utf-8")
             h = hash_bytes(raw, len(raw))
             slot = find_slot(&self.table, raw, len(raw), h)
-            if self.table.slots[slot].entry >= 0:
+            if self.table.slots[slot].ref != EMPTY:
                 raise ValueError(f"VocabIndex: duplicate key {key!r} at position {position}")
-            if table_insert(&self.table, slot, raw, len(raw), h) < 0:
+            if table_insert(&self.table, slot, raw, len(raw), h) == NULL:
                 raise MemoryError("VocabIndex: cannot grow the hash table")
 
     def __dealloc__(self):
@@ -115,9 +106,7 @@ cdef class VocabIndex:
 
     cdef int32_t lookup_bytes(self, const unsigned char* p, Py_ssize_t n) noexcept nogil:
         """Id of the key whose UTF-8 bytes are ``p[:n]``, -1 if absent."""
-        if n > self.table.max_len:
-            return -1
-        return self.table.slots[find_slot(&self.table, p, n, hash_bytes(p, n))].entry
+        return table_lookup(&self.table, p, n)
 
     def lookup(self, str token):
         """Id of ``token``, or -1 when it is not a key."""
@@ -133,14 +122,6 @@ cdef class _Scanner:
     A subclass says what a token and a sentence end do (``_on_token``, ``_end_sentence``);
     they stop the scan by setting ``self.stop`` to a Status.
     """
-    cdef object fileobj, _readinto, _arr
-    cdef unsigned char* buf
-    cdef Py_ssize_t cap, pos, lim
-    cdef long long file_pos, end, sent_raw, max_sentence_length, n_sentences
-    cdef long long stream_above      # tokens longer than this are skipped as unknown
-    cdef bint eof, done, line_mode, skipping, in_long_token
-    cdef int stop
-
     cdef int _setup(self, fileobj, long long start, long long end, long long max_sentence_length,
                     bint line_mode, Py_ssize_t chunk_bytes) except -1:
         cdef unsigned char[::1] view
@@ -167,6 +148,18 @@ cdef class _Scanner:
 
     cdef str _name(self):
         return str(getattr(self.fileobj, "name", repr(self.fileobj)))
+
+    cdef int _fail(self, int status, str what) except -1:
+        """Raise the error a subclass stopped the scan with (NO_MEMORY: `what` could not
+        grow; BAD_UTF8 and TOO_LONG: the token at ``error_at``)."""
+        where = f"{self._name()}: the token at byte offset {self.error_at}"
+        if status == NO_MEMORY:
+            raise MemoryError(f"cannot grow {what}")
+        if status == BAD_UTF8:
+            raise TokenNotUTF8(f"{where} is not valid UTF-8")
+        if status == TOO_LONG:
+            raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
+        raise SystemError(f"scan status {status}")
 
     cdef int _refill(self) except -1:
         """Move the unscanned bytes ``buf[pos:lim]`` to the front and read more after them."""
@@ -417,10 +410,10 @@ cdef class FileBatcher(_Scanner):
 @cython.final
 cdef class _WordCounter(_Scanner):
     cdef StrTable table
-    cdef long long total_words, max_vocab_size, error_at
+    cdef long long total_words, max_vocab_size
 
     def __cinit__(self):
-        if table_init(&self.table, MIN_SLOTS, True) != 0:
+        if table_init(&self.table, MIN_SLOTS) != 0:
             raise MemoryError("count_words: cannot allocate the hash table")
 
     def __dealloc__(self):
@@ -429,20 +422,21 @@ cdef class _WordCounter(_Scanner):
     cdef void _on_token(self, const unsigned char* p, Py_ssize_t n, Py_ssize_t at) noexcept nogil:
         cdef uint64_t h = hash_bytes(p, n)
         cdef uint64_t slot = find_slot(&self.table, p, n, h)
-        cdef int32_t e = self.table.slots[slot].entry
-        if e < 0:
-            if n > MAX_TOKEN:
-                self.stop = TOO_LONG
-            elif not utf8_valid(p, n):
-                self.stop = BAD_UTF8
-            else:
-                e = table_insert(&self.table, slot, p, n, h)
-                if e < 0:
-                    self.stop = NO_MEMORY
-            if e < 0:
-                self.error_at = self.file_pos + at
-                return
-        self.table.counts[e] += 1
+        cdef Record* r = NULL
+        if self.table.slots[slot].ref != EMPTY:
+            r = slot_record(&self.table, slot)
+        elif n > MAX_TOKEN:
+            self.stop = TOO_LONG
+        elif not utf8_valid(p, n):
+            self.stop = BAD_UTF8
+        else:
+            r = table_insert(&self.table, slot, p, n, h)
+            if r == NULL:
+                self.stop = NO_MEMORY
+        if r == NULL:
+            self.error_at = self.file_pos + at
+            return
+        r.value.count += 1
         self.total_words += 1
 
     cdef void _end_sentence(self) noexcept nogil:
@@ -453,32 +447,30 @@ cdef class _WordCounter(_Scanner):
         self.sent_raw = 0
 
     cdef str _key(self, int32_t e):
-        return PyUnicode_DecodeUTF8(<const char*>self.table.arena + self.table.offs[e],
-                                    self.table.offs[e + 1] - self.table.offs[e], NULL)
+        cdef const Record* r = entry_record(&self.table, e)
+        return PyUnicode_DecodeUTF8(<const char*>r.key, r.len, NULL)
 
     cdef int _add(self, str key, long long count) except -1:
         cdef bytes raw = key.encode("utf-8")
-        cdef uint64_t h = hash_bytes(raw, len(raw))
-        cdef uint64_t slot = find_slot(&self.table, raw, len(raw), h)
-        cdef int32_t e = self.table.slots[slot].entry
-        if e < 0:
-            e = table_insert(&self.table, slot, raw, len(raw), h)
-            if e < 0:
-                raise MemoryError("count_words: cannot grow the hash table")
-        self.table.counts[e] += count
+        cdef Record* r = table_intern(&self.table, raw, len(raw))
+        if r == NULL:
+            raise MemoryError("count_words: cannot grow the hash table")
+        r.value.count += count
         return 0
 
     cdef int _prune(self, long long min_reduce, trim_rule) except -1:
         """Drop the words with count < min_reduce (or as ``trim_rule`` says), like gensim."""
         cdef int32_t e
+        cdef long long count
         cdef unsigned char* keep = <unsigned char*>malloc(self.table.n + 1)
         if keep == NULL:
             raise MemoryError("count_words: cannot allocate the pruning mask")
         try:
             for e in range(self.table.n):
-                keep[e] = self.table.counts[e] >= min_reduce
+                count = entry_record(&self.table, e).value.count
+                keep[e] = count >= min_reduce
                 if trim_rule is not None:
-                    rule = trim_rule(self._key(e), self.table.counts[e], min_reduce)
+                    rule = trim_rule(self._key(e), count, min_reduce)
                     if rule == RULE_KEEP:
                         keep[e] = True
                     elif rule == RULE_DISCARD:
@@ -559,14 +551,10 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
             min_reduce += 1
         elif status == DONE:
             break
-        elif status == NO_MEMORY:
-            raise MemoryError("count_words: cannot grow the hash table")
         else:
-            where = f"{counter._name()}: the token at byte offset {counter.error_at}"
-            if status == BAD_UTF8:
-                raise TokenNotUTF8(f"{where} is not valid UTF-8")
-            raise ValueError(f"{where} is longer than {MAX_TOKEN_BYTES} bytes")
-    result = {counter._key(e): counter.table.counts[e] for e in range(counter.table.n)}
+            counter._fail(status, "the hash table of count_words")
+    result = {counter._key(e): entry_record(&counter.table, e).value.count
+              for e in range(counter.table.n)}
     return result, counter.total_words, counter.n_sentences, min_reduce
 
 

@@ -6,6 +6,8 @@ Commands (``w2vlib COMMAND --help`` lists each one's options; docs/cli.md has th
 * ``train`` — train from a text file, with the original word2vec C tool's flags and defaults
   (``-train -output -size -window -sample -hs -negative -threads -iter -min-count -alpha
   -binary -cbow -save-vocab -read-vocab``) or their GNU-style spellings (``--vector-size`` ...);
+* ``phrases`` — join the phrases of a text file (``new_york``), with word2phrase's flags and
+  defaults (``-train -output -min-count -threshold -debug``); run it on its output for trigrams;
 * ``similar WORD...``, ``analogy A B C``, ``evaluate``: queries and scores on a vectors file;
 * ``convert IN OUT``: between the word2vec text and binary formats and w2vlib's native file;
 * ``info FILE``: format, rows and dimensions of a vectors file.
@@ -47,6 +49,7 @@ from w2vlib._convert import (EXTENSION_FORMATS, FORMATS, detect_format, format_f
                                  load_vectors, mmap_mode, read_vocab_file, save_vectors,
                                  write_vocab_file)
 from w2vlib._params import BY_NAME
+from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases, check_target, corpus_files
 from w2vlib.word2vec import Word2Vec
 
 logger = logging.getLogger(__name__)
@@ -61,6 +64,11 @@ C_DEFAULTS = {"vector_size": 100, "window": 5, "sample": 1e-3, "hs": 0, "negativ
 C_ALPHA_CBOW, C_ALPHA_SG = 0.05, 0.025
 #: The C tool never lets the learning rate fall below this fraction of its starting value.
 C_MIN_ALPHA_FRACTION = 1e-4
+
+#: word2phrase's defaults (word2phrase.c), used by ``phrases``; -debug 2 shows progress.
+PHRASE_DEFAULTS = {"min_count": 5, "threshold": 100.0, "debug": 2}
+#: The connector word sets ``phrases --connector-words`` knows.
+CONNECTOR_SETS = {"none": frozenset(), "english": ENGLISH_CONNECTOR_WORDS}
 
 #: Defaults of the query commands: neighbours shown, analogy answers, vocabulary evaluated (gensim's).
 SIMILAR_TOPN, ANALOGY_TOPN, EVALUATE_RESTRICT_VOCAB = 10, 5, 300000
@@ -181,6 +189,33 @@ def cmd_train(args):
     if args.output:
         model.wv.save_word2vec_format(args.output, binary=bool(args.binary),
                                       progress=_progress_flag(args))
+    if args.save_model:
+        model.save(args.save_model)
+    return EXIT_OK
+
+
+def cmd_phrases(args):
+    """Learn the phrases of a text file and write it with them joined (word2phrase)."""
+    quiet = args.quiet or args.debug_level == 0
+    progress = False if quiet or args.debug_level < 2 else None
+    for output in filter(None, (args.output, args.save_model)):   # before any work
+        check_target(output, corpus_files(args.train))
+    try:
+        model = Phrases(min_count=args.min_count, threshold=args.threshold,
+                        max_vocab_size=args.max_vocab_size, delimiter=args.delimiter,
+                        scoring=args.scoring, connector_words=CONNECTOR_SETS[args.connector_words])
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if not quiet:
+        print(f"Starting training using file {args.train}", file=sys.stderr)
+    model.add_vocab(args.train, progress=progress)
+    if not quiet:
+        print(f"Vocab size (unigrams + bigrams): {len(model.vocab)}\n"
+              f"Words in train file: {model.corpus_word_count}", file=sys.stderr)
+    report = model.phrase_file(args.train, args.output, progress=progress)
+    if not quiet:
+        print(f"Wrote {report.sentences} sentences, {report.phrases} phrases joined, to "
+              f"{args.output}", file=sys.stderr)
     if args.save_model:
         model.save(args.save_model)
     return EXIT_OK
@@ -358,6 +393,7 @@ def _number(kind, minimum, name):
 POSITIVE_INT = _number(int, 1, "whole number")
 NATURAL = _number(int, 0, "whole number")
 NON_NEGATIVE = _number(float, 0.0, "number")
+FINITE = _number(float, -math.inf, "number")
 
 
 def _positive_float(text):
@@ -419,6 +455,36 @@ def _add_train_flags(parser):
                        help="also save the whole model (native format, loadable by Word2Vec.load)")
 
 
+def _add_phrase_flags(parser):
+    tool = parser.add_argument_group("word2phrase flags (each also spelled --flag; defaults are "
+                                     "word2phrase's)")
+    add = tool.add_argument
+    add("-train", "--train", required=True, metavar="FILE", help="text, one sentence a line")
+    add("-output", "--output", required=True, metavar="FILE",
+        help="write the text here with its phrases joined (compressed by its extension)")
+    add("-min-count", "--min-count", dest="min_count", type=POSITIVE_INT,
+        default=PHRASE_DEFAULTS["min_count"], metavar="N",
+        help="the scorer's min_count: rarer bigrams score low (default %(default)s)")
+    add("-threshold", "--threshold", type=FINITE, default=PHRASE_DEFAULTS["threshold"],
+        metavar="X", help="join two words when their score is above X (default %(default)s)")
+    add("-debug", dest="debug_level", type=int, choices=(0, 1, 2), default=PHRASE_DEFAULTS["debug"],
+        help="0 silent, 1 a summary, 2 also progress (default %(default)s)")
+    extra = parser.add_argument_group("w2vlib additions (gensim's Phrases arguments)")
+    extra.add_argument("--scoring", choices=("default", "npmi"), default="default",
+                       help="gensim's scorer (default %(default)s; npmi wants -threshold in "
+                            "[-1, 1])")
+    extra.add_argument("--connector-words", choices=sorted(CONNECTOR_SETS), default="none",
+                       help="words allowed inside a phrase, as in bank_of_america (default "
+                            "%(default)s)")
+    extra.add_argument("--delimiter", default="_",
+                       help="joins a phrase's words (default %(default)s)")
+    extra.add_argument("--max-vocab-size", type=POSITIVE_INT, default=40000000, metavar="N",
+                       help="keys kept while counting; the rarest are pruned above it (default "
+                            "%(default)s, gensim's)")
+    extra.add_argument("--save-model", metavar="FILE",
+                       help="also save the phrase model (Phrases.load reads it)")
+
+
 def _add_model_flags(parser):
     parser.add_argument("-m", "--model", required=True, metavar="FILE",
                         help="vectors file: word2vec text/binary or w2vlib native")
@@ -468,6 +534,9 @@ def build_parser():
     demo.add_argument("--max-tokens", type=POSITIVE_INT, help=argparse.SUPPRESS)
 
     _add_train_flags(command("train", cmd_train, "train word vectors on a text file"))
+
+    _add_phrase_flags(command("phrases", cmd_phrases,
+                              "join the phrases of a text file (word2phrase); twice for trigrams"))
 
     similar = command("similar", cmd_similar, "nearest neighbours of words")
     similar.add_argument("words", nargs="+", metavar="WORD")

@@ -1,0 +1,221 @@
+"""Phrases: w2vlib vs gensim 4.4, side by side in one run on the same corpus.
+
+    python benchmarks/bench_phrases.py --corpus /tmp/gutenberg_en_10M.txt      # the full run
+    python benchmarks/bench_phrases.py --tokens 1000000 --out /tmp/results.json # a quick check
+
+Each library runs in a fresh process of its own (so that each one's peak memory is its own), on
+the same plain-text copy of the corpus (``--corpus``, decompressed and cut after ``--tokens``
+into ``--workdir`` once), with English connector words, ``--min-count`` and ``--threshold``:
+
+* learn: ``Phrases(...)`` over the corpus file (gensim reads it through ``LineSentence``,
+  w2vlib through its compiled reader); peak RSS (Linux VmHWM) before and after;
+* apply the frozen model (default scorer) to the corpus file, writing the phrased corpus: gensim
+  iterates ``FrozenPhrases[LineSentence]`` and writes each sentence as a line, w2vlib runs
+  ``phrase_file``; then the same with the unfrozen ``Phrases`` model (the CLI's way); the output
+  files must be identical;
+* apply the frozen model to token lists already in memory (the first ``--list-tokens`` tokens),
+  ``list(model[sentences])``, which measures the phrase decisions without the reading;
+* export, per scorer (``default``, ``npmi`` with ``--npmi-threshold``, a custom Python scorer
+  with ``--custom-threshold``, set on the learnt model): ``export_phrases()``, the phrases and
+  their scores, which must be the same in both libraries, key for key and bit for bit.
+
+Times are best of ``--repeats`` runs of each process, the libraries interleaved. The table is
+printed and the figures go into the results file ``--out`` (its ``phrases`` section; see
+results.py). Exit status 1 when any phrases, scores or outputs differ.
+"""
+import argparse
+import hashlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import plot
+import results
+from bench_train import DEFAULT_CORPUS, corpus_file
+
+HERE = pathlib.Path(__file__).resolve().parent
+LIBRARIES = ("gensim", "w2vlib")
+SCORERS = ("default", "npmi", "custom")
+#: Steps timed in each library, in table order.
+STEPS = ("learn", "apply file (frozen)", "apply file (Phrases)", "apply token lists (frozen)",
+         "export default", "export npmi", "export custom")
+MB_PER_KIB = 1 / 1024
+CHUNK = 1 << 20
+
+
+def jaccard_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+    """The custom scorer: the bigram's share of the occurrences of either word."""
+    return bigram_count / (worda_count + wordb_count - bigram_count)
+
+
+def peak_rss_mb():
+    """This process's peak resident set (VmHWM; ru_maxrss where there is no /proc), in MB."""
+    namespace = {}
+    exec(results.PEAK_KIB_SOURCE, namespace)
+    return namespace["peak_kib"]() * MB_PER_KIB
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fin:
+        while chunk := fin.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def first_sentences(path, tokens):
+    """The corpus' first lines, split, up to `tokens` tokens."""
+    sentences, count = [], 0
+    with open(path, encoding="utf8") as fin:
+        for line in fin:
+            if count >= tokens:
+                break
+            if line.split():
+                sentences.append(line.split())
+                count += len(sentences[-1])
+    return sentences
+
+
+def timed(function):
+    start = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - start
+
+
+def write_lines(corpus, destination):
+    """gensim's way to a phrased corpus file: each sentence of `corpus` as a line."""
+    with open(destination, "w", encoding="utf8") as fout:
+        for sentence in corpus:
+            fout.write(" ".join(sentence) + "\n")
+
+
+def measure(library, corpus, workdir, settings):
+    """One library's figures (run in a child process): times, peak RSS, phrases, outputs."""
+    if library == "gensim":
+        from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases, npmi_scorer
+        from gensim.models.word2vec import LineSentence
+        source = LineSentence(str(corpus))
+    else:
+        from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases, npmi_scorer
+        source = str(corpus)
+    before = peak_rss_mb()
+    model, seconds = timed(lambda: Phrases(source, min_count=settings["min_count"],
+                                           threshold=settings["threshold"],
+                                           connector_words=ENGLISH_CONNECTOR_WORDS))
+    figures = {"times": {"learn": seconds}, "rss_before_mb": before, "rss_peak_mb": peak_rss_mb(),
+               "vocab": len(model.vocab), "corpus_word_count": model.corpus_word_count,
+               "phrases": {}, "outputs": {}}
+    frozen = model.freeze()
+    for label, applied in (("apply file (frozen)", frozen), ("apply file (Phrases)", model)):
+        target = workdir / f"phrased.{library}.{label.split('(')[1][:-1]}.txt"
+        if library == "gensim":
+            _, seconds = timed(lambda: write_lines(applied[LineSentence(str(corpus))], target))
+        else:
+            _, seconds = timed(lambda: applied.phrase_file(corpus, target))
+        figures["times"][label] = seconds
+        figures["outputs"][label] = sha256(target)
+        target.unlink()
+    sentences = first_sentences(corpus, settings["list_tokens"])
+    phrased, figures["times"]["apply token lists (frozen)"] = timed(lambda: list(frozen[sentences]))
+    figures["outputs"]["apply token lists (frozen)"] = hashlib.sha256(
+        json.dumps(phrased).encode("utf8")).hexdigest()
+    del sentences, phrased
+    for name, scoring, threshold in (("default", model.scoring, settings["threshold"]),
+                                     ("npmi", npmi_scorer, settings["npmi_threshold"]),
+                                     ("custom", jaccard_scorer, settings["custom_threshold"])):
+        model.scoring, model.threshold = scoring, threshold
+        exported, figures["times"][f"export {name}"] = timed(model.export_phrases)
+        figures["phrases"][name] = [[phrase, float(score).hex()] for phrase, score in exported.items()]
+    figures["rss_end_mb"] = peak_rss_mb()
+    return figures
+
+
+def run_child(library, corpus, workdir, settings):
+    """`library`'s figures, measured by this script in a fresh process."""
+    done = subprocess.run([sys.executable, str(pathlib.Path(__file__).resolve()), "--child", library,
+                           "--corpus", str(corpus), "--workdir", str(workdir),
+                           "--settings", json.dumps(settings)],
+                          capture_output=True, text=True, cwd=HERE)
+    if done.returncode != 0:
+        raise SystemExit(f"bench_phrases.py: the {library} run failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def compare(figures):
+    """Per scorer and output, the number of phrases (or 1) and whether both libraries agree."""
+    gensim, w2vlib = figures["gensim"], figures["w2vlib"]
+    agreement = {}
+    for name in SCORERS:
+        agreement[f"phrases {name}"] = {"count": len(gensim["phrases"][name]),
+                                        "equal": gensim["phrases"][name] == w2vlib["phrases"][name]}
+    for label in gensim["outputs"]:
+        agreement[label] = {"count": 1, "equal": gensim["outputs"][label] == w2vlib["outputs"][label]}
+    agreement["vocabulary"] = {"count": gensim["vocab"], "equal": (
+        (gensim["vocab"], gensim["corpus_word_count"]) == (w2vlib["vocab"], w2vlib["corpus_word_count"]))}
+    return agreement
+
+
+def parser():
+    """The command line (``--help`` explains every option)."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", type=pathlib.Path, default=DEFAULT_CORPUS, metavar="FILE",
+                   help="text corpus, one sentence a line, plain or .xz/.gz/.bz2 (default: %(default)s)")
+    p.add_argument("--tokens", type=int, default=0, metavar="N",
+                   help="use only the corpus' first lines up to N tokens (default: all)")
+    p.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/w2vlib_bench"),
+                   metavar="DIR", help="folder for the corpus copy and the outputs (default: %(default)s)")
+    p.add_argument("--min-count", type=int, default=5, metavar="N", help="Phrases' min_count (default: 5)")
+    p.add_argument("--threshold", type=float, default=10.0, metavar="X",
+                   help="threshold of the default scorer (default: gensim's 10)")
+    p.add_argument("--npmi-threshold", type=float, default=0.5, metavar="X",
+                   help="threshold of the npmi scorer (default: %(default)s)")
+    p.add_argument("--custom-threshold", type=float, default=0.2, metavar="X",
+                   help="threshold of the custom scorer (default: %(default)s)")
+    p.add_argument("--list-tokens", type=int, default=1_000_000, metavar="N",
+                   help="tokens of the in-memory token lists phrased (default: 1,000,000)")
+    p.add_argument("--repeats", type=int, default=1, metavar="N",
+                   help="runs of each library, interleaved; times are the best (default: 1)")
+    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
+                   help="results file to write the phrases section of (default: %(default)s)")
+    p.add_argument("--child", choices=LIBRARIES, help=argparse.SUPPRESS)
+    p.add_argument("--settings", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv=None):
+    """Run both libraries, compare them, print the table and write the results section."""
+    args = parser().parse_args(argv)
+    if args.child:
+        print(json.dumps(measure(args.child, args.corpus, args.workdir, json.loads(args.settings))))
+        return 0
+    corpus = corpus_file(args.corpus, args.workdir, args.tokens)
+    settings = {"min_count": args.min_count, "threshold": args.threshold,
+                "npmi_threshold": args.npmi_threshold, "custom_threshold": args.custom_threshold,
+                "list_tokens": args.list_tokens}
+    figures = {}
+    for _ in range(max(args.repeats, 1)):
+        for library in LIBRARIES:
+            run = run_child(library, corpus, args.workdir, settings)
+            best = figures.setdefault(library, run)
+            best["times"] = {step: min(best["times"][step], run["times"][step]) for step in STEPS}
+    words = figures["w2vlib"]["corpus_word_count"]
+    section = {"run": results.run_info(corpus=str(corpus), corpus_words=words),
+               "repeats": max(args.repeats, 1), "settings": settings,
+               "steps": {step: {"gensim_s": figures["gensim"]["times"][step],
+                                "w2vlib_s": figures["w2vlib"]["times"][step]} for step in STEPS},
+               "memory": {library: {key: figures[library][key] for key in
+                                    ("rss_before_mb", "rss_peak_mb", "rss_end_mb")}
+                          for library in LIBRARIES},
+               "agreement": compare(figures)}
+    print(f"{words:,} words of {corpus}\n")
+    print("\n".join(plot.phrases_table(section)))
+    results.update(args.out, {"phrases": section})
+    print(f"\n(results in {args.out})")
+    return 0 if all(check["equal"] for check in section["agreement"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
