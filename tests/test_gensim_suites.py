@@ -71,11 +71,17 @@ NONDETERMINISTIC = {
 ATTEMPTS = 3
 
 
+#: Each swap made, over all suites (a gensim release that rewords an import would leave its
+#: suite testing gensim against itself: test_every_swap_was_made catches that).
+SWAPS_MADE = dict.fromkeys(SWAPS, 0)
+
+
 def swapped_source(name):
     path = os.path.join(SUITE_DIR, name)
     with open(path, encoding="utf8") as handle:
         source = handle.read()
     for gensim_line, ours in SWAPS.items():
+        SWAPS_MADE[gensim_line] += source.count(gensim_line)
         source = source.replace(gensim_line, ours)
     return source
 
@@ -141,3 +147,12 @@ def _collect(suite):
 
 for _suite in SUITES:
     _collect(_suite)
+
+
+def test_every_swap_was_made_and_the_suites_run_w2vlib():
+    assert all(SWAPS_MADE.values()), [line for line, made in SWAPS_MADE.items() if not made]
+    word2vec_suite = sys.modules["gensim_suite_test_word2vec"]
+    keyedvectors_suite = sys.modules["gensim_suite_test_keyedvectors"]
+    assert word2vec_suite.word2vec.Word2Vec.__module__ == "w2vlib.word2vec"
+    assert word2vec_suite.keyedvectors.KeyedVectors.__module__ == "w2vlib.keyedvectors"
+    assert keyedvectors_suite.KeyedVectors.__module__ == "w2vlib.keyedvectors"
