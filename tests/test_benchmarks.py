@@ -26,6 +26,8 @@ QUALITY_MODELS = ("w2vlib", "gensim", "gensim-corpus_file", "w2vlib-per-worker-a
 
 def run_tool(script, *args, cwd, check=True):
     env = {key: value for key, value in os.environ.items() if key != "W2VLIB_KERNEL"}
+    # this tree's w2vlib, whatever is installed (the script's folder, not this one, is on sys.path)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
     if check and done.returncode != 0:
