@@ -20,7 +20,8 @@ that fits in the core's own cache; hashlib releases the GIL) against the same wo
 thread; each run records the share of the machine's CPU time the hypervisor took (/proc/stat's
 steal column). Quality: analogy accuracy (questions-words.txt, restrict_vocab=30000) and
 WordSim353 Spearman after ``--quality-epochs`` epochs, per seed of ``--quality-seeds``, for each
-model of ``--quality-models``; every model is evaluated by the same code (w2vlib's
+model of ``--quality-models`` (mode ``cbow-ns-corrected``: w2vlib's ``cbow_correction=True``,
+kōan's corrected CBOW, against gensim's cbow-ns); every model is evaluated by the same code (w2vlib's
 KeyedVectors, fed each model's vectors). gensim's iterable mode decays the learning rate as
 documented (the reference); its corpus_file mode decays it only by 1/workers of each epoch
 (docs/differences.md), which ``w2vlib-per-worker-alpha`` (w2vlib with that decay, for this run
@@ -53,6 +54,9 @@ DEFAULT_CORPUS = HERE.parent.parent / "shared" / "data" / "corpus" / "gutenberg_
 DEFAULT_EVAL_DIR = HERE.parent / "w2vlib" / "data"
 MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
          "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
+#: The modes whose quality can be measured: those, and w2vlib's extensions (w2vlib._params) on
+#: one of them; the gensim models train the mode without the extension, their reference.
+QUALITY_MODES = {**MODES, "cbow-ns-corrected": dict(MODES["cbow-ns"], cbow_correction=True)}
 QUALITY_MODELS = {"w2vlib": "w2vlib, corpus_file mode",
                   "gensim": "gensim, iterable mode (LineSentence): the reference",
                   "gensim-corpus_file": "gensim, corpus_file mode",
@@ -328,6 +332,8 @@ def trained_vectors(model, path, settings):
     if model.startswith("gensim"):
         from gensim.models import Word2Vec as GWord2Vec
         from gensim.models.word2vec import LineSentence
+        from w2vlib._params import EXTENSIONS
+        settings = {name: value for name, value in settings.items() if name not in EXTENSIONS}
         if model == "gensim":
             return GWord2Vec(LineSentence(str(path)), **settings).wv
         return GWord2Vec(corpus_file=str(path), **settings).wv
@@ -342,7 +348,7 @@ def quality(path, mode, models, workers, epochs, eval_dir, seeds):
     """``{model: {"seeds", "analogy", "ws353"}}``: each model trained and evaluated once per seed."""
     figures = {model: {"seeds": list(seeds), "analogy": [], "ws353": []} for model in models}
     for seed in seeds:
-        settings = dict(workers=workers, epochs=epochs, seed=seed, **MODES[mode])
+        settings = dict(workers=workers, epochs=epochs, seed=seed, **QUALITY_MODES[mode])
         for model in models:
             wv = trained_vectors(model, path, settings)
             analogy, ws353 = evaluate(wv.index_to_key, wv.vectors, eval_dir)
@@ -455,8 +461,10 @@ def parser():
     p.add_argument("--arithmetic-mb", type=int, default=1500, metavar="MIB",
                    help="MiB each thread hashes in the scaling check's arithmetic reference "
                         "(default: 1500)")
-    p.add_argument("--quality-modes", type=names(MODES), default=["sg-ns", "cbow-ns"], metavar="LIST",
-                   help="modes whose quality to measure ('' skips; default: sg-ns,cbow-ns)")
+    p.add_argument("--quality-modes", type=names(QUALITY_MODES), default=["sg-ns", "cbow-ns"],
+                   metavar="LIST", help="modes whose quality to measure: the speed modes, and "
+                   "cbow-ns-corrected (w2vlib's cbow_correction=True; gensim's models train "
+                   "cbow-ns) ('' skips; default: sg-ns,cbow-ns)")
     p.add_argument("--quality-models", type=names(QUALITY_MODELS), metavar="LIST",
                    default=["w2vlib", "gensim", "gensim-corpus_file"],
                    help="models trained for quality: " + "; ".join(

@@ -26,6 +26,8 @@ QUALITY_MODELS = ("w2vlib", "gensim", "gensim-corpus_file", "w2vlib-per-worker-a
 
 def run_tool(script, *args, cwd, check=True):
     env = {key: value for key, value in os.environ.items() if key != "W2VLIB_KERNEL"}
+    # this tree's w2vlib, whatever is installed (the script's folder, not this one, is on sys.path)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
     if check and done.returncode != 0:
@@ -42,7 +44,8 @@ def measured(tmp_path_factory):
               "--out", out, "--tokens", 50000]
     train = run_tool("bench_train.py", *common, "--modes", ",".join(MODES), "--repeats", 1,
                      "--vocab-repeats", 1, "--scaling-repeats", 1, "--arithmetic-mb", 10,
-                     "--quality-modes", "sg-ns", "--quality-seeds", "1,2", "--quality-epochs", 1,
+                     "--quality-modes", "sg-ns,cbow-ns-corrected", "--quality-seeds", "1,2",
+                     "--quality-epochs", 1,
                      "--quality-models", ",".join(QUALITY_MODELS), "--memory-copies", 2, cwd=folder)
     kernel = run_tool("bench_train.py", *common, "--kernel", "baseline", "--hot-rows", "0:0:0",
                       "--modes", "sg-ns", "--repeats", 1, "--vocab-repeats", 0,
@@ -86,12 +89,13 @@ def test_bench_train_writes_every_section(measured):
     assert sorted(entry["scaling"]["steal"]) == ["apart", "arithmetic", "many", "one"]
     quality = entry["quality"]
     assert quality["epochs"] == 1 and quality["restrict_vocab"] == 30000
-    assert list(quality["modes"]) == ["sg-ns"]
-    assert list(quality["modes"]["sg-ns"]) == list(QUALITY_MODELS)
-    for figures in quality["modes"]["sg-ns"].values():
-        assert figures["seeds"] == [1, 2]
-        assert all(0 <= a <= 1 for a in figures["analogy"]) and len(figures["analogy"]) == 2
-        assert all(-1 <= w <= 1 for w in figures["ws353"]) and len(figures["ws353"]) == 2
+    assert list(quality["modes"]) == ["sg-ns", "cbow-ns-corrected"]
+    for mode in quality["modes"].values():
+        assert list(mode) == list(QUALITY_MODELS)
+        for figures in mode.values():
+            assert figures["seeds"] == [1, 2]
+            assert all(0 <= a <= 1 for a in figures["analogy"]) and len(figures["analogy"]) == 2
+            assert all(-1 <= w <= 1 for w in figures["ws353"]) and len(figures["ws353"]) == 2
     memory = entry["memory"]
     assert memory["mode"] == "cbow-ns" and memory["copies"] == 2
     # a fresh process, not the benchmark's own peak (which a child's ru_maxrss would report)

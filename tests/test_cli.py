@@ -173,7 +173,8 @@ def test_train_without_output_only_builds_the_vocabulary(corpus, tmp_path, capsy
 
 C_TOOL_DEFAULTS = {  # word2vec.c: the values its usage text lists
     "vector_size": 100, "window": 5, "sample": 1e-3, "hs": 0, "negative": 5, "workers": 12,
-    "epochs": 5, "min_count": 5, "alpha": 0.05, "min_alpha": 0.05 * 1e-4, "sg": 0, "seed": 1}
+    "epochs": 5, "min_count": 5, "alpha": 0.05, "min_alpha": 0.05 * 1e-4, "sg": 0, "seed": 1,
+    "cbow_correction": False}
 
 
 def parse_train(*flags):
@@ -200,8 +201,14 @@ def test_c_flags_and_gnu_flags_agree():
     (c_args, c_params), (gnu_args, gnu_params) = parse_train(*c_style), parse_train(*gnu)
     assert c_params == gnu_params == {
         "vector_size": 50, "window": 3, "sample": 1e-4, "hs": 1, "negative": 0, "workers": 3,
-        "epochs": 7, "min_count": 2, "alpha": 0.1, "min_alpha": 0.1 * 1e-4, "sg": 1, "seed": 1}
+        "epochs": 7, "min_count": 2, "alpha": 0.1, "min_alpha": 0.1 * 1e-4, "sg": 1, "seed": 1,
+        "cbow_correction": False}
     assert vars(c_args) == vars(gnu_args)
+
+
+def test_cbow_correction_is_a_w2vlib_addition():
+    """kōan's corrected CBOW (Word2Vec's cbow_correction), off by default as in the C tool."""
+    assert parse_train("--cbow-correction")[1]["cbow_correction"] is True
 
 
 # --- exit codes -------------------------------------------------------------------------------
@@ -234,6 +241,7 @@ def test_failures_exit_1_with_one_line(trained, tmp_path, capsys):
 def test_help_exits_0(capsys):
     status, out, _ = run(capsys, ["train", "--help"])
     assert status == 0 and "-min-count" in out and "--vector-size" in out
+    assert "--cbow-correction" in out
 
 
 # --- queries and files on vectors written by other tools --------------------------------------

@@ -18,7 +18,9 @@ examples is ``-alpha`` times the gradient of their summed loss, up to O(alpha²)
 CBOW's input rows follow word2vec.c and gensim rather than the gradient (the issue kōan
 documents): with the mean, every context row gets the whole gradient of ``h`` (the context size
 times its own gradient); with the sum, ``1 / context size`` of it. The check scales the expected
-input-row step by that factor, so that dropping either division still fails.
+input-row step by that factor, so that dropping either division still fails. With
+``cbow_correction`` (kōan's corrected CBOW) the mean's rows get exactly their gradient (factor
+1); the sum's factor is unchanged.
 """
 import numpy as np
 import pytest
@@ -97,7 +99,7 @@ def _central_differences(fun, theta, eps=1e-6):
     return np.stack(columns, axis=-1)
 
 
-def _kernel_step(inner, weights, sg, hs, negative, cbow_mean):
+def _kernel_step(inner, weights, sg, hs, negative, cbow_mean, cbow_correction):
     """The weights' change, per unit of -alpha, after the kernel trains the sentence once."""
     trained = [w.copy() for w in weights]
     n = len(COUNTS)
@@ -105,7 +107,8 @@ def _kernel_step(inner, weights, sg, hs, negative, cbow_mean):
     alias = np.full(n, NEG_WORD, np.int32)
     kernel = inner.Kernel(*trained, None, accept, alias, CODES, POINTS, OFFSETS, sg=sg, hs=hs,
                           negative=negative, window=WINDOW, cbow_mean=cbow_mean,
-                          shrink_windows=False, compute_loss=False)
+                          shrink_windows=False, compute_loss=False,
+                          cbow_correction=cbow_correction)
     kernel.train_batch(inner.WorkerState(DIM, 1), np.array(SENTENCE, np.int32),
                        np.array([0, len(SENTENCE)], np.int32), ALPHA)
     before = np.concatenate([w.ravel() for w in weights]).astype(np.float64)
@@ -113,12 +116,23 @@ def _kernel_step(inner, weights, sg, hs, negative, cbow_mean):
     return -(after - before) / ALPHA
 
 
-@pytest.mark.parametrize("sg,hs,negative,cbow_mean", [
-    (1, 0, NEGATIVE, 1), (1, 1, 0, 1), (1, 1, NEGATIVE, 1),
-    (0, 0, NEGATIVE, 1), (0, 1, 0, 1), (0, 1, NEGATIVE, 1),
-    (0, 0, NEGATIVE, 0), (0, 1, 0, 0), (0, 1, NEGATIVE, 0),
+def _input_row_factor(sg, cbow_mean, cbow_correction):
+    """What the kernel's step of an input row is, in units of ``-alpha`` times its gradient."""
+    if sg or (cbow_mean and cbow_correction):
+        return 1
+    return CONTEXT if cbow_mean else 1 / CONTEXT
+
+
+@pytest.mark.parametrize("sg,hs,negative,cbow_mean,cbow_correction", [
+    (1, 0, NEGATIVE, 1, 0), (1, 1, 0, 1, 0), (1, 1, NEGATIVE, 1, 0),
+    (0, 0, NEGATIVE, 1, 0), (0, 1, 0, 1, 0), (0, 1, NEGATIVE, 1, 0),
+    (0, 0, NEGATIVE, 0, 0), (0, 1, 0, 0, 0), (0, 1, NEGATIVE, 0, 0),
+    (0, 0, NEGATIVE, 1, 1), (0, 1, 0, 1, 1), (0, 1, NEGATIVE, 1, 1),
+    (0, 0, NEGATIVE, 0, 1), (0, 1, 0, 0, 1), (0, 1, NEGATIVE, 0, 1),
+    (1, 0, NEGATIVE, 1, 1),
 ])
-def test_one_step_is_minus_alpha_times_the_gradient(sg, hs, negative, cbow_mean, inner):
+def test_one_step_is_minus_alpha_times_the_gradient(sg, hs, negative, cbow_mean, cbow_correction,
+                                                    inner):
     config = (sg, hs, negative, cbow_mean)
     rng = np.random.default_rng(3)
     weights = [rng.uniform(-0.3, 0.3, (len(COUNTS), DIM)).astype(np.float32) for _ in range(3)]
@@ -129,12 +143,11 @@ def test_one_step_is_minus_alpha_times_the_gradient(sg, hs, negative, cbow_mean,
     # (label - σ) is off by at most MAX_SLOPE * STEP, times that term's d f / d theta.
     quantisation = MAX_SLOPE * STEP * np.abs(_central_differences(lambda t: _dots(t, config), theta)).sum(axis=0)
     scale = np.ones_like(theta)
-    if not sg:
-        scale[:len(COUNTS) * DIM] = CONTEXT if cbow_mean else 1 / CONTEXT
+    scale[:len(COUNTS) * DIM] = _input_row_factor(sg, cbow_mean, cbow_correction)
     want = scale * gradient
     tolerance = scale * (quantisation + RTOL * np.abs(gradient).max())
     assert np.abs(want).max() > 10 * tolerance.max(), "the tolerance would hide a factor error"
-    got = _kernel_step(inner, weights, *config)
+    got = _kernel_step(inner, weights, *config, cbow_correction)
     bad = np.abs(got - want) > tolerance
     assert not bad.any(), (f"components {np.flatnonzero(bad)} (rows of syn0, syn1, syn1neg, "
                            f"{DIM} each): kernel {got[bad]}, gradient {want[bad]}")

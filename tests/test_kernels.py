@@ -62,8 +62,13 @@ COMBINATIONS = [
 
 @pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)
 @pytest.mark.parametrize("sample,shrink", [(True, True), (False, False)])
-def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shrink, inner):
+@pytest.mark.parametrize("cbow_correction", [False, True])
+def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shrink,
+                                        cbow_correction, inner):
+    """Also with kōan's corrected CBOW (``cbow_correction``: the mean's step divided by the
+    context size)."""
     arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, sample, shrink)
+    kwargs["cbow_correction"] = cbow_correction
     ours = [a.copy() if a is not None else None for a in arrays]
     ref = [a.copy() if a is not None else None for a in arrays]
     state = inner.WorkerState(DIM, SEED)
@@ -80,6 +85,22 @@ def test_kernel_matches_numpy_reference(sg, hs, negative, cbow_mean, sample, shr
     assert state.examples == ref_state.examples
     assert state.loss == pytest.approx(ref_state.loss, rel=1e-5)
     assert not np.array_equal(ours[0], arrays[0]), "training changed nothing"
+
+
+@pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)
+def test_cbow_correction_changes_only_the_cbow_mean(sg, hs, negative, cbow_mean, inner):
+    """The flag divides the mean's step; the sum's (gensim's 1/context size of the gradient)
+    and skip-gram's are bit-identical with and without it."""
+    arrays, kwargs, ids, offsets = _setup(sg, hs, negative, cbow_mean, True, True)
+    trained = {}
+    for flag in (False, True):
+        weights = [a.copy() if a is not None else None for a in arrays]
+        inner.Kernel(*weights, **kwargs, cbow_correction=flag).train_batch(
+            inner.WorkerState(DIM, SEED), ids, offsets, 0.1)
+        trained[flag] = weights[:3]
+    same = all(np.array_equal(a, b) for a, b in zip(trained[False], trained[True])
+               if a is not None)
+    assert same == (sg or not cbow_mean)
 
 
 @pytest.mark.parametrize("sg,hs,negative,cbow_mean", COMBINATIONS)

@@ -12,11 +12,14 @@ from w2vlib._native import load_native, save_native
 SENTENCES = [["a", "b", "c", "d"], ["b", "c", "d", "e"]] * 20
 
 
-def test_the_signature_is_gensims():
-    ours = inspect.signature(Word2Vec).parameters
+def test_the_signature_is_gensims_then_keyword_only_extensions():
+    ours = dict(inspect.signature(Word2Vec).parameters)
     theirs = inspect.signature(gensim.models.Word2Vec).parameters
+    extensions = [ours.pop(name) for name in _params.EXTENSIONS]
     assert list(ours) == list(theirs)
     assert {n: p.default for n, p in ours.items()} == {n: p.default for n, p in theirs.items()}
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extensions)
+    assert list(inspect.signature(Word2Vec).parameters)[-len(extensions):] == list(_params.EXTENSIONS)
 
 
 def test_arguments_bind_by_position_as_in_gensim():
@@ -30,7 +33,8 @@ def test_every_hyperparameter_survives_save_and_load(tmp_path):
     chosen = dict(vector_size=8, alpha=0.03, window=3, min_count=1, max_vocab_size=1000,
                   sample=1e-4, seed=9, workers=2, min_alpha=0.001, sg=1, hs=1, negative=3,
                   ns_exponent=0.5, cbow_mean=0, epochs=2, null_word=0, sorted_vocab=1,
-                  batch_words=50, compute_loss=True, max_final_vocab=100, shrink_windows=False)
+                  batch_words=50, compute_loss=True, max_final_vocab=100, shrink_windows=False,
+                  cbow_correction=True)
     assert set(chosen) == set(_params.HYPERPARAMETERS)
     model = Word2Vec(SENTENCES, **chosen)
     model.save(str(tmp_path / "m"))
@@ -50,6 +54,19 @@ def test_a_bad_saved_hyperparameter_is_refused_on_load(tmp_path, name, value):
         Word2Vec.load(path)
 
 
+def test_a_file_without_an_extension_loads_with_its_default(tmp_path):
+    """A file written before an extension existed (w2vlib <= 0.1) has no key for it."""
+    path = str(tmp_path / "m")
+    Word2Vec(SENTENCES, vector_size=4, min_count=1, workers=1, cbow_correction=True).save(path)
+    kind, meta, arrays = load_native(path)
+    for name in _params.EXTENSIONS:
+        del meta[name]
+    save_native(path, kind, meta, {k: np.asarray(v) for k, v in arrays.items()})
+    loaded = Word2Vec.load(path)
+    assert {name: getattr(loaded, name) for name in _params.EXTENSIONS} == {
+        name: _params.BY_NAME[name].default for name in _params.EXTENSIONS}
+
+
 def test_the_constructor_and_load_apply_the_same_check(tmp_path):
     with pytest.raises(ValueError, match="window must be >= 1"):
         Word2Vec(window=0)
@@ -60,4 +77,6 @@ def test_the_constructor_and_load_apply_the_same_check(tmp_path):
 def test_the_docstring_describes_every_argument():
     for argument in _params.ARGUMENTS:
         assert f"{argument.name} : optional" in Word2Vec.__doc__
+    for name in _params.EXTENSIONS:
+        assert f"{name} : optional, default False\n        (w2vlib extension)" in Word2Vec.__doc__
     assert "{parameters}" not in Word2Vec.__doc__

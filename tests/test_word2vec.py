@@ -14,7 +14,9 @@ from w2vlib import CallbackAny2Vec, LineSentence, Text8Corpus, Word2Vec, _reader
 GROUPS = [["red", "green", "blue", "yellow"], ["one", "two", "three", "four"],
           ["cat", "dog", "horse", "cow"], ["paris", "rome", "berlin", "madrid"]]
 MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
-         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
+         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0),
+         "cbow-ns-corrected": dict(sg=0, hs=0, negative=5, cbow_correction=True),
+         "cbow-hs-corrected": dict(sg=0, hs=1, negative=0, cbow_correction=True)}
 
 
 def planted_corpus(n_sentences=1500, seed=0):
@@ -231,6 +233,34 @@ def test_save_load_round_trip(tmp_path):
     assert loaded.wv.index_to_key == model.wv.index_to_key
     assert (loaded.hs, loaded.negative, loaded.window) == (1, 5, 5)
     loaded.train(planted_corpus(50), total_examples=50, epochs=1)
+
+
+def test_cbow_correction_trains_saves_and_loads(tmp_path):
+    """Word2Vec(cbow_correction=True) trains with kōan's step (other vectors than gensim's
+    convention gives), keeps the flag through save and load and trains on with it."""
+    settings = dict(vector_size=12, min_count=1, workers=1, epochs=1, seed=5, sg=0, cbow_mean=1)
+    model = Word2Vec(planted_corpus(300), **settings, cbow_correction=True)
+    plain = Word2Vec(planted_corpus(300), **settings)
+    assert not np.array_equal(model.wv.vectors, plain.wv.vectors)
+    model.save(tmp_path / "m.w2v")
+    loaded = Word2Vec.load(tmp_path / "m.w2v")
+    assert loaded.cbow_correction is True
+    more = planted_corpus(50, seed=1)
+    unflagged = Word2Vec.load(tmp_path / "m.w2v")
+    unflagged.cbow_correction = False
+    for m in (model, loaded, unflagged):
+        m.train(more, total_examples=len(more), epochs=1)
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    assert not np.array_equal(unflagged.wv.vectors, model.wv.vectors)
+
+
+def test_cbow_correction_leaves_the_sum_and_skip_gram_alone():
+    """With cbow_mean=0 or sg=1 the flag changes nothing: the same vectors, bit for bit."""
+    for mode in (dict(sg=0, cbow_mean=0), dict(sg=1)):
+        settings = dict(vector_size=12, min_count=1, workers=1, epochs=1, seed=5, **mode)
+        flagged = Word2Vec(planted_corpus(300), **settings, cbow_correction=True)
+        plain = Word2Vec(planted_corpus(300), **settings)
+        np.testing.assert_array_equal(flagged.wv.vectors, plain.wv.vectors)
 
 
 class RecordingKernel:

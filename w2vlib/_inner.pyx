@@ -239,6 +239,7 @@ cdef struct Params:
     int hs
     int sg
     int cbow_mean
+    int cbow_correction           # with cbow_mean: each context row gets 1/count of the mean's step
     int shrink_windows
     int compute_loss
     uint32_t n_words
@@ -605,7 +606,9 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
     """CBOW: the sum (or mean) of the context rows predicts the center word ``words[i]``.
 
     Like gensim, the gradient is divided by the context size for the sum (cbow_mean=0) and
-    applied whole to every context row for the mean (cbow_mean=1).
+    applied whole to every context row for the mean (cbow_mean=1); with ``cbow_correction``
+    (kōan's corrected CBOW) the mean's is divided too, which makes each row's step its true
+    gradient. The sum's step is gensim's either way.
     """
     cdef Py_ssize_t j
     cdef int k
@@ -621,7 +624,7 @@ cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* 
         for k in range(p.size):
             s.hidden[k] /= count
     _output_layer(p, s, s.hidden, words[i], alpha)
-    if not p.cbow_mean:
+    if not p.cbow_mean or p.cbow_correction:
         for k in range(p.size):
             s.grad[k] /= count
     for j in range(lo, hi):
@@ -798,7 +801,10 @@ cdef class Kernel:
     ``syn1`` is used when ``hs``; ``syn1neg``, ``accept`` and ``alias`` when ``negative > 0``;
     ``sample_int`` may be ``None`` for no subsampling. ``lockf`` (one factor, or one per word;
     default 1) scales every update of an input row, as gensim's ``wv.vectors_lockf``: 0 freezes
-    the word's vector, the output layer still learns from it.
+    the word's vector, the output layer still learns from it. ``cbow_correction`` (w2vlib's
+    extension, kōan's corrected CBOW) divides the step of each context row by the context size
+    when ``cbow_mean`` (so that it is the true gradient); it changes nothing for the sum or
+    skip-gram.
     """
     cdef Params p
     cdef object _arrays
@@ -812,7 +818,8 @@ cdef class Kernel:
                  const int32_t[::1] alias, const uint8_t[::1] codes, const int32_t[::1] points,
                  const int64_t[::1] code_offsets, *, bint sg, bint hs, int negative,
                  int window, bint cbow_mean, bint shrink_windows, bint compute_loss,
-                 int hot_nodes=0, int hot_words=0, int merge_every=0, const real[::1] lockf=None):
+                 int hot_nodes=0, int hot_words=0, int merge_every=0, const real[::1] lockf=None,
+                 bint cbow_correction=False):
         cdef Py_ssize_t n = syn0.shape[0]
         if n < 1 or n > 2 ** 31 - 1:
             raise ValueError(f"the vocabulary must have 1 to 2**31-1 words, got {n}")
@@ -833,6 +840,7 @@ cdef class Kernel:
         self.p.window = window
         self.p.sg = sg
         self.p.cbow_mean = cbow_mean
+        self.p.cbow_correction = cbow_correction
         self.p.shrink_windows = shrink_windows
         self.p.compute_loss = compute_loss
         if sample_int is not None:

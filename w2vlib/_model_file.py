@@ -10,7 +10,7 @@ from w2vlib import _checks, _native
 from w2vlib.errors import WrongKindError
 from w2vlib._checks import is_storable_key, lock_factors, storable_keys
 from w2vlib._lifecycle import loaded_events, saved_events
-from w2vlib._params import HYPERPARAMETERS, saved
+from w2vlib._params import BY_NAME, EXTENSIONS, HYPERPARAMETERS, saved
 from w2vlib._weights import set_huffman_paths
 from w2vlib.keyedvectors import KeyedVectors
 
@@ -43,10 +43,13 @@ def save(model, fname, lockf, left_out=()):
 
 def read(fname, mmap=None):
     """The metadata and arrays of a Word2Vec file, with every hyperparameter and state entry
-    present (ValueError otherwise)."""
+    present (ValueError otherwise; a w2vlib extension that an older file lacks takes its
+    default)."""
     kind, meta, arrays = _native.load_native(fname, mmap=mmap)
     if kind != KIND:
         raise WrongKindError(f"{fname}: holds a {kind}, not a {KIND}")
+    for name in EXTENSIONS:
+        meta.setdefault(name, BY_NAME[name].default)
     missing = [name for name in HYPERPARAMETERS + STATE if name not in meta]
     if missing:
         raise ValueError(f"{fname}: incomplete {KIND}: missing {', '.join(missing)}")

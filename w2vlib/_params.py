@@ -1,6 +1,7 @@
 """The arguments of :class:`w2vlib.Word2Vec`, each declared once: name, default, check and meaning.
 
-:data:`ARGUMENTS` is the constructor's signature, in gensim's order. The hyperparameters among
+:data:`ARGUMENTS` is the constructor's signature, in gensim's order, then w2vlib's extensions
+(keyword-only; a saved file without one loads with its default). The hyperparameters among
 them (:data:`HYPERPARAMETERS`, those with a check) are checked and set on the model by
 :func:`configure`, saved with it and checked again when it is loaded; the others (the corpus,
 ``trim_rule``, ``callbacks``, ...) are used once by the constructor. The ``train`` command line
@@ -32,11 +33,12 @@ MAX_WORKERS = 1024
 class Argument:
     """One constructor argument: its `default`, its meaning (`doc`) and, for a hyperparameter,
     the `check` that turns a given value into the model's attribute or raises TypeError or
-    ValueError."""
+    ValueError. An `extension` is w2vlib's, not gensim's: keyword-only, after gensim's."""
     name: str
     default: Any
     doc: str
     check: Optional[Callable[[str, Any], Any]] = None
+    extension: bool = False
 
 
 def _at_least(kind, minimum, maximum=None):
@@ -129,17 +131,25 @@ ARGUMENTS = (
              _optional_count),
     Argument("shrink_windows", True, "Draw each word's window size from 1..window (gensim's "
              "default); False uses the full window.", _flag),
+    Argument("cbow_correction", False, "CBOW with ``cbow_mean=1``: divide each context vector's "
+             "update by the number of context words, so that it is the true gradient of the mean "
+             "(kōan's corrected CBOW, İrsoy et al. 2021); word2vec.c and gensim apply the mean's "
+             "whole gradient to every context vector. No effect with ``cbow_mean=0`` (the sum's "
+             "update stays gensim's) or skip-gram.", _flag, extension=True),
 )
 
 #: Name -> argument.
 BY_NAME = {argument.name: argument for argument in ARGUMENTS}
 #: The hyperparameters, saved with the model, in constructor order.
 HYPERPARAMETERS = tuple(argument.name for argument in ARGUMENTS if argument.check)
+#: w2vlib's own arguments (not gensim's).
+EXTENSIONS = tuple(argument.name for argument in ARGUMENTS if argument.extension)
 
 #: ``Word2Vec.__init__``'s signature (with ``self``).
 SIGNATURE = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    + [inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
+    + [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY if a.extension
+                         else inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
        for a in ARGUMENTS])
 
 
@@ -167,5 +177,6 @@ def docstring_section():
     """The numpydoc ``Parameters`` entries of the constructor, from :data:`ARGUMENTS`."""
     def shown(default):
         return default.__name__ if callable(default) else repr(default)
-    return "\n".join(f"{a.name} : optional, default {shown(a.default)}\n    {a.doc}"
+    return "\n".join(f"{a.name} : optional, default {shown(a.default)}\n    "
+                     f"{'(w2vlib extension) ' if a.extension else ''}{a.doc}"
                      for a in ARGUMENTS)

@@ -72,12 +72,13 @@ class ReferenceKernel:
 
     def __init__(self, syn0, syn1, syn1neg, sample_int, accept, alias, codes, points,
                  code_offsets, *, sg, hs, negative, window, cbow_mean, shrink_windows,
-                 compute_loss, lockf=None):
+                 compute_loss, lockf=None, cbow_correction=False):
         self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
         self.sample_int, self.accept, self.alias = sample_int, accept, alias
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.hs, self.negative, self.window = sg, hs, negative, window
         self.cbow_mean, self.shrink_windows = cbow_mean, shrink_windows
+        self.cbow_correction = cbow_correction
         self.compute_loss = compute_loss
         self.lockf = np.ones(1, np.float32) if lockf is None else lockf
 
@@ -157,7 +158,7 @@ class ReferenceKernel:
                     if self.cbow_mean:
                         h /= len(context)
                     grad = self._output_layer(state, h, center, alpha)
-                    if not self.cbow_mean:
+                    if not self.cbow_mean or self.cbow_correction:
                         grad /= len(context)
                     for word in context:
                         self.syn0[word] += self._lock(word) * grad

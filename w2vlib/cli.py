@@ -153,7 +153,8 @@ def train_params(args):
     return {"vector_size": args.vector_size, "window": args.window, "sample": args.sample,
             "hs": args.hs, "negative": args.negative, "workers": args.workers,
             "epochs": args.epochs, "min_count": args.min_count, "alpha": alpha,
-            "min_alpha": alpha * C_MIN_ALPHA_FRACTION, "sg": sg, "seed": args.seed}
+            "min_alpha": alpha * C_MIN_ALPHA_FRACTION, "sg": sg, "seed": args.seed,
+            "cbow_correction": args.cbow_correction}
 
 
 def cmd_train(args):
@@ -453,6 +454,10 @@ def _add_train_flags(parser):
                        help="random seed (default %(default)s)")
     extra.add_argument("--save-model", metavar="FILE",
                        help="also save the whole model (native format, loadable by Word2Vec.load)")
+    extra.add_argument("--cbow-correction", dest="cbow_correction", action="store_true",
+                       help="CBOW: divide each context word's update by the number of context "
+                            "words, the true gradient of their mean (kōan's corrected CBOW; "
+                            "the C tool applies the whole gradient to each)")
 
 
 def _add_phrase_flags(parser):

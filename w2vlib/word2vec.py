@@ -63,8 +63,9 @@ class _ClassOnly(classmethod):
 class Word2Vec(Lifecycle):
     """Train word vectors with skip-gram or CBOW, negative sampling and/or hierarchical softmax.
 
-    The parameters are gensim's (``gensim.models.Word2Vec``) with the same defaults and meaning;
-    passing ``sentences`` or ``corpus_file`` builds the vocabulary and trains at once.
+    The parameters are gensim's (``gensim.models.Word2Vec``) with the same defaults and meaning,
+    then w2vlib's extensions (keyword-only; their defaults give gensim's training); passing
+    ``sentences`` or ``corpus_file`` builds the vocabulary and trains at once.
 
     Parameters
     ----------
@@ -447,7 +448,8 @@ class Word2Vec(Lifecycle):
         return _inner.Kernel(
             self.wv.vectors, self._syn1, self._syn1neg, sample_int, accept, alias, codes, points,
             offsets, sg=bool(self.sg), hs=hs, negative=self.negative, window=self.window,
-            cbow_mean=bool(self.cbow_mean), shrink_windows=self.shrink_windows,
+            cbow_mean=bool(self.cbow_mean), cbow_correction=self.cbow_correction,
+            shrink_windows=self.shrink_windows,
             compute_loss=compute_loss, lockf=self._lock_factors(), **self._hot_rows())
 
     def _lock_factors(self):
