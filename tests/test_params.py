@@ -13,7 +13,10 @@ SENTENCES = [["a", "b", "c", "d"], ["b", "c", "d", "e"]] * 20
 
 
 def test_the_signature_is_gensims():
-    ours = inspect.signature(Word2Vec).parameters
+    """gensim's arguments in gensim's order, then only the keyword-only Dask `client`."""
+    ours = dict(inspect.signature(Word2Vec).parameters)
+    client = ours.popitem()[1]
+    assert (client.name, client.kind, client.default) == ("client", client.KEYWORD_ONLY, None)
     theirs = inspect.signature(gensim.models.Word2Vec).parameters
     assert list(ours) == list(theirs)
     assert {n: p.default for n, p in ours.items()} == {n: p.default for n, p in theirs.items()}

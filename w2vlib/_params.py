@@ -131,6 +131,11 @@ ARGUMENTS = (
              "default); False uses the full window.", _flag),
 )
 
+#: Not gensim's: a Dask client, keyword only after gensim's arguments (docs/distributed.md).
+CLIENT = Argument("client", None, "A ``dask.distributed.Client`` (keyword only): with "
+                  "`corpus_file`, count and train on its workers, each opening its own shards "
+                  "(see docs/distributed.md).")
+
 #: Name -> argument.
 BY_NAME = {argument.name: argument for argument in ARGUMENTS}
 #: The hyperparameters, saved with the model, in constructor order.
@@ -140,7 +145,8 @@ HYPERPARAMETERS = tuple(argument.name for argument in ARGUMENTS if argument.chec
 SIGNATURE = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     + [inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
-       for a in ARGUMENTS])
+       for a in ARGUMENTS]
+    + [inspect.Parameter(CLIENT.name, inspect.Parameter.KEYWORD_ONLY, default=CLIENT.default)])
 
 
 def check(name, value):
@@ -168,4 +174,4 @@ def docstring_section():
     def shown(default):
         return default.__name__ if callable(default) else repr(default)
     return "\n".join(f"{a.name} : optional, default {shown(a.default)}\n    {a.doc}"
-                     for a in ARGUMENTS)
+                     for a in ARGUMENTS + (CLIENT,))
