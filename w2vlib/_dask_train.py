@@ -1,72 +1,63 @@
-"""Training one model on a Dask cluster (``train(corpus_file=..., client=client)``).
+"""The client's side of training one model on a Dask cluster (``train(corpus_file=...,
+client=client)``); the workers' side is :mod:`w2vlib._dask_replica`.
 
-Each Dask worker holds a :class:`Replica` (a Dask actor): a copy of the model's weights, the
-multi-threaded nogil :class:`w2vlib._train.Engine` over them (``workers`` threads), and the sync
-buffer — the weights as they were at the last synchronisation. The client runs the rounds:
+The :class:`Trainer` ships the model to every worker once, creates a
+:class:`~w2vlib._dask_replica.Replica` on each, and runs every epoch in rounds: it cuts the
+epoch into leases (:class:`Pool`: one run of the corpus per replica), keeps ``PIPELINE`` leases
+queued on every replica, and each time every replica has finished its oldest lease it combines
+the rows they changed by the sync policy (:func:`combine`), adds the result to its own model and
+sends it to every replica. Sync policies (``sync=``), for a row changed by ``k`` replicas:
 
-1. it leases each replica the next shards of the epoch, about ``round_words`` raw words (plain
-   files in line-aligned byte ranges; a compressed or remote file whole), and each replica
-   trains its lease from the synchronised weights, opening the files itself;
-2. each replica sends back only the rows it changed, as deltas from the synchronised weights;
-3. the client combines them by the sync policy, applies the result to its own model and sends
-   it to every replica, which then holds the new synchronised weights.
+* ``"rows"`` (the default): the sum of the ``k`` deltas while ``k <= ROWS_CAP``, else
+  ``ROWS_CAP`` times their mean (a rare word keeps its whole update; a hot row moves at most
+  twice as far as one replica moved it, which a summed row does not survive at 8 replicas);
+* ``"sum"``: the sum (Hogwild's arithmetic, one round stale);
+* ``"mean"``: the sum over the replicas that trained the round (model averaging);
+* ``"epoch"``: Spark MLlib's way — one lease per replica per epoch, each changed row set to the
+  mean of the replicas that changed it.
 
-Sync policies (``sync=``):
-
-* ``"rows"`` (the default): every round, each changed row moves by the mean of the deltas of the
-  replicas that changed it. A row only one replica touched (a rare word) keeps its whole update,
-  as on one machine; a row all touched (a frequent word) moves by their mean.
-* ``"mean"``: every round, each row moves by the sum of the deltas over the number of replicas
-  that trained (model averaging): rare words learn ``1/replicas`` as fast.
-* ``"sum"``: every round, the deltas are added up (what SPARK-24666 reports diverging).
-* ``"epoch"``: Spark MLlib's way — one round per epoch, each replica trains its share of the
-  whole epoch and the replicas' weights are averaged once.
-
-The learning rate follows the progress of all replicas together: a replica computes it from the
-raw words confirmed in the epoch so far plus its own words times the replicas training the round,
-which is the single-machine decay when the replicas run at one speed.
-
-Faults: a lease is confirmed when its replica's changes are folded in at a sync. If a worker
-dies in a round, its lease goes back to the front of the epoch's pool and the surviving replicas
-go on from the last synchronised weights, so every shard is trained exactly once per epoch into
-the model; the client's model always holds the last synchronised weights. Ctrl-C on the client
-stops every replica's threads within a batch, and the client's model is left at the last sync.
+The learning rate follows the progress of all replicas together. A lease is confirmed (ledger,
+tally) when its replica next reports all its rows; a lost worker's unconfirmed leases go back to
+the pool. docs/distributed.md has the design, the measurements and the limits.
 """
 import collections
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2vlib import _dask_cluster, _reader, _shards, _train
+from w2vlib import _dask_cluster, _shards, _train
+from w2vlib._dask_replica import Replica, as_index
 from w2vlib.errors import ShardError
 
 logger = logging.getLogger(__name__)
 
 POLICIES = ("rows", "mean", "sum", "epoch")
 DEFAULT_POLICY = "rows"
-#: Raw words one replica thread trains per round: ~0.3 s of skip-gram at 100 dimensions.
-ROUND_WORDS_PER_THREAD = 200_000
+#: Raw words one replica thread trains per lease (about 0.1-0.2 s of skip-gram at 100 dimensions).
+ROUND_WORDS_PER_THREAD = 100_000
 #: Bytes per raw word assumed when the corpus is not all plain files (English text: ~5.5).
 BYTES_PER_WORD = 6
+#: How many times its size a compressed file is assumed to hold (to share the work out).
+COMPRESSION_GUESS = 3
 #: The smallest lease of plain-file bytes, at the end of an epoch.
 MIN_LEASE_BYTES = 1 << 12
-#: Rows compared at a time when finding changed rows (bounds the comparison's scratch memory).
-COMPARE_BLOCK_ROWS = 1 << 14
+#: The "rows" policy moves a row by the sum of the replicas' deltas when at most ROWS_CAP
+#: replicas changed it, else by ROWS_CAP times their mean (docs/distributed.md: the plain sum
+#: diverges at 8 replicas, the mean learns too slowly).
+ROWS_CAP = 2
+#: Every FULL_EVERY-th lease of a replica reports all its changed rows, the others only its hot
+#: rows (``_dask_replica.HOT_ROWS``); every epoch ends with a full report of every replica.
+FULL_EVERY = 8
+#: Leases queued on each replica: it trains the next while its last one's changes are combined.
+PIPELINE = 2
 #: Seconds between polls of the round's replicas (bounds how fast Ctrl-C and deaths are seen).
 POLL = 0.02
 #: Seconds to wait for replicas to be created, and for them to stop after Ctrl-C or an error.
 START_TIMEOUT = 120
 STOP_TIMEOUT = 10
-#: Each replica's random streams: ``Engine`` stream ``train_call * STREAMS_PER_CALL + replica + 1``.
-STREAMS_PER_CALL = 1 << 16
-
-
-class Cancelled(Exception):
-    """Raised in a replica's training threads once the client asked it to stop."""
 
 
 @dataclass
@@ -84,103 +75,16 @@ class Sync:
             raise ValueError(f"sync_words must be >= 1, got {self.round_words}")
 
 
-class _GlobalProgress:
-    """A replica's view of the schedule: the epoch's progress is the words confirmed at the last
-    sync plus this replica's words of the round times the replicas training it."""
-
-    def __init__(self, schedule, words, examples, replicas, cancelled):
-        self.schedule, self.words, self.examples = schedule, words, examples
-        self.replicas, self.cancelled = replicas, cancelled
-
-    def measure(self):
-        return self.schedule.measure()
-
-    def alpha(self, epoch, done_words, done_examples):
-        if self.cancelled.is_set():
-            raise Cancelled()
-        return self.schedule.alpha(epoch, self.words + done_words * self.replicas,
-                                   self.examples + done_examples * self.replicas)
-
-
-def changed_rows(layer, base):
-    """Indexes (int32) of the rows where `layer` differs from `base`."""
-    found = [start + np.flatnonzero((layer[start:start + COMPARE_BLOCK_ROWS]
-                                     != base[start:start + COMPARE_BLOCK_ROWS]).any(axis=1))
-             for start in range(0, len(layer), COMPARE_BLOCK_ROWS)]
-    return np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
-
-
-class Replica:
-    """One Dask worker's copy of the model, trained lease by lease (a Dask actor).
-
-    Parameters
-    ----------
-    number : int
-        The replica's number (its random streams).
-    model : w2vlib.Word2Vec
-        The model as the client holds it (deserialised here: a private copy).
-    compute_loss : bool
-    schedule : w2vlib._train.Schedule
-    """
-
-    def __init__(self, number, model, compute_loss, schedule):
-        self.layers = {name: layer for name, layer in (
-            ("vectors", model.wv.vectors), ("syn1", model._syn1), ("syn1neg", model._syn1neg))
-            if layer is not None}
-        self.synced = {name: layer.copy() for name, layer in self.layers.items()}
-        self.engine = _train.Engine(
-            model._kernel(compute_loss), model.vector_size, model.workers, model.batch_words,
-            model.seed, model.wv.key_to_index, _reader.VocabIndex(model.wv.index_to_key),
-            stream=model.train_calls * STREAMS_PER_CALL + number + 1)
-        self.schedule = schedule
-        self.cancelled = threading.Event()
-
-    def train(self, lease, epoch, words, examples, replicas):
-        """Train the shards of `lease` (``(path, start, end)`` each) from the synchronised
-        weights; returns the tallies and the changed rows as ``{layer: (rows, deltas)}``."""
-        progress = _GlobalProgress(self.schedule, words, examples, replicas, self.cancelled)
-        plain = [(path, True, _reader.MAX_WORDS_IN_BATCH, start, end)
-                 for path, start, end in lease if end >= 0]
-        streamed = [(path, True, _reader.MAX_WORDS_IN_BATCH) for path, start, end in lease if end < 0]
-        done = {"raw": 0, "effective": 0, "examples": 0, "loss": 0.0, "alpha": None}
-        for sources in (plain, streamed):
-            if not sources:
-                continue
-            try:
-                tally = self.engine.run_epoch(_train.Corpus(sources=sources), progress, epoch)
-            except Cancelled:
-                raise
-            except Exception as error:
-                shards = ", ".join(str(_shards.Shard(*piece)) for piece in lease)
-                raise ShardError(shards, f"{type(error).__name__}: {error}") from None
-            done["raw"] += tally.raw_words
-            done["effective"] += tally.effective_words
-            done["examples"] += tally.examples
-            done["loss"] += self.engine.epoch_loss
-            done["alpha"] = tally.alpha if tally.alpha is not None else done["alpha"]
-            progress.words += tally.raw_words * replicas
-            progress.examples += tally.examples * replicas
-        changes = {}
-        for name, layer in self.layers.items():
-            rows = changed_rows(layer, self.synced[name])
-            changes[name] = (rows, layer[rows] - self.synced[name][rows])
-        done["changes"] = changes
-        return done
-
-    def apply(self, update):
-        """Take the combined `update` (``{layer: (rows, deltas)}`` from the synchronised weights):
-        the weights and the sync buffer both become the new synchronised weights."""
-        for name, (rows, deltas) in update.items():
-            self.layers[name][rows] = self.synced[name][rows] + deltas
-            self.synced[name][rows] = self.layers[name][rows]
-
-    async def stop(self):
-        """Stop training (runs on the worker's event loop, beside a running ``train``)."""
-        self.cancelled.set()
-
-
 def combine(changes, policy, participants):
     """The update of one layer from the replicas' ``(rows, deltas)``: ``(rows, deltas)``."""
+    if all(np.array_equal(rows, changes[0][0]) for rows, _ in changes[1:]):   # hot rows
+        total = np.sum([deltas for _, deltas in changes], axis=0, dtype=np.float32)
+        cap = {"rows": ROWS_CAP, "epoch": 1}.get(policy, len(changes))
+        if policy == "mean":
+            total /= participants
+        elif len(changes) > cap:
+            total *= cap / len(changes)
+        return changes[0][0], total
     union = np.unique(np.concatenate([rows for rows, _ in changes]))
     width = changes[0][1].shape[1]
     total = np.zeros((len(union), width), dtype=np.float32)
@@ -189,9 +93,10 @@ def combine(changes, policy, participants):
         at = np.searchsorted(union, rows)
         total[at] += deltas
         touched[at] += 1
-    if policy == "rows":
-        total /= np.maximum(touched, 1)[:, None]
-    elif policy in ("mean", "epoch"):
+    if policy in ("rows", "epoch"):   # the sum, scaled down to `cap` times the mean
+        cap = ROWS_CAP if policy == "rows" else 1
+        total *= (np.minimum(touched, cap) / np.maximum(touched, 1))[:, None]
+    elif policy == "mean":
         total /= participants
     return union, total
 
@@ -205,6 +110,30 @@ def _is_lost_worker(error):
     return isinstance(error, OSError) and not isinstance(error, ShardError)
 
 
+class _Lost:
+    """The failed call to a replica whose worker Dask already knows is lost."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def done(self):
+        return True
+
+    def result(self, timeout=None):
+        raise self.error
+
+
+def _call(live, method, *args):
+    """``live.actor.method(*args)``: its future, or a :class:`_Lost` when the worker is gone
+    (Dask then refuses the call itself with a RuntimeError)."""
+    try:
+        return getattr(live.actor, method)(*args)
+    except RuntimeError as error:
+        if live.future.status in ("finished", "pending"):
+            raise
+        return _Lost(OSError(str(error)))
+
+
 @dataclass
 class _Live:
     number: int
@@ -216,8 +145,9 @@ class _Live:
 @dataclass
 class Report:
     """What a distributed ``train()`` did: per round ``(epoch, replicas, raw words, bytes sent by
-    the replicas, bytes sent to them, seconds)``; per epoch the ledger of confirmed leases
-    ``(replica, ((path, start, end), ...), sentences, raw words)``; the workers lost."""
+    the replicas, bytes sent to them, seconds, seconds of the longest lease's training)``; per
+    epoch the ledger of confirmed leases ``(replica, ((path, start, end), ...), sentences, raw
+    words)``; the workers lost."""
     policy: str
     round_words: int
     rounds: list = field(default_factory=list)
@@ -225,25 +155,112 @@ class Report:
     lost: list = field(default_factory=list)
 
 
+class Pool:
+    """The epoch's shards not yet trained, as one run per replica so that the replicas train
+    distant parts of the corpus at the same time (as the threads of one process do,
+    :class:`w2vlib._train.RangeFeed`): the files laid end to end are cut into `runs` runs of
+    about equal bytes (a file that cannot be cut goes whole to one run). Replica ``k`` leases
+    from the front of run ``k``, then from the back of the run with the most bytes left; leases
+    given back (a lost replica's) are leased again first.
+
+    >>> pool = Pool([("a", 0, 100), ("b", 0, -1), ("c", 0, 50)], runs=2, guess=lambda path: 10)
+    >>> pool.runs
+    [deque([('a', 0, 80)]), deque([('a', 80, 100), ('b', 0, -1), ('c', 0, 50)])]
+    >>> pool.take(1, 30), pool.take(1, 30), pool.take(0, 30), pool.take(0, 60)
+    ([('a', 80, 100)], [('b', 0, -1)], [('a', 0, 30)], [('a', 30, 80)])
+    >>> pool.take(0, 20), pool.bytes_left()
+    ([('c', 30, 50)], 30)
+    """
+
+    def __init__(self, files, runs, guess):
+        self.guess = guess   # guess(path): the bytes a file that cannot be cut counts for
+        sizes = [self._size(piece) for piece in files]
+        total, done = sum(sizes), 0
+        self.runs = [collections.deque() for _ in range(runs)]
+        for (path, start, end), size in zip(files, sizes):
+            first = min(runs - 1, done * runs // max(total, 1))
+            last = min(runs - 1, max(first, (done + size - 1) * runs // max(total, 1)))
+            if end < 0 or first == last:
+                self.runs[first].append((path, start, end))
+            else:
+                for k in range(first, last + 1):
+                    lo = max(start, start + total * k // runs - done)
+                    hi = min(end, start + total * (k + 1) // runs - done)
+                    if lo < hi:
+                        self.runs[k].append((path, lo, hi))
+            done += size
+        self.again = collections.deque()
+
+    def __bool__(self):
+        return bool(self.again) or any(self.runs)
+
+    def _size(self, piece):
+        return piece[2] - piece[1] if piece[2] >= 0 else self.guess(piece[0])
+
+    def bytes_left(self):
+        return (sum(self._size(p) for lease in self.again for p in lease)
+                + sum(self._size(p) for run in self.runs for p in run))
+
+    def give_back(self, lease):
+        if lease:
+            self.again.appendleft(lease)
+
+    def take(self, replica, want):
+        """A lease of about `want` bytes for `replica` (a plain file's range is cut where the
+        bytes run out: a range trains the lines that start in it; a file that cannot be cut
+        goes alone)."""
+        if self.again:
+            return self.again.popleft()
+        mine = replica < len(self.runs) and self.runs[replica]
+        run = self.runs[replica] if mine else max(
+            self.runs, key=lambda r: sum(self._size(p) for p in r))
+        lease, size = [], 0
+        while run and size < want:
+            path, start, end = run[0] if mine else run[-1]
+            if end < 0:
+                if not lease:
+                    lease.append(run.popleft() if mine else run.pop())
+                break
+            take = min(end - start, want - size)
+            if mine:
+                piece = (path, start, start + take)
+                if start + take < end:
+                    run[0] = (path, start + take, end)
+                else:
+                    run.popleft()
+            else:
+                piece = (path, end - take, end)
+                if end - take > start:
+                    run[-1] = (path, start, end - take)
+                else:
+                    run.pop()
+            lease.append(piece)
+            size += take
+        return lease if mine else lease[::-1]
+
+
 class Trainer:
     """The client's side: replicas on every worker, the rounds, the ledger."""
 
     def __init__(self, model, client, paths, schedule, compute_loss, sync):
-        self.client, self.model, self.schedule, self.sync = client, model, schedule, sync
-        self.distributed = _dask_cluster.require()
+        self.client, self.schedule, self.sync = client, schedule, sync
         addresses = _dask_cluster.check_workers(client)
         self.layers = {name: layer for name, layer in (
             ("vectors", model.wv.vectors), ("syn1", model._syn1), ("syn1neg", model._syn1neg))
             if layer is not None}
         plain = all(_shards.splittable(path) for path in paths)
-        bytes_per_word = (sum(os.path.getsize(p) for p in paths) / schedule.total_words
-                          if plain and schedule.total_words else BYTES_PER_WORD)
+        self.bytes_per_word = (sum(os.path.getsize(p) for p in paths) / schedule.total_words
+                               if plain and schedule.total_words else BYTES_PER_WORD)
+        self.applying = {}   # replica number -> its pending apply() call
         self.round_words = sync.round_words or ROUND_WORDS_PER_THREAD * model.workers
         #: a lease's bytes of plain files at most (None: an even share of the epoch, Spark's way)
         self.round_bytes = (None if sync.policy == "epoch"
-                            else max(1, int(self.round_words * bytes_per_word)))
+                            else max(1, int(self.round_words * self.bytes_per_word)))
         self.files = [(s.path, s.start, s.end) for s in _shards.split(paths)]
         self.report = Report(sync.policy, self.round_words)
+        # the replicas' rows go straight between the client and the workers, not through the
+        # scheduler (restored by close())
+        self.direct, client.direct_to_workers = client.direct_to_workers, True
         shared = client.scatter(model, broadcast=True, hash=False)
         self.replicas = []
         try:
@@ -264,79 +281,127 @@ class Trainer:
         """Release the replicas (their memory on the workers)."""
         self.client.cancel([live.future for live in self.replicas])
         self.replicas = []
+        self.client.direct_to_workers = self.direct
 
     def run_epoch(self, epoch):
-        """Train one epoch in rounds; returns ``(EpochTally, loss)``."""
-        pool = collections.deque(self.files)
+        """Train one epoch; returns ``(EpochTally, loss)``.
+
+        Each replica has up to ``PIPELINE`` leases queued, so it trains the next one while its
+        last one's changes travel and are combined (staleness: one round). A round is the
+        oldest queued lease of every replica that has one; its update goes to every replica.
+        A lease is confirmed (in the ledger and the tally) when its replica next reports all its
+        rows; until then it is provisional and goes back to the pool if the replica is lost.
+        """
+        pool = Pool(self.files, len(self.replicas), self._guess)
         tally, loss, confirmed = _train.EpochTally(), 0.0, []
-        while pool:
+        self.progress = 0   # raw words of every lease trained this epoch, confirmed or not
+        queued = {live.number: collections.deque() for live in self.replicas}
+        provisional = {number: [] for number in queued}
+        self.leases = dict.fromkeys(queued, 0)
+        for _ in range(PIPELINE):
+            self._issue(pool, queued, epoch)
+        while any(queued.values()) or any(provisional.values()):
+            started = time.perf_counter()
+            if not any(queued.values()):   # the epoch ends with every row synchronised
+                self._flush(queued, provisional, epoch)
+            heads = {number: leases[0] for number, leases in queued.items() if leases}
+            done = self._round(heads)
+            for number in done:
+                queued[number].popleft()
+            live_numbers = {live.number for live in self.replicas}
+            for number in [number for number in queued if number not in live_numbers]:
+                # lost: its provisional and queued leases go back to the front of the pool
+                kept = provisional.pop(number)
+                self.progress -= sum(result["raw"] for _, result in kept)
+                back = [lease for lease, _ in kept] + [lease for lease, _ in queued.pop(number)]
+                for lease in reversed(back):
+                    pool.give_back(lease)
             if not self.replicas:
                 raise RuntimeError("every Dask worker training this model was lost")
-            leases, want = {}, self._share(pool)
-            for live in self.replicas:
-                if pool:
-                    leases[live.number] = self._lease(pool, want)
-            started = time.perf_counter()
-            done = self._round(epoch, leases, tally)
-            for number in leases:
-                if number not in done:   # its worker died: the lease goes back to the pool
-                    pool.extendleft(reversed(leases[number]))
-            if not done:
-                continue
-            update = {name: combine([result["changes"][name] for result in done.values()],
-                                    self.sync.policy, len(done))
-                      for name in self.layers}
-            for name, (rows, deltas) in update.items():
-                self.layers[name][rows] += deltas
-            self._broadcast(update)
-            for number, result in done.items():
-                tally.add(result["raw"], result["effective"], result["examples"])
-                tally.alpha = result["alpha"] if result["alpha"] is not None else tally.alpha
-                loss += result["loss"]
-                confirmed.append((number, tuple(leases[number]), result["examples"], result["raw"]))
-            self.report.rounds.append((
-                epoch, len(done), sum(r["raw"] for r in done.values()),
-                sum(_nbytes(r["changes"]) for r in done.values()),
-                _nbytes(update) * len(self.replicas), time.perf_counter() - started))
+            if done:
+                update = {name: combine([result["changes"][name] for result in done.values()],
+                                        self.sync.policy, len(done))
+                          for name in self.layers}
+                for name, (rows, deltas) in update.items():
+                    self.layers[name][as_index(rows)] += deltas
+                self._broadcast(update, done)
+                for number, result in done.items():
+                    self.progress += result["raw"]
+                    provisional[number].append((heads[number][0], result))
+                    if not result["full"]:
+                        continue
+                    for lease, kept in provisional[number]:
+                        tally.add(kept["raw"], kept["effective"], kept["examples"])
+                        if kept["alpha"] is not None:   # the lowest: the latest in the epoch
+                            tally.alpha = min(kept["alpha"], tally.alpha or kept["alpha"])
+                        loss += kept["loss"]
+                        if lease:
+                            confirmed.append((number, tuple(lease), kept["examples"], kept["raw"]))
+                    provisional[number] = []
+                self.report.rounds.append((
+                    epoch, len(done), sum(r["raw"] for r in done.values()),
+                    sum(_nbytes(r["changes"]) for r in done.values()),
+                    _nbytes(update) * len(self.replicas), time.perf_counter() - started,
+                    max(r["seconds"][0] for r in done.values())))
+            self._issue(pool, queued, epoch)
+        self._settle()
         self.report.ledger.append(confirmed)
         return tally, loss
 
-    def _lease(self, pool, want):
-        """Up to `want` bytes from the front of `pool`, cutting a plain file's range where the
-        bytes run out (a range trains the lines that start in it); a file that cannot be cut
-        goes alone."""
-        lease, size = [], 0
-        while pool and size < want:
-            path, start, end = pool[0]
-            if end < 0:
-                if not lease:
-                    lease.append(pool.popleft())
-                break
-            take = min(end - start, want - size)
-            if start + take < end:
-                pool[0] = (path, start + take, end)
-            else:
-                pool.popleft()
-            lease.append((path, start, start + take))
-            size += take
-        return lease
+    def _issue(self, pool, queued, epoch):
+        """Queue one more lease on every replica with fewer than ``PIPELINE``, while the pool
+        lasts. A lease's progress at start is the words trained so far plus those of the leases
+        queued before it (estimated from their bytes); it counts its own words times the
+        replicas that have work."""
+        want = self._share(pool)
+        ahead = sum(self._words_in(lease) for leases in queued.values() for lease, _ in leases)
+        wave = []
+        for live in self.replicas:
+            if pool and len(queued[live.number]) < PIPELINE:
+                wave.append((live, pool.take(live.number, want)))
+        busy = len({live.number for live, _ in wave} | {n for n, leases in queued.items() if leases})
+        for live, lease in wave:
+            future = _call(live, "train", lease, epoch, self.progress + ahead, 0, max(busy, 1),
+                           self._full(live.number))
+            queued[live.number].append((lease, future))
+
+    def _full(self, number):
+        """Whether replica `number`'s next lease reports all its changed rows."""
+        self.leases[number] += 1
+        return self.sync.policy == "epoch" or self.leases[number] % FULL_EVERY == 0
+
+    def _flush(self, queued, provisional, epoch):
+        """Queue on every replica with provisional leases an empty lease that reports all its
+        changed rows."""
+        for live in self.replicas:
+            if provisional.get(live.number):
+                future = _call(live, "train", (), epoch, self.progress, 0, len(self.replicas), True)
+                queued[live.number].append(((), future))
+
+    def _guess(self, path):
+        """The uncompressed bytes of a file that cannot be cut: a local compressed file's size
+        times ``COMPRESSION_GUESS``, a remote file's one round's worth."""
+        if not _shards.is_uri(path) and os.path.isfile(path):
+            return os.path.getsize(path) * COMPRESSION_GUESS
+        return int(self.round_words * self.bytes_per_word)
+
+    def _words_in(self, lease):
+        return sum((end - start if end >= 0 else self._guess(path)) / self.bytes_per_word
+                   for path, start, end in lease)
 
     def _share(self, pool):
-        """The bytes of one lease this round: ``round_bytes``, less when the epoch's plain bytes
-        left would not keep every replica busy (never below ``MIN_LEASE_BYTES``)."""
-        left = sum(end - start for _, start, end in pool if end >= 0)
-        even = -(-left // len(self.replicas))
+        """The bytes of one lease this round: ``round_bytes``, less when the epoch's bytes left
+        would not keep every replica busy (never below ``MIN_LEASE_BYTES``)."""
+        even = -(-pool.bytes_left() // len(self.replicas))
         if self.round_bytes is None:
             return max(even, 1)
         return max(min(self.round_bytes, even), MIN_LEASE_BYTES)
 
-    def _round(self, epoch, leases, tally):
-        """Run one round; returns ``{replica number: result}`` of the replicas that finished
-        (the others' workers died and they are dropped)."""
-        by_number = {live.number: live for live in self.replicas}
-        pending = {number: by_number[number].actor.train(
-            lease, epoch, tally.raw_words, tally.examples, len(leases))
-            for number, lease in leases.items()}
+    def _round(self, heads):
+        """Wait for the leases `heads` (``{replica number: (lease, future)}``); returns
+        ``{replica number: result}`` of those that finished (the others' workers died and they
+        are dropped)."""
+        pending = {number: future for number, (_, future) in heads.items()}
         done = {}
         try:
             while pending:
@@ -353,22 +418,32 @@ class Trainer:
                 if pending:
                     time.sleep(POLL)
         except BaseException:   # Ctrl-C or a replica's error: stop every replica first
-            self._stop(pending)
+            self._stop(pending.values())
             raise
         return done
 
-    def _broadcast(self, update):
-        calls = {live.number: live.actor.apply(update) for live in self.replicas}
-        for number, future in calls.items():
+    def _broadcast(self, update, done):
+        """Send a round's update to every replica (its previous one has been folded in first,
+        so updates arrive in order)."""
+        self._settle()
+        self.applying = {live.number: _call(live, "apply", update, live.number in done)
+                         for live in self.replicas}
+
+    def _settle(self):
+        """Wait until the last update sent is folded in on every live replica."""
+        for number, future in self.applying.items():
             try:
                 future.result()
             except Exception as error:
                 if not _is_lost_worker(error):
                     raise
                 self._lose(number, error)
+        self.applying = {}
 
     def _lose(self, number, error):
-        live = next(live for live in self.replicas if live.number == number)
+        live = next((live for live in self.replicas if live.number == number), None)
+        if live is None:   # already known lost
+            return
         logger.warning("Dask worker %s (replica %i) lost: %s; its unconfirmed shards go to the "
                        "others", live.address, number, error)
         self.report.lost.append(live.address)
@@ -376,9 +451,9 @@ class Trainer:
         self.client.cancel([live.future])
 
     def _stop(self, pending):
-        stops = [live.actor.stop() for live in self.replicas]
+        stops = [_call(live, "stop") for live in self.replicas]
         deadline = time.perf_counter() + STOP_TIMEOUT
-        for future in stops + list(pending.values()):
+        for future in stops + list(pending):
             try:
                 future.result(timeout=max(0.0, deadline - time.perf_counter()))
             except BaseException:   # Cancelled, a lost worker, a timeout: it has stopped
