@@ -169,3 +169,17 @@ def test_ctrl_c_on_the_client_stops_the_workers(dask_client, tmp_path):
     while any(dask_client.run(engine_threads).values()):
         assert time.monotonic() - interrupted < _dask_train.STOP_TIMEOUT
         time.sleep(0.05)
+
+
+def test_a_shard_that_cannot_be_read_in_training_is_named(dask_client, tmp_path):
+    """The vocabulary comes from readable files; training is then given a missing one and an
+    unreadable URI: the error names it, and the client's model keeps its last synced weights."""
+    from w2vlib.errors import ShardError
+    paths, _ = write_planted(tmp_path, parts=2)
+    model = Word2Vec(**PLANTED)
+    model.build_vocab(corpus_file=paths, client=dask_client)
+    for bad in (str(tmp_path / "part-missing.txt"), "nosuchscheme://bucket/part-9.txt"):
+        with pytest.raises(ShardError, match=bad.replace(".", r"\.")):
+            model.train(corpus_file=paths + [bad], client=dask_client, epochs=1,
+                        total_words=model.corpus_total_words)
+        assert np.isfinite(model.wv.vectors).all()
