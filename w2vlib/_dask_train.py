@@ -76,24 +76,31 @@ class Sync:
 
 
 def combine(changes, policy, participants):
-    """The update of one layer from the replicas' ``(rows, deltas)``: ``(rows, deltas)``."""
-    if all(np.array_equal(rows, changes[0][0]) for rows, _ in changes[1:]):   # hot rows
+    """The update of one layer from the replicas' ``(rows, deltas)``: ``(rows, deltas)``.
+
+    `participants` is the number of replicas that trained the round (``"mean"`` divides by it).
+    A row changed by ``k`` replicas moves by the sum of their deltas (``"sum"``), by the sum
+    scaled down to at most ``ROWS_CAP`` times their mean (``"rows"``) or to their mean
+    (``"epoch"``), or by the sum over `participants` (``"mean"``):
+
+    >>> rows = np.array([0, 1], dtype=np.int32)
+    >>> changes = [(rows, np.ones((2, 1), np.float32))] * 3 + [(rows[1:], np.ones((1, 1), np.float32))]
+    >>> [combine(changes, policy, 4)[1].ravel().tolist() for policy in POLICIES]
+    [[2.0, 2.0], [0.75, 1.0], [3.0, 4.0], [1.0, 1.0]]
+    """
+    if all(np.array_equal(rows, changes[0][0]) for rows, _ in changes[1:]):   # the hot block
+        union = changes[0][0]
         total = np.sum([deltas for _, deltas in changes], axis=0, dtype=np.float32)
-        cap = {"rows": ROWS_CAP, "epoch": 1}.get(policy, len(changes))
-        if policy == "mean":
-            total /= participants
-        elif len(changes) > cap:
-            total *= cap / len(changes)
-        return changes[0][0], total
-    union = np.unique(np.concatenate([rows for rows, _ in changes]))
-    width = changes[0][1].shape[1]
-    total = np.zeros((len(union), width), dtype=np.float32)
-    touched = np.zeros(len(union), dtype=np.float32)
-    for rows, deltas in changes:
-        at = np.searchsorted(union, rows)
-        total[at] += deltas
-        touched[at] += 1
-    if policy in ("rows", "epoch"):   # the sum, scaled down to `cap` times the mean
+        touched = np.full(len(union), len(changes), dtype=np.float32)
+    else:
+        union = np.unique(np.concatenate([rows for rows, _ in changes]))
+        total = np.zeros((len(union), changes[0][1].shape[1]), dtype=np.float32)
+        touched = np.zeros(len(union), dtype=np.float32)
+        for rows, deltas in changes:
+            at = np.searchsorted(union, rows)
+            total[at] += deltas
+            touched[at] += 1
+    if policy in ("rows", "epoch"):
         cap = ROWS_CAP if policy == "rows" else 1
         total *= (np.minimum(touched, cap) / np.maximum(touched, 1))[:, None]
     elif policy == "mean":
