@@ -1,7 +1,8 @@
 """The benchmark results file: its schema, its check, how each run adds to it, and what each run
 records about the machine.
 
-``bench_train.py``, ``bench_load.py`` and ``bench_phrases.py`` write their figures into one JSON file
+``bench_train.py``, ``bench_load.py``, ``bench_phrases.py`` and ``bench_dask.py`` write their figures
+into one JSON file
 (``benchmarks/results.json`` by default, ``--out`` otherwise) and ``plot.py`` reads it. A run
 replaces only the sections it measured, so the figures of several runs (speed now, quality
 later, one run per kernel build) end up in one file without hand edits::
@@ -102,6 +103,22 @@ SCHEMA = {
         "memory": optional({"run": TRAIN_RUN, "mode": TEXT, "copies": COUNT,
                             "peak_rss_mb": NUMBER, "peak_rss_copies_mb": NUMBER}),
     })),
+    # bench_dask.py: raw words/s of one epoch in one process (workers=1, workers=2) and on a
+    # LocalCluster of 2 processes x 1 thread; quality per mode and model (single, POLICY-N)
+    # with, per distributed model, its sync rounds (count, means per round)
+    "dask": optional({
+        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "modes": map_of(
+            {"one": POSITIVE, "two_threads": POSITIVE, "cluster": POSITIVE})}),
+        "quality": optional({"run": TRAIN_RUN, "epochs": COUNT, "restrict_vocab": COUNT,
+                             "sync_words": COUNT,
+                             "modes": map_of(map_of({"seeds": list_of(COUNT, 1),
+                                                     "analogy": list_of(NUMBER),
+                                                     "ws353": list_of(REAL)})),
+                             "sync": map_of(map_of({
+                                 "rounds": COUNT, "words_per_round": NUMBER,
+                                 "bytes_up_per_round": NUMBER, "bytes_down_per_round": NUMBER,
+                                 "seconds_per_round": NUMBER}))}),
+    }),
     # one entry per file loaded; gensim_s is null when gensim was skipped
     "load": optional({"run": RUN, "repeats": COUNT, "files": list_of({
         "file": TEXT, "binary": FLAG, "rows": COUNT, "dims": COUNT, "size_mb": NUMBER,
@@ -207,13 +224,16 @@ def new_results():
 
 
 def merge(results, part):
-    """Add `part` (``{"train": {label: {section: ...}}}``, ``{"load": ...}``, ``{"phrases": ...}``) to
-    `results`: each section given replaces the one of the same name; the others stay."""
+    """Add `part` (``{"train": {label: {section: ...}}}``, ``{"load": ...}``, ``{"phrases": ...}``
+    and/or ``{"dask": {section: ...}}``) to `results`: each section given replaces the one of the
+    same name; the others stay."""
     for label, entry in (part.get("train") or {}).items():
         results.setdefault("train", {}).setdefault(label, {}).update(entry)
     for name in ("load", "phrases"):
         if name in part:
             results[name] = part[name]
+    if "dask" in part:
+        results.setdefault("dask", {}).update(part["dask"])
     return results
 
 

@@ -22,6 +22,7 @@ BENCHMARKS = ROOT / "benchmarks"
 EVAL_DIR = ROOT / "w2vlib" / "data"
 MODES = ("sg-ns", "cbow-hs")
 QUALITY_MODELS = ("w2vlib", "gensim", "gensim-corpus_file", "w2vlib-per-worker-alpha")
+DASK_MODELS = ("single", "rows-2", "epoch-2")
 
 
 def run_tool(script, *args, cwd, check=True):
@@ -52,7 +53,11 @@ def measured(tmp_path_factory):
                       "--scaling-repeats", 0, "--quality-modes", "", "--memory-copies", 0, cwd=folder)
     load = run_tool("bench_load.py", "--rows", 300, "--text-rows", 100, "--dims", 8, "--repeat", 1,
                     "--workdir", work, "--out", out, cwd=folder)
-    return out, json.loads(out.read_text()), {"train": train, "kernel": kernel, "load": load}
+    dask = run_tool("bench_dask.py", *common, "--speed-modes", "sg-ns", "--speed-repeats", 1,
+                    "--quality-modes", "cbow-ns", "--models", ",".join(DASK_MODELS),
+                    "--quality-seeds", 1, "--quality-epochs", 1, "--sync-words", 5000, cwd=folder)
+    return out, json.loads(out.read_text()), {"train": train, "kernel": kernel, "load": load,
+                                              "dask": dask}
 
 
 def shipped_label(data):
@@ -120,6 +125,21 @@ def test_bench_load_adds_its_section(measured):
         assert_rates([entry[k] for k in ("size_mb", "raw_s", "w2vlib_s", "gensim_s", "rss_before_mb",
                                          "rss_peak_mb", "matrix_mb")], 7)
         assert entry["rss_peak_mb"] >= entry["rss_before_mb"]
+
+
+def test_bench_dask_adds_its_section(measured):
+    _, data, outputs = measured
+    speed, quality = data["dask"]["speed"], data["dask"]["quality"]
+    assert_run(speed["run"], training=True)
+    assert_rates(list(speed["modes"]["sg-ns"].values()), 3)
+    assert quality["epochs"] == 1 and quality["sync_words"] == 5000
+    figures = quality["modes"]["cbow-ns"]
+    assert list(figures) == list(DASK_MODELS)
+    assert all(0 <= f["analogy"][0] <= 1 and -1 <= f["ws353"][0] <= 1 for f in figures.values())
+    rounds = quality["sync"]["cbow-ns"]
+    assert list(rounds) == ["rows-2", "epoch-2"] and rounds["epoch-2"]["rounds"] == 1
+    assert rounds["rows-2"]["rounds"] > 1 and rounds["rows-2"]["bytes_up_per_round"] > 0
+    assert "| sg-ns |" in outputs["dask"].stdout and "| cbow-ns |" in outputs["dask"].stdout
 
 
 def test_plot_checks_and_prints_the_tables(measured, tmp_path):
@@ -214,7 +234,7 @@ def test_bench_phrases_compares_both_libraries_and_adds_its_section(tmp_path):
 @pytest.fixture
 def tool_modules(monkeypatch):
     """The tools imported as modules (as their scripts import each other), removed afterwards."""
-    names = ("results", "bench_train", "bench_load", "bench_phrases", "plot")
+    names = ("results", "bench_train", "bench_load", "bench_phrases", "bench_dask", "plot")
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     yield {name: importlib.import_module(name) for name in names}
     for name in names:
@@ -222,7 +242,7 @@ def tool_modules(monkeypatch):
 
 
 def test_every_option_is_explained(tool_modules):
-    for name in ("bench_train", "bench_load", "bench_phrases", "plot"):
+    for name in ("bench_train", "bench_load", "bench_phrases", "bench_dask", "plot"):
         for action in tool_modules[name].parser()._actions:
             if action.help != argparse.SUPPRESS:     # bench_phrases' own child-process options
                 assert action.help, f"{name}: {action.option_strings or action.dest} has no help"

@@ -13,13 +13,17 @@ SENTENCES = [["a", "b", "c", "d"], ["b", "c", "d", "e"]] * 20
 
 
 def test_the_signature_is_gensims_then_keyword_only_extensions():
+    """gensim's arguments in gensim's order, then w2vlib's keyword-only extensions, then the
+    keyword-only Dask `client`."""
     ours = dict(inspect.signature(Word2Vec).parameters)
+    client = ours.popitem()[1]
+    assert (client.name, client.kind, client.default) == ("client", client.KEYWORD_ONLY, None)
     theirs = inspect.signature(gensim.models.Word2Vec).parameters
     extensions = [ours.pop(name) for name in _params.EXTENSIONS]
     assert list(ours) == list(theirs)
     assert {n: p.default for n, p in ours.items()} == {n: p.default for n, p in theirs.items()}
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extensions)
-    assert list(inspect.signature(Word2Vec).parameters)[-len(extensions):] == list(_params.EXTENSIONS)
+    assert list(inspect.signature(Word2Vec).parameters)[-len(extensions) - 1:-1] == list(_params.EXTENSIONS)
 
 
 def test_arguments_bind_by_position_as_in_gensim():

@@ -138,6 +138,11 @@ ARGUMENTS = (
              "update stays gensim's) or skip-gram.", _flag, extension=True),
 )
 
+#: Not gensim's: a Dask client, keyword only after gensim's arguments (docs/distributed.md).
+CLIENT = Argument("client", None, "A ``dask.distributed.Client`` (keyword only): with "
+                  "`corpus_file`, count and train on its workers, each opening its own shards "
+                  "(see docs/distributed.md).", extension=True)
+
 #: Name -> argument.
 BY_NAME = {argument.name: argument for argument in ARGUMENTS}
 #: The hyperparameters, saved with the model, in constructor order.
@@ -150,7 +155,8 @@ SIGNATURE = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     + [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY if a.extension
                          else inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
-       for a in ARGUMENTS])
+       for a in ARGUMENTS]
+    + [inspect.Parameter(CLIENT.name, inspect.Parameter.KEYWORD_ONLY, default=CLIENT.default)])
 
 
 def check(name, value):
@@ -179,4 +185,4 @@ def docstring_section():
         return default.__name__ if callable(default) else repr(default)
     return "\n".join(f"{a.name} : optional, default {shown(a.default)}\n    "
                      f"{'(w2vlib extension) ' if a.extension else ''}{a.doc}"
-                     for a in ARGUMENTS)
+                     for a in ARGUMENTS + (CLIENT,))

@@ -483,13 +483,13 @@ cdef class _WordCounter(_Scanner):
 
 def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_WORDS_IN_BATCH,
                 max_vocab_size=None, long long min_reduce_start=1, trim_rule=None, counts=None,
-                Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES):
+                Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES, long long start=0, long long end=-1):
     """Count every token of a binary file object without a Python object per token.
 
     Parameters
     ----------
     fileobj : binary file object
-        Read from its current position to the end.
+        Read from its current position to the end, or the byte range `start`, `end`.
     line_mode : bool
         True: sentences are lines cut every ``max_sentence_length`` tokens (``LineSentence``);
         False: the file is one stream cut every ``max_sentence_length`` tokens (``Text8Corpus``).
@@ -508,6 +508,10 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
         Counts to continue from (e.g. the previous file's); it is not modified.
     chunk_bytes : int
         Bytes requested per read.
+    start, end : int
+        With ``start > 0`` or ``end >= 0``: only the lines that start in ``[start, end)``
+        (``end=-1``: to the end), as :class:`FileBatcher` reads them, so the counts of ranges
+        ``[0, a), [a, -1)`` add up to the whole file's (``fileobj`` is sought to ``start``).
 
     Returns
     -------
@@ -536,7 +540,7 @@ def count_words(fileobj, bint line_mode=True, long long max_sentence_length=MAX_
     cdef int status
     cdef long long min_reduce = min_reduce_start
     cdef int32_t e
-    counter._setup(fileobj, 0, -1, max_sentence_length, line_mode, chunk_bytes)
+    counter._setup(fileobj, start, end, max_sentence_length, line_mode, chunk_bytes)
     counter.max_vocab_size = max_vocab_size or 0
     if counts is not None:
         for key, count in counts.items():

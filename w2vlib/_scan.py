@@ -16,10 +16,16 @@ from w2vlib import _compressed, _reader, _train
 from w2vlib._progress import ByteCounter, make_meter
 
 
-def scan(vocabulary, corpus, progress_per, trim_rule, progress, max_vocab_size):
+def scan(vocabulary, corpus, progress_per, trim_rule, progress, max_vocab_size, client=None):
     """Count `corpus` (a ``_train.Corpus``) into `vocabulary`; returns ``(total_words,
-    corpus_count)``. `progress` is as in ``Word2Vec.build_vocab``."""
-    if corpus.sources is not None:
+    corpus_count)``. `progress` is as in ``Word2Vec.build_vocab``; with a Dask `client` the
+    files are counted on its workers (:mod:`w2vlib._dask_vocab`)."""
+    if client is not None:
+        from w2vlib import _dask_vocab
+        counts, total_words, sentences = _dask_vocab.count(
+            client, [source[0] for source in corpus.sources], max_vocab_size, trim_rule)
+        vocabulary.merge_counts(counts, total_words, sentences, fresh=True)
+    elif corpus.sources is not None:
         _scan_files(vocabulary, corpus.sources, trim_rule, progress, max_vocab_size)
     else:
         total = len(corpus.iterable) if hasattr(corpus.iterable, "__len__") else None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import smart_open
 
-from w2vlib import _compressed, _reader
+from w2vlib import _compressed, _reader, _shards
 from w2vlib._dispatch import inner as _inner
 from w2vlib.vocab import token_list
 
@@ -176,14 +176,23 @@ class StreamFeed:
 
 
 def splittable(sources):
-    """True when every source is a plain local file (not one smart_open decompresses), so
-    workers can own byte ranges of it."""
-    return all(os.path.isfile(path) and not _compressed.is_compressed(path)
-               for path, _, _ in sources)
+    """True when every source is a plain local file, so workers can own byte ranges of it."""
+    return all(_shards.splittable(source[0]) for source in sources)
+
+
+def _span(source):
+    """``(path, line_mode, max_sentence_length, start, end)`` of a source, which is either that
+    or ``(path, line_mode, max_sentence_length)`` for the whole file."""
+    if len(source) == 5:
+        return tuple(source)
+    path, line_mode, max_sentence_length = source
+    return path, line_mode, max_sentence_length, 0, os.path.getsize(path)
 
 
 class RangeFeed:
-    """The workers' shares of plain local files, taken in byte ranges aligned to line starts.
+    """The workers' shares of plain local files (whole, or given byte ranges of them: a source
+    ``(path, line_mode, max_sentence_length, start, end)``), taken in byte ranges aligned to line
+    starts.
 
     With one worker each file is one range. With several, the files laid end to end are cut into
     one run of bytes per worker, and worker ``k`` owns the ``k``-th: it takes its ranges from the
@@ -197,18 +206,20 @@ class RangeFeed:
 
     def __init__(self, sources, index, batch_words, workers):
         self.index, self.batch_words, self.workers = index, batch_words, workers
-        sizes = [os.path.getsize(path) for path, _, _ in sources]
-        total = sum(sizes)
+        spans = [_span(source) for source in sources]
+        total = sum(end - start for *_, start, end in spans)
         bounds = [total * k // workers for k in range(workers + 1)]
         #: per worker, its run: [path, line_mode, max_sentence_length, start, end] per file part
         self.shares = [collections.deque() for _ in range(workers)]
         self.left = [0] * workers
         offset = 0
-        for (path, line_mode, max_sentence_length), size in zip(sources, sizes):
+        for path, line_mode, max_sentence_length, first, last in spans:
+            size = last - first
             for k in range(workers):
                 lo, hi = max(bounds[k], offset), min(bounds[k + 1], offset + size)
                 if lo < hi:
-                    self.shares[k].append([path, line_mode, max_sentence_length, lo - offset, hi - offset])
+                    self.shares[k].append([path, line_mode, max_sentence_length,
+                                           first + lo - offset, first + hi - offset])
                     self.left[k] += hi - lo
             offset += size
         self.lock = threading.Lock()

@@ -24,6 +24,25 @@ class WrongKindError(ValueError, AttributeError):
     ``Word2Vec.load`` of a saved KeyedVectors (gensim: AttributeError)."""
 
 
+class ShardError(OSError):
+    """A shard of a corpus trained on a Dask cluster (a file, or a byte range of one) could not
+    be read by the worker that opened it; the message names the shard and the worker's error.
+
+    >>> str(ShardError("s3://b/part-3.txt.gz", "FileNotFoundError: no such key"))
+    's3://b/part-3.txt.gz: FileNotFoundError: no such key'
+    """
+
+    def __init__(self, shard, detail):
+        self.shard, self.detail = shard, detail
+        super().__init__(f"{shard}: {detail}")
+
+    def __str__(self):
+        return self.args[0]
+
+    def __reduce__(self):   # travels from the worker to the client
+        return type(self), (self.shard, self.detail)
+
+
 class Word2VecFormatError(ValueError):
     """A word2vec file that cannot be read; the message names the file and the line (text)
     or byte offset (binary). (``UndecodableKeyError`` is also a UnicodeDecodeError, whose
@@ -63,6 +82,12 @@ class UndecodableKeyError(Word2VecFormatError, UnicodeDecodeError):
         return self.args[0]
 
     def __reduce__(self):
-        codec_error = UnicodeDecodeError(self.encoding, self.object, self.start, self.end,
-                                         self.reason)
-        return type(self), (self.fname, self.detail, codec_error, self.line, self.offset)
+        # The codec's fields travel as plain values: tblib (which Dask installs) pickles a
+        # UnicodeDecodeError without them.
+        return _undecodable, (type(self), self.fname, self.detail, self.encoding, self.object,
+                              self.start, self.end, self.reason, self.line, self.offset)
+
+
+def _undecodable(cls, fname, detail, encoding, data, start, end, reason, line, offset):
+    """Rebuild an :class:`UndecodableKeyError` (or subclass) from its pickled fields."""
+    return cls(fname, detail, UnicodeDecodeError(encoding, data, start, end, reason), line, offset)

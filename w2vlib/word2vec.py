@@ -24,7 +24,7 @@ import time
 import types
 
 import numpy as np
-from w2vlib import _memory, _model_file, _params, _reader, _scan, _tables, _train, _weights
+from w2vlib import _memory, _model_file, _params, _reader, _scan, _shards, _tables, _train, _weights
 from w2vlib._reader import MAX_WORDS_IN_BATCH  # noqa: F401 (gensim.models.word2vec has it)
 from w2vlib._dispatch import inner as _inner
 from w2vlib import _checks
@@ -87,13 +87,19 @@ class Word2Vec(Lifecycle):
         self._configure(arguments, comment=arguments["comment"])
         self.add_lifecycle_event("created", params=str(self))
         sentences, corpus_file = arguments["sentences"], arguments["corpus_file"]
+        client = arguments["client"]
         if sentences is not None or corpus_file is not None:
-            self._corpus(sentences, corpus_file, passes=self.epochs + 1)  # refuse one-shot input first
-            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=arguments["trim_rule"])
+            self._corpus(sentences, corpus_file, passes=self.epochs + 1, client=client)  # refuse one-shot input first
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=arguments["trim_rule"],
+                             client=client)
             self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
                        total_words=self.corpus_total_words, epochs=self.epochs,
                        start_alpha=self.alpha, end_alpha=self.min_alpha,
-                       compute_loss=self.compute_loss, callbacks=arguments["callbacks"])
+                       compute_loss=self.compute_loss, callbacks=arguments["callbacks"],
+                       client=client)
+        elif client is not None:
+            raise TypeError("client= needs corpus_file= (the workers read the files themselves); "
+                            "or pass client= to build_vocab() and train()")
 
     __init__.__signature__ = _params.SIGNATURE
 
@@ -127,13 +133,15 @@ class Word2Vec(Lifecycle):
     # --- corpora ------------------------------------------------------------------------------
 
     @staticmethod
-    def _corpus(corpus_iterable, corpus_file, passes):
+    def _corpus(corpus_iterable, corpus_file, passes, client=None):
         if (corpus_iterable is None) == (corpus_file is None):
             raise TypeError("pass exactly one of corpus_iterable (sentences) and corpus_file")
+        if client is not None and corpus_file is None:
+            raise TypeError("client= needs corpus_file= (paths, URIs or a glob that the Dask "
+                            "workers open themselves), not an iterable")
         if corpus_file is not None:
-            if not isinstance(corpus_file, (str, os.PathLike)):
-                raise TypeError(f"corpus_file must be a path or URI, got {type(corpus_file).__name__}")
-            return _train.Corpus(sources=[(os.fspath(corpus_file), True, MAX_WORDS_IN_BATCH)])
+            return _train.Corpus(sources=[(path, True, MAX_WORDS_IN_BATCH)
+                                          for path in _shards.expand(corpus_file)])
         if isinstance(corpus_iterable, (str, bytes)):
             raise TypeError("sentences must be an iterable of token lists, not a single str; "
                             "for a file use corpus_file= or LineSentence(path)")
@@ -197,7 +205,7 @@ class Word2Vec(Lifecycle):
     # (init_weights for a new vocabulary, update_weights after update=True).
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, progress=False, **kwargs):
+                    keep_raw_vocab=False, trim_rule=None, progress=False, client=None, **kwargs):
         """Scan the corpus once: count words, apply min_count / max_final_vocab / trim_rule,
         compute subsampling thresholds and initialise the weights.
 
@@ -205,8 +213,9 @@ class Word2Vec(Lifecycle):
         Progress is logged every `progress_per` sentences of an iterable; ``progress=True``
         also draws a bar on stderr for a scan longer than a second (bytes of a file, or
         sentences of an iterable), and None draws it only when stderr is a terminal, writing
-        periodic ``w2vlib.progress`` log lines otherwise. Other keyword arguments go to
-        :meth:`prepare_vocab`.
+        periodic ``w2vlib.progress`` log lines otherwise. With a Dask `client`, the files of
+        `corpus_file` are counted on its workers (docs/distributed.md). Other keyword arguments
+        go to :meth:`prepare_vocab`.
 
         Returns
         -------
@@ -223,7 +232,7 @@ class Word2Vec(Lifecycle):
         >>> model.wv.index_to_key, model.syn1neg.shape
         (['a', 'b'], (2, 8))
         """
-        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1, client=client)
         if update and not len(self.wv):
             raise RuntimeError("cannot update the vocabulary of a model that has none: "
                                "call build_vocab() without update=True first")
@@ -237,7 +246,7 @@ class Word2Vec(Lifecycle):
             else:
                 self.vocabulary = self._new_vocabulary()
             total_words, corpus_count = _scan.scan(self.vocabulary, corpus, progress_per,
-                                                   trim_rule, progress, self.max_vocab_size)
+                                                   trim_rule, progress, self.max_vocab_size, client)
             self.corpus_count, self.corpus_total_words = corpus_count, total_words
             report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
                                         trim_rule=trim_rule, **kwargs)
@@ -258,7 +267,7 @@ class Word2Vec(Lifecycle):
         self.vocabulary.rollback(checkpoint)
 
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
-                   trim_rule=None, progress=False):
+                   trim_rule=None, progress=False, client=None):
         """Count the corpus's words, replacing the counts of any earlier scan (gensim's first
         step of :meth:`build_vocab`), with the model's current vocabulary settings
         (``max_vocab_size`` ...). On a model without weights the scan starts a new vocabulary;
@@ -267,7 +276,7 @@ class Word2Vec(Lifecycle):
 
         `workers` is accepted for gensim's signature (counting runs in one thread; files are
         counted by compiled code). `trim_rule` is consulted when ``max_vocab_size`` pruning drops
-        words; `progress` is as in :meth:`build_vocab`.
+        words; `progress` and `client` are as in :meth:`build_vocab`.
 
         Returns
         -------
@@ -285,13 +294,13 @@ class Word2Vec(Lifecycle):
         >>> model.wv.index_to_key
         ['a', 'b']
         """
-        corpus = self._corpus(corpus_iterable, corpus_file, passes=1)
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=1, client=client)
         if not len(self.wv):
             self.vocabulary = self._new_vocabulary()
         else:
             self.vocabulary.configure(**self._vocabulary_settings())
         return _scan.scan(self.vocabulary, corpus, progress_per, trim_rule, progress,
-                          self.max_vocab_size)
+                          self.max_vocab_size, client)
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
                       sample=None, dry_run=False):
@@ -466,7 +475,8 @@ class Word2Vec(Lifecycle):
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
-              report_delay=1.0, compute_loss=False, callbacks=(), progress=False, **kwargs):
+              report_delay=1.0, compute_loss=False, callbacks=(), progress=False, client=None,
+              sync=None, sync_words=None, **kwargs):
         """Train for ``epochs`` passes over the corpus; returns ``(effective_words, raw_words)``.
 
         As in gensim, ``epochs`` and one of ``total_examples`` (sentences) or ``total_words``
@@ -479,6 +489,13 @@ class Word2Vec(Lifecycle):
         ``model.min_alpha`` to ``start_alpha`` / ``end_alpha`` when they are given (and not 0).
         The learning rate decays with the share of ``total_examples`` done when training on an
         iterable, of ``total_words`` with ``corpus_file`` (either, when only one is given).
+
+        With a Dask `client`, the files of `corpus_file` are trained on its workers, each holding
+        a replica of the weights trained by ``workers`` threads; `sync` names how the replicas
+        are combined (``"rows"``, the default, ``"mean"``, ``"sum"`` or ``"epoch"``) and
+        `sync_words` how many raw words each replica trains between two syncs; the model's
+        ``distributed_report`` then tells the rounds, the bytes moved and the shards each
+        replica trained (docs/distributed.md).
         """
         if kwargs:
             raise TypeError(f"train() got an unexpected keyword argument {next(iter(kwargs))!r}")
@@ -495,7 +512,9 @@ class Word2Vec(Lifecycle):
             if total is not None and _checks.integer(name, total) < 0:
                 raise ValueError(f"{name} must be >= 0, got {total}")
         self._check_trainable_weights()
-        corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs)
+        corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs, client=client)
+        if client is None and (sync is not None or sync_words is not None):
+            raise TypeError("sync= and sync_words= apply to training on a Dask cluster (client=)")
         self.compute_loss = bool(compute_loss)
         self.epochs = _checks.integer("epochs", epochs)
         self.alpha = _checks.real("start_alpha", start_alpha) if start_alpha else self.alpha
@@ -506,25 +525,21 @@ class Word2Vec(Lifecycle):
             logger.warning(ALPHA_RISES)
         schedule = _train.Schedule(epochs, self.alpha, self.min_alpha, total_words=total_words,
                                    total_examples=total_examples, by_words=corpus_file is not None)
-        if self._index is None and corpus.sources is not None:
-            self._index = _reader.VocabIndex(self.wv.index_to_key)
-        engine = _train.Engine(self._kernel(self.compute_loss), self.vector_size, self.workers,
-                               self.batch_words, self.seed, self.wv.key_to_index, self._index,
-                               stream=self.train_calls)
-        self._engine = engine
+        if client is None:
+            run_epoch, close = self._local_epochs(corpus, schedule, progress)
+        else:
+            run_epoch, close = self._dask_epochs(client, corpus, schedule, sync, sync_words)
         self.train_calls += 1
-        report = make_progress(progress, loss=(lambda: engine.epoch_loss) if compute_loss else None)
         self.wv.norms = None
         for callback in callbacks:
             callback.on_train_begin(self)
         started = time.perf_counter()
         try:
-            effective, raw = self._train_epochs(engine, corpus, schedule, callbacks, report,
+            effective, raw = self._train_epochs(run_epoch, schedule, callbacks,
                                                 check_totals=corpus_file is None)
         finally:
             self.total_train_time += time.perf_counter() - started
-            if report is not None:
-                report.close()
+            close()
         for callback in callbacks:
             callback.on_train_end(self)
         self.add_lifecycle_event("train", msg=(
@@ -533,17 +548,42 @@ class Word2Vec(Lifecycle):
             f"window={self.window}, {plural(epochs, 'epoch')}"))
         return effective, raw
 
-    def _train_epochs(self, engine, corpus, schedule, callbacks, report, check_totals):
+    def _local_epochs(self, corpus, schedule, progress):
+        """Epochs on this machine's threads: ``(run_epoch, close)``; ``run_epoch(epoch)`` returns
+        the epoch's tally and loss."""
+        if self._index is None and corpus.sources is not None:
+            self._index = _reader.VocabIndex(self.wv.index_to_key)
+        engine = _train.Engine(self._kernel(self.compute_loss), self.vector_size, self.workers,
+                               self.batch_words, self.seed, self.wv.key_to_index, self._index,
+                               stream=self.train_calls)
+        self._engine = engine
+        report = make_progress(progress, loss=(lambda: engine.epoch_loss) if self.compute_loss else None)
+
+        def run_epoch(epoch):
+            return engine.run_epoch(corpus, schedule, epoch, report), engine.epoch_loss
+
+        return run_epoch, (report.close if report is not None else lambda: None)
+
+    def _dask_epochs(self, client, corpus, schedule, sync, sync_words):
+        """Epochs on a Dask cluster's replicas (docs/distributed.md): ``(run_epoch, close)``."""
+        from w2vlib import _dask_train
+        policy = _dask_train.Sync(_dask_train.DEFAULT_POLICY if sync is None else sync, sync_words)
+        trainer = _dask_train.Trainer(self, client, [source[0] for source in corpus.sources],
+                                      schedule, self.compute_loss, policy)
+        self._engine = None
+        self.distributed_report = trainer.report
+        return trainer.run_epoch, trainer.close
+
+    def _train_epochs(self, run_epoch, schedule, callbacks, check_totals):
         effective = raw = 0
         for epoch in range(schedule.epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(self)
-            tally = engine.run_epoch(corpus, schedule, epoch, report)
+            tally, self.running_training_loss = run_epoch(epoch)
             if epoch > 0 and tally.raw_words == 0 and raw > 0:
                 raise ValueError("the corpus produced no words in epoch "
                                  f"{epoch} after {raw} in the first: is it a one-shot iterator?")
             effective, raw = effective + tally.effective_words, raw + tally.raw_words
-            self.running_training_loss = engine.epoch_loss
             if tally.alpha is not None:
                 self.min_alpha_yet_reached = tally.alpha
             _check_finite(self.wv.vectors, epoch)

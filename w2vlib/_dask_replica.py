@@ -1,0 +1,181 @@
+"""The worker's side of training on a Dask cluster: one :class:`Replica` per Dask worker (a Dask
+actor), driven by the client's :class:`w2vlib._dask_train.Trainer`.
+
+A replica holds a copy of the model's weights, the multi-threaded nogil
+:class:`w2vlib._train.Engine` over them and the sync buffer. It trains *leases* (line-aligned byte
+ranges of plain files, or whole compressed or remote files, which it opens itself), reports the
+rows it changed as deltas, and folds in the combined updates the client sends back, while it
+trains the next lease.
+
+>>> layer = np.zeros((5, 2), dtype=np.float32)
+>>> base = layer.copy()
+>>> layer[[1, 3], 0] = 1.0
+>>> changed_rows(layer, base).tolist()
+[1, 3]
+>>> as_index(np.array([4, 5, 6])), as_index(np.array([1, 3])).tolist()
+(slice(4, 7, None), [1, 3])
+"""
+import asyncio
+import collections
+import threading
+import time
+
+import numpy as np
+
+from w2vlib import _reader, _shards, _train
+from w2vlib.errors import ShardError
+
+#: Rows compared at a time when finding changed rows (bounds the comparison's scratch memory).
+COMPARE_BLOCK_ROWS = 1 << 14
+#: Hot rows: the rows of the HOT_ROWS most frequent words (input vectors, syn1neg) and of the
+#: HOT_ROWS Huffman inner nodes nearest the root (syn1), reported after every lease; the others
+#: only when the client asks for a full report (pWord2Vec's tiers, in two: docs/distributed.md).
+HOT_ROWS = 4096
+#: Each replica's random streams: ``Engine`` stream ``train_call * STREAMS_PER_CALL + replica + 1``.
+STREAMS_PER_CALL = 1 << 16
+
+
+class Cancelled(Exception):
+    """Raised in a replica's training threads once the client asked it to stop."""
+
+
+class _GlobalProgress:
+    """A replica's view of the schedule: the epoch's progress is the words confirmed at the last
+    sync plus this replica's words of the round times the replicas training it."""
+
+    def __init__(self, schedule, words, examples, replicas, cancelled):
+        self.schedule, self.words, self.examples = schedule, words, examples
+        self.replicas, self.cancelled = replicas, cancelled
+
+    def measure(self):
+        return self.schedule.measure()
+
+    def alpha(self, epoch, done_words, done_examples):
+        if self.cancelled.is_set():
+            raise Cancelled()
+        return self.schedule.alpha(epoch, self.words + done_words * self.replicas,
+                                   self.examples + done_examples * self.replicas)
+
+
+def changed_rows(layer, base):
+    """Indexes (int32) of the rows where `layer` differs from `base`."""
+    found = [start + np.flatnonzero((layer[start:start + COMPARE_BLOCK_ROWS]
+                                     != base[start:start + COMPARE_BLOCK_ROWS]).any(axis=1))
+             for start in range(0, len(layer), COMPARE_BLOCK_ROWS)]
+    return np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
+
+
+def as_index(rows):
+    """`rows` (sorted, distinct) as a slice when they are contiguous (numpy then adds and
+    copies rows in place instead of gathering and scattering them), else as they are."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
+class Replica:
+    """One Dask worker's copy of the model, trained lease by lease (a Dask actor).
+
+    Parameters
+    ----------
+    number : int
+        The replica's number (its random streams).
+    model : w2vlib.Word2Vec
+        The model as the client holds it (deserialised here: a private copy).
+    compute_loss : bool
+    schedule : w2vlib._train.Schedule
+    """
+
+    def __init__(self, number, model, compute_loss, schedule):
+        self.layers = {name: layer for name, layer in (
+            ("vectors", model.wv.vectors), ("syn1", model._syn1), ("syn1neg", model._syn1neg))
+            if layer is not None}
+        #: the sync buffer: the synchronised weights plus this replica's changes already sent
+        self.reported = {name: layer.copy() for name, layer in self.layers.items()}
+        #: changes sent whose round's update has not come back yet, oldest first
+        self.sent = collections.deque()
+        self.lock = threading.Lock()   # between the end of a lease and an update
+        self.engine = _train.Engine(
+            model._kernel(compute_loss), model.vector_size, model.workers, model.batch_words,
+            model.seed, model.wv.key_to_index, _reader.VocabIndex(model.wv.index_to_key),
+            stream=model.train_calls * STREAMS_PER_CALL + number + 1)
+        self.schedule = schedule
+        self.cancelled = threading.Event()
+
+    def _span(self, name, full):
+        """The rows of layer `name` this sync looks at: all, or its hot rows."""
+        rows = len(self.layers[name])
+        if full:
+            return 0, rows
+        return (max(0, rows - HOT_ROWS), rows) if name == "syn1" else (0, min(HOT_ROWS, rows))
+
+    def train(self, lease, epoch, words, examples, replicas, full):
+        """Train the shards of `lease` (``(path, start, end)`` each); returns the tallies and
+        the rows changed since they were last reported as ``{layer: (rows, deltas)}`` — all
+        rows if `full`, else the hot rows only. `words` and `examples` are the epoch's
+        progress over all replicas when the lease starts."""
+        progress = _GlobalProgress(self.schedule, words, examples, replicas, self.cancelled)
+        plain = [(path, True, _reader.MAX_WORDS_IN_BATCH, start, end)
+                 for path, start, end in lease if end >= 0]
+        streamed = [(path, True, _reader.MAX_WORDS_IN_BATCH) for path, start, end in lease if end < 0]
+        done = {"raw": 0, "effective": 0, "examples": 0, "loss": 0.0, "alpha": None}
+        started = time.perf_counter()
+        for sources in (plain, streamed):
+            if not sources:
+                continue
+            try:
+                tally = self.engine.run_epoch(_train.Corpus(sources=sources), progress, epoch)
+            except Cancelled:
+                raise
+            except Exception as error:
+                shards = ", ".join(str(_shards.Shard(*piece)) for piece in lease)
+                raise ShardError(shards, f"{type(error).__name__}: {error}") from None
+            done["raw"] += tally.raw_words
+            done["effective"] += tally.effective_words
+            done["examples"] += tally.examples
+            done["loss"] += self.engine.epoch_loss
+            done["alpha"] = tally.alpha if tally.alpha is not None else done["alpha"]
+            progress.words += tally.raw_words * replicas
+            progress.examples += tally.examples * replicas
+        trained = time.perf_counter()
+        with self.lock:
+            changes = {}
+            for name, layer in self.layers.items():
+                reported = self.reported[name]
+                lo, hi = self._span(name, full)
+                # hot rows change in every lease: they are sent whole, without a comparison
+                rows = (lo + changed_rows(layer[lo:hi], reported[lo:hi]) if full
+                        else np.arange(lo, hi, dtype=np.int32))
+                at = as_index(rows)
+                changes[name] = (rows, layer[at] - reported[at])
+                reported[at] = layer[at]
+            self.sent.append(changes)
+        done["changes"] = changes
+        done["full"] = full
+        done["seconds"] = (trained - started, time.perf_counter() - trained)
+        return done
+
+    def _apply(self, update, mine):
+        with self.lock:
+            own = self.sent.popleft() if mine else {}
+            for name, (rows, deltas) in update.items():
+                if name in own:   # this replica's own changes are in its weights already
+                    own_rows, own_deltas = own[name]
+                    if len(own_rows) == len(rows):   # the same rows (own_rows is a subset)
+                        deltas = deltas - own_deltas
+                    else:
+                        deltas = deltas.copy()
+                        deltas[np.searchsorted(rows, own_rows)] -= own_deltas
+                at = as_index(rows)
+                self.layers[name][at] += deltas
+                self.reported[name][at] += deltas
+
+    async def apply(self, update, mine):
+        """Fold in a round's combined `update` (``{layer: (rows, deltas)}``), in round order;
+        `mine` says whether this replica's changes are in it. Runs beside a lease in training
+        (on the worker's event loop, the arithmetic in a thread)."""
+        await asyncio.to_thread(self._apply, update, mine)
+
+    async def stop(self):
+        """Stop training (runs on the worker's event loop, beside a running ``train``)."""
+        self.cancelled.set()
