@@ -1,9 +1,10 @@
-"""The exceptions w2vlib raises where gensim raised another type.
+"""w2vlib's own exceptions.
 
-w2vlib's errors say what went wrong and where (the file, its line or byte offset); gensim often
-raised a bare built-in exception for the same mistake. Each class here derives from both, so code
-ported from gensim that catches gensim's type (``except EOFError:``, ``except RuntimeError:``)
-still catches it, and code that catches w2vlib's (``except ValueError:``) does too.
+w2vlib's errors say what went wrong and where (the file, its line or byte offset, the shard);
+gensim often raised a bare built-in exception for the same mistake. Where gensim raised another
+type than w2vlib's, the class derives from both, so code ported from gensim that catches
+gensim's type (``except EOFError:``, ``except RuntimeError:``) still catches it, and code that
+catches w2vlib's (``except ValueError:``) does too.
 
 >>> from w2vlib import Word2Vec
 >>> try:
@@ -45,14 +46,15 @@ class ShardError(OSError):
 
 class Word2VecFormatError(ValueError):
     """A word2vec file that cannot be read; the message names the file and the line (text)
-    or byte offset (binary). (``UndecodableKeyError`` is also a UnicodeDecodeError, whose
-    constructor takes other arguments: hence ``ValueError.__init__`` rather than ``super()``.)"""
+    or byte offset (binary)."""
 
     def __init__(self, fname, detail, line=None, offset=None):
         self.fname, self.detail, self.line, self.offset = fname, detail, line, offset
         where = "" if line is None and offset is None else (
             f"line {line}: " if line is not None else f"byte offset {offset}: ")
-        ValueError.__init__(self, f"{fname}: {where}{detail}")   # not super(): see below
+        # not super(): in UndecodableKeyError's MRO the next class is UnicodeDecodeError, whose
+        # constructor takes other arguments
+        ValueError.__init__(self, f"{fname}: {where}{detail}")
 
     def __reduce__(self):   # pickled (a Dask worker's error reaches the client) and copied
         return type(self), (self.fname, self.detail, self.line, self.offset)
