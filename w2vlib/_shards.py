@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 
 from w2vlib import _compressed
+from w2vlib._atomic import local_path
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class Shard:
 
 
 def is_uri(path):
-    """True for ``scheme://...`` other than ``file://``."""
-    return "://" in path and not path.startswith("file://")
+    """True for a remote ``scheme://...`` (not ``file://``): where _atomic.local_path has none."""
+    return local_path(path) is None
 
 
 def splittable(path):
