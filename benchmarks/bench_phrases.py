@@ -4,7 +4,8 @@
     python benchmarks/bench_phrases.py --tokens 1000000 --out /tmp/results.json # a quick check
 
 Each library runs in a fresh process of its own (so that each one's peak memory is its own), on
-the same plain-text copy of the corpus (``--corpus``, decompressed and cut after ``--tokens``
+the same plain-text copy of the corpus; w2vlib twice, with its default threads (one per CPU:
+learning and the two file steps split the file between them) and with ``workers=1``, (``--corpus``, decompressed and cut after ``--tokens``
 into ``--workdir`` once), with English connector words, ``--min-count`` and ``--threshold``:
 
 * learn: ``Phrases(...)`` over the corpus file (gensim reads it through ``LineSentence``,
@@ -35,9 +36,13 @@ import time
 import plot
 import results
 from bench_train import DEFAULT_CORPUS, corpus_file
+from w2vlib._parallel import usable_cpus
 
 HERE = pathlib.Path(__file__).resolve().parent
-LIBRARIES = ("gensim", "w2vlib")
+#: The runs: gensim, w2vlib with one thread per CPU (its default), w2vlib with one thread.
+LIBRARIES = ("gensim", "w2vlib", "w2vlib-1thread")
+#: Each run's key in the results' step times.
+TIME_KEYS = {"gensim": "gensim_s", "w2vlib": "w2vlib_s", "w2vlib-1thread": "w2vlib_1thread_s"}
 SCORERS = ("default", "npmi", "custom")
 #: Steps timed in each library, in table order.
 STEPS = ("learn", "apply file (frozen)", "apply file (Phrases)", "apply token lists (frozen)",
@@ -98,13 +103,15 @@ def measure(library, corpus, workdir, settings):
         from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases, npmi_scorer
         from gensim.models.word2vec import LineSentence
         source = LineSentence(str(corpus))
+        threads = {}
     else:
         from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases, npmi_scorer
         source = str(corpus)
+        threads = {"workers": 1 if library == "w2vlib-1thread" else None}
     before = peak_rss_mb()
     model, seconds = timed(lambda: Phrases(source, min_count=settings["min_count"],
                                            threshold=settings["threshold"],
-                                           connector_words=ENGLISH_CONNECTOR_WORDS))
+                                           connector_words=ENGLISH_CONNECTOR_WORDS, **threads))
     figures = {"times": {"learn": seconds}, "rss_before_mb": before, "rss_peak_mb": peak_rss_mb(),
                "vocab": len(model.vocab), "corpus_word_count": model.corpus_word_count,
                "phrases": {}, "outputs": {}}
@@ -114,7 +121,7 @@ def measure(library, corpus, workdir, settings):
         if library == "gensim":
             _, seconds = timed(lambda: write_lines(applied[LineSentence(str(corpus))], target))
         else:
-            _, seconds = timed(lambda: applied.phrase_file(corpus, target))
+            _, seconds = timed(lambda: applied.phrase_file(corpus, target, **threads))
         figures["times"][label] = seconds
         figures["outputs"][label] = sha256(target)
         target.unlink()
@@ -145,16 +152,19 @@ def run_child(library, corpus, workdir, settings):
 
 
 def compare(figures):
-    """Per scorer and output, the number of phrases (or 1) and whether both libraries agree."""
-    gensim, w2vlib = figures["gensim"], figures["w2vlib"]
+    """Per scorer and output, the number of phrases (or 1) and whether every run agrees with
+    gensim's."""
+    gensim, ours = figures["gensim"], [figures[library] for library in LIBRARIES[1:]]
     agreement = {}
     for name in SCORERS:
-        agreement[f"phrases {name}"] = {"count": len(gensim["phrases"][name]),
-                                        "equal": gensim["phrases"][name] == w2vlib["phrases"][name]}
+        agreement[f"phrases {name}"] = {"count": len(gensim["phrases"][name]), "equal": all(
+            gensim["phrases"][name] == run["phrases"][name] for run in ours)}
     for label in gensim["outputs"]:
-        agreement[label] = {"count": 1, "equal": gensim["outputs"][label] == w2vlib["outputs"][label]}
-    agreement["vocabulary"] = {"count": gensim["vocab"], "equal": (
-        (gensim["vocab"], gensim["corpus_word_count"]) == (w2vlib["vocab"], w2vlib["corpus_word_count"]))}
+        agreement[label] = {"count": 1, "equal": all(
+            gensim["outputs"][label] == run["outputs"][label] for run in ours)}
+    agreement["vocabulary"] = {"count": gensim["vocab"], "equal": all(
+        (gensim["vocab"], gensim["corpus_word_count"]) == (run["vocab"], run["corpus_word_count"])
+        for run in ours)}
     return agreement
 
 
@@ -194,7 +204,7 @@ def main(argv=None):
     corpus = corpus_file(args.corpus, args.workdir, args.tokens)
     settings = {"min_count": args.min_count, "threshold": args.threshold,
                 "npmi_threshold": args.npmi_threshold, "custom_threshold": args.custom_threshold,
-                "list_tokens": args.list_tokens}
+                "list_tokens": args.list_tokens, "threads": usable_cpus()}
     figures = {}
     for _ in range(max(args.repeats, 1)):
         for library in LIBRARIES:
@@ -204,8 +214,8 @@ def main(argv=None):
     words = figures["w2vlib"]["corpus_word_count"]
     section = {"run": results.run_info(corpus=str(corpus), corpus_words=words),
                "repeats": max(args.repeats, 1), "settings": settings,
-               "steps": {step: {"gensim_s": figures["gensim"]["times"][step],
-                                "w2vlib_s": figures["w2vlib"]["times"][step]} for step in STEPS},
+               "steps": {step: {TIME_KEYS[library]: figures[library]["times"][step]
+                                for library in LIBRARIES} for step in STEPS},
                "memory": {library: {key: figures[library][key] for key in
                                     ("rss_before_mb", "rss_peak_mb", "rss_end_mb")}
                           for library in LIBRARIES},

@@ -53,10 +53,15 @@ DEFAULT_CORPUS = HERE.parent.parent / "shared" / "data" / "corpus" / "gutenberg_
 #: The evaluation sets w2vlib ships (the Google analogy set and WordSim-353).
 DEFAULT_EVAL_DIR = HERE.parent / "w2vlib" / "data"
 MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
-         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
+         "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0),
+         # w2vlib's extension (gensim trains sg-ns beside it): one draw of negatives per window
+         "sg-ns-shared": dict(sg=1, hs=0, negative=5, shared_negatives=True)}
 #: The modes whose quality can be measured: those, and w2vlib's extensions (w2vlib._params) on
 #: one of them; the gensim models train the mode without the extension, their reference.
-QUALITY_MODES = {**MODES, "cbow-ns-corrected": dict(MODES["cbow-ns"], cbow_correction=True)}
+QUALITY_MODES = {**MODES, "cbow-ns-corrected": dict(MODES["cbow-ns"], cbow_correction=True),
+                 # kōan trains corrected CBOW at a higher learning rate (its updates are smaller)
+                 "cbow-ns-corrected-alpha0.075": dict(MODES["cbow-ns"], cbow_correction=True,
+                                                      alpha=0.075)}
 QUALITY_MODELS = {"w2vlib": "w2vlib, corpus_file mode",
                   "gensim": "gensim, iterable mode (LineSentence): the reference",
                   "gensim-corpus_file": "gensim, corpus_file mode",
@@ -154,10 +159,17 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
+def gensim_settings(settings):
+    """`settings` without w2vlib's extensions: what gensim trains beside an extension's mode."""
+    from w2vlib._params import EXTENSIONS
+    return {name: value for name, value in settings.items() if name not in EXTENSIONS}
+
+
 def gensim_speed(path, params, workers):
     """Raw words/s of one gensim epoch in each mode: ``{"gensim_corpus_file": ..., "gensim_iterable": ...}``."""
     from gensim.models import Word2Vec as GWord2Vec
     from gensim.models.word2vec import LineSentence
+    params = gensim_settings(params)
     rates = {}
     model = GWord2Vec(workers=workers, **params)
     model.build_vocab(corpus_file=str(path))
@@ -332,8 +344,7 @@ def trained_vectors(model, path, settings):
     if model.startswith("gensim"):
         from gensim.models import Word2Vec as GWord2Vec
         from gensim.models.word2vec import LineSentence
-        from w2vlib._params import EXTENSIONS
-        settings = {name: value for name, value in settings.items() if name not in EXTENSIONS}
+        settings = gensim_settings(settings)
         if model == "gensim":
             return GWord2Vec(LineSentence(str(path)), **settings).wv
         return GWord2Vec(corpus_file=str(path), **settings).wv
@@ -464,7 +475,8 @@ def parser():
     p.add_argument("--quality-modes", type=names(QUALITY_MODES), default=["sg-ns", "cbow-ns"],
                    metavar="LIST", help="modes whose quality to measure: the speed modes, and "
                    "cbow-ns-corrected (w2vlib's cbow_correction=True; gensim's models train "
-                   "cbow-ns) ('' skips; default: sg-ns,cbow-ns)")
+                   "cbow-ns) and cbow-ns-corrected-alpha0.075 (the same at alpha 0.075) ('' "
+                   "skips; default: sg-ns,cbow-ns)")
     p.add_argument("--quality-models", type=names(QUALITY_MODELS), metavar="LIST",
                    default=["w2vlib", "gensim", "gensim-corpus_file"],
                    help="models trained for quality: " + "; ".join(

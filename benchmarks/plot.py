@@ -159,13 +159,20 @@ def phrases_section(data):
 
 
 def phrases_table(phrases):
-    """The phrases table: each step's seconds in both libraries, peak memory, agreement."""
-    lines = ["| step | gensim 4.4 (s) | w2vlib (s) | gensim / w2vlib |", "|---|---:|---:|---:|"]
+    """The phrases table: each step's seconds in gensim and in w2vlib with its default threads
+    and with one, the ratios, peak memory, agreement."""
+    threads = phrases["settings"]["threads"]
+    lines = [f"| step | gensim 4.4 (s) | w2vlib, {threads} threads (s) | w2vlib, 1 thread (s) "
+             f"| gensim / w2vlib ({threads} threads) | gensim / w2vlib (1 thread) |",
+             "|---|---:|---:|---:|---:|---:|"]
     for step, times in phrases["steps"].items():
-        lines.append(f"| {step} | {times['gensim_s']:.3f} | {times['w2vlib_s']:.3f} "
-                     f"| {times['gensim_s'] / times['w2vlib_s']:.1f}x |")
-    theirs, ours = (phrases["memory"][name]["rss_peak_mb"] for name in ("gensim", "w2vlib"))
-    lines += [f"| peak RSS after learning (MB) | {theirs:.0f} | {ours:.0f} | {theirs / ours:.1f}x |", ""]
+        theirs, ours, one = times["gensim_s"], times["w2vlib_s"], times["w2vlib_1thread_s"]
+        lines.append(f"| {step} | {theirs:.3f} | {ours:.3f} | {one:.3f} | {theirs / ours:.1f}x "
+                     f"| {theirs / one:.1f}x |")
+    theirs, ours, one = (phrases["memory"][name]["rss_peak_mb"]
+                         for name in ("gensim", "w2vlib", "w2vlib-1thread"))
+    lines += [f"| peak RSS after learning (MB) | {theirs:.0f} | {ours:.0f} | {one:.0f} "
+              f"| {theirs / ours:.1f}x | {theirs / one:.1f}x |", ""]
     for name, check in phrases["agreement"].items():
         count = f" ({check['count']:,})" if check["count"] != 1 else ""
         lines.append(f"- {name}: {'the same' if check['equal'] else 'DIFFERENT'}{count}")

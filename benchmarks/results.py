@@ -67,13 +67,15 @@ RUN = {"date": TEXT, "command": TEXT, "python": TEXT, "w2vlib": TEXT, "gensim": 
 TRAIN_RUN = {**RUN, "corpus": TEXT, "corpus_words": COUNT, "workers": COUNT}
 CORPUS_RUN = {**RUN, "corpus": TEXT, "corpus_words": COUNT}
 
-#: bench_phrases.py: seconds of each step per library (best of `repeats`), peak RSS (MB) of each
-#: library's process, and whether the libraries agree on each output (phrases and scores per
-#: scorer, phrased files and token lists, vocabulary size).
+#: bench_phrases.py: seconds of each step per run (best of `repeats`): gensim, w2vlib with
+#: `threads` threads (one per CPU, its default) and with one; peak RSS (MB) of each run's
+#: process, and whether the runs agree on each output (phrases and scores per scorer, phrased
+#: files and token lists, vocabulary size).
 PHRASES = {"run": CORPUS_RUN, "repeats": COUNT,
            "settings": {"min_count": COUNT, "threshold": REAL, "npmi_threshold": REAL,
-                        "custom_threshold": REAL, "list_tokens": COUNT},
-           "steps": map_of({"gensim_s": POSITIVE, "w2vlib_s": POSITIVE}),
+                        "custom_threshold": REAL, "list_tokens": COUNT, "threads": COUNT},
+           "steps": map_of({"gensim_s": POSITIVE, "w2vlib_s": POSITIVE,
+                            "w2vlib_1thread_s": POSITIVE}),
            "memory": map_of({"rss_before_mb": NUMBER, "rss_peak_mb": NUMBER, "rss_end_mb": NUMBER}),
            "agreement": map_of({"count": COUNT, "equal": FLAG})}
 

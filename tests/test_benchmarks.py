@@ -223,7 +223,8 @@ def test_bench_phrases_compares_both_libraries_and_adds_its_section(tmp_path):
     assert list(phrases["steps"]) == ["learn", "apply file (frozen)", "apply file (Phrases)",
                                       "apply token lists (frozen)", "export default",
                                       "export npmi", "export custom"]
-    assert all(times["gensim_s"] > 0 and times["w2vlib_s"] > 0 for times in phrases["steps"].values())
+    assert all(times["gensim_s"] > 0 and times["w2vlib_s"] > 0 and times["w2vlib_1thread_s"] > 0
+               for times in phrases["steps"].values())
     assert all(check["equal"] for check in phrases["agreement"].values())
     assert phrases["agreement"]["phrases default"]["count"] > 10
     assert all(0 < entry["rss_peak_mb"] < 1024 for entry in phrases["memory"].values())

@@ -174,7 +174,7 @@ def test_train_without_output_only_builds_the_vocabulary(corpus, tmp_path, capsy
 C_TOOL_DEFAULTS = {  # word2vec.c: the values its usage text lists
     "vector_size": 100, "window": 5, "sample": 1e-3, "hs": 0, "negative": 5, "workers": 12,
     "epochs": 5, "min_count": 5, "alpha": 0.05, "min_alpha": 0.05 * 1e-4, "sg": 0, "seed": 1,
-    "cbow_correction": False}
+    "cbow_correction": False, "shared_negatives": False}
 
 
 def parse_train(*flags):
@@ -202,13 +202,23 @@ def test_c_flags_and_gnu_flags_agree():
     assert c_params == gnu_params == {
         "vector_size": 50, "window": 3, "sample": 1e-4, "hs": 1, "negative": 0, "workers": 3,
         "epochs": 7, "min_count": 2, "alpha": 0.1, "min_alpha": 0.1 * 1e-4, "sg": 1, "seed": 1,
-        "cbow_correction": False}
+        "cbow_correction": False, "shared_negatives": False}
     assert vars(c_args) == vars(gnu_args)
 
 
 def test_cbow_correction_is_a_w2vlib_addition():
     """kōan's corrected CBOW (Word2Vec's cbow_correction), off by default as in the C tool."""
     assert parse_train("--cbow-correction")[1]["cbow_correction"] is True
+
+
+def test_shared_negatives_is_a_w2vlib_addition_for_skip_gram_ns(tmp_path, capsys):
+    assert parse_train("--shared-negatives", "-cbow", "0")[1]["shared_negatives"] is True
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c\n" * 10)
+    code = main(["train", "-train", str(corpus), "-output", str(tmp_path / "v.txt"),
+                 "--shared-negatives"])                    # the C tool's default is CBOW
+    assert code == 2 and "shared_negatives is for skip-gram" in capsys.readouterr().err
+    assert not (tmp_path / "v.txt").exists()
 
 
 # --- exit codes -------------------------------------------------------------------------------

@@ -99,7 +99,8 @@ def _central_differences(fun, theta, eps=1e-6):
     return np.stack(columns, axis=-1)
 
 
-def _kernel_step(inner, weights, sg, hs, negative, cbow_mean, cbow_correction):
+def _kernel_step(inner, weights, sg, hs, negative, cbow_mean, cbow_correction,
+                 shared_negatives=False):
     """The weights' change, per unit of -alpha, after the kernel trains the sentence once."""
     trained = [w.copy() for w in weights]
     n = len(COUNTS)
@@ -108,7 +109,7 @@ def _kernel_step(inner, weights, sg, hs, negative, cbow_mean, cbow_correction):
     kernel = inner.Kernel(*trained, None, accept, alias, CODES, POINTS, OFFSETS, sg=sg, hs=hs,
                           negative=negative, window=WINDOW, cbow_mean=cbow_mean,
                           shrink_windows=False, compute_loss=False,
-                          cbow_correction=cbow_correction)
+                          cbow_correction=cbow_correction, shared_negatives=shared_negatives)
     kernel.train_batch(inner.WorkerState(DIM, 1), np.array(SENTENCE, np.int32),
                        np.array([0, len(SENTENCE)], np.int32), ALPHA)
     before = np.concatenate([w.ravel() for w in weights]).astype(np.float64)
@@ -151,3 +152,21 @@ def test_one_step_is_minus_alpha_times_the_gradient(sg, hs, negative, cbow_mean,
     bad = np.abs(got - want) > tolerance
     assert not bad.any(), (f"components {np.flatnonzero(bad)} (rows of syn0, syn1, syn1neg, "
                            f"{DIM} each): kernel {got[bad]}, gradient {want[bad]}")
+
+
+def test_shared_negatives_step_is_minus_alpha_times_the_gradient(inner):
+    """Skip-gram with shared negatives: one draw per window (here word 3 twice, as for every
+    pair), one step of the window's summed loss. Its loss is the pairs' loss, so the check is
+    the same: the step must be -alpha times its gradient (all of it taken at the weights before
+    the window; the per-pair kernel differs from that only at O(alpha²))."""
+    config = (1, 0, NEGATIVE, 1)
+    rng = np.random.default_rng(4)
+    weights = [rng.uniform(-0.3, 0.3, (len(COUNTS), DIM)).astype(np.float32) for _ in range(3)]
+    theta = np.concatenate([w.ravel() for w in weights]).astype(np.float64)
+    gradient = _central_differences(lambda t: _loss(t, config), theta)
+    quantisation = MAX_SLOPE * STEP * np.abs(_central_differences(lambda t: _dots(t, config), theta)).sum(axis=0)
+    tolerance = quantisation + RTOL * np.abs(gradient).max()
+    assert np.abs(gradient).max() > 10 * tolerance.max()
+    got = _kernel_step(inner, weights, *config, False, shared_negatives=True)
+    bad = np.abs(got - gradient) > tolerance
+    assert not bad.any(), f"components {np.flatnonzero(bad)}: kernel {got[bad]}, gradient {gradient[bad]}"

@@ -38,10 +38,15 @@ def test_every_hyperparameter_survives_save_and_load(tmp_path):
                   sample=1e-4, seed=9, workers=2, min_alpha=0.001, sg=1, hs=1, negative=3,
                   ns_exponent=0.5, cbow_mean=0, epochs=2, null_word=0, sorted_vocab=1,
                   batch_words=50, compute_loss=True, max_final_vocab=100, shrink_windows=False,
-                  cbow_correction=True)
+                  cbow_correction=True, shared_negatives=False)
     assert set(chosen) == set(_params.HYPERPARAMETERS)
     model = Word2Vec(SENTENCES, **chosen)
     model.save(str(tmp_path / "m"))
+    loaded = Word2Vec.load(str(tmp_path / "m"))
+    assert {name: getattr(loaded, name) for name in chosen} == chosen
+    # shared_negatives needs skip-gram without hs
+    chosen.update(hs=0, shared_negatives=True)
+    Word2Vec(SENTENCES, **chosen).save(str(tmp_path / "m"))
     loaded = Word2Vec.load(str(tmp_path / "m"))
     assert {name: getattr(loaded, name) for name in chosen} == chosen
 

@@ -16,7 +16,8 @@ GROUPS = [["red", "green", "blue", "yellow"], ["one", "two", "three", "four"],
 MODES = {"sg-ns": dict(sg=1, hs=0, negative=5), "cbow-ns": dict(sg=0, hs=0, negative=5),
          "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0),
          "cbow-ns-corrected": dict(sg=0, hs=0, negative=5, cbow_correction=True),
-         "cbow-hs-corrected": dict(sg=0, hs=1, negative=0, cbow_correction=True)}
+         "cbow-hs-corrected": dict(sg=0, hs=1, negative=0, cbow_correction=True),
+         "sg-ns-shared": dict(sg=1, hs=0, negative=5, shared_negatives=True)}
 
 
 def planted_corpus(n_sentences=1500, seed=0):
@@ -261,6 +262,24 @@ def test_cbow_correction_leaves_the_sum_and_skip_gram_alone():
         flagged = Word2Vec(planted_corpus(300), **settings, cbow_correction=True)
         plain = Word2Vec(planted_corpus(300), **settings)
         np.testing.assert_array_equal(flagged.wv.vectors, plain.wv.vectors)
+
+
+def test_shared_negatives_train_save_load_and_are_refused_elsewhere(tmp_path):
+    """Word2Vec(shared_negatives=True): other vectors than one draw per pair, the flag kept
+    through save and load; refused (before any work) outside skip-gram with negative sampling."""
+    settings = dict(vector_size=12, min_count=1, workers=1, epochs=1, seed=5, sg=1, hs=0)
+    model = Word2Vec(planted_corpus(300), **settings, shared_negatives=True)
+    assert not np.array_equal(model.wv.vectors, Word2Vec(planted_corpus(300), **settings).wv.vectors)
+    model.save(tmp_path / "m.w2v")
+    loaded = Word2Vec.load(tmp_path / "m.w2v")
+    assert loaded.shared_negatives is True
+    more = planted_corpus(50, seed=1)
+    for m in (model, loaded):
+        m.train(more, total_examples=len(more), epochs=1)
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    for mode in (dict(sg=0), dict(sg=1, hs=1), dict(sg=1, negative=0, hs=1)):
+        with pytest.raises(ValueError, match="shared_negatives is for skip-gram with negative"):
+            Word2Vec(**{**settings, **mode}, shared_negatives=True)
 
 
 class RecordingKernel:

@@ -240,6 +240,7 @@ cdef struct Params:
     int sg
     int cbow_mean
     int cbow_correction           # with cbow_mean: each context row gets 1/count of the mean's step
+    int shared_negatives          # skip-gram-ns: one draw of negatives per window (see _train_sg_shared)
     int shrink_windows
     int compute_loss
     uint32_t n_words
@@ -278,6 +279,11 @@ cdef struct Scratch:
     Py_ssize_t kept_cap
     Py_ssize_t offsets_cap
     Py_ssize_t targets_cap
+    real** block_rows             # shared negatives: the window's output rows, then its input rows
+    real* block_steps             # their steps, one per (input, output) pair
+    real* block_grads             # the input rows' gradients
+    Py_ssize_t block_cap          # (input, output) pairs the buffers hold (and rows: as many)
+    Py_ssize_t block_grads_cap    # values block_grads holds
     uint64_t rng
     double loss
     uint64_t examples
@@ -600,6 +606,75 @@ cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* wo
         _train_sg_pair(p, s, center, words[j], alpha)
 
 
+cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* words,
+                                  Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t i,
+                                  real alpha) noexcept nogil:
+    """Skip-gram with negative sampling around ``words[i]``, one draw of negatives for the whole
+    window (w2vlib's ``shared_negatives``; HogBatch, Ji et al. 2016, and BlazingText's
+    ``batch_skipgram``).
+
+    The output rows are the center's and its ``negative`` draws (a draw equal to the center is
+    left out, as for one pair); every context word's input row meets every one of them. The
+    step is one gradient step of the window's summed loss at the weights as they were before
+    it: all dot products first, then the input rows' gradients (from the old output rows), then
+    each output row's update (from the old input rows), then the input rows' updates. Each
+    output row is fetched once per window instead of once per pair, and the draws are one per
+    negative instead of one per negative and pair. Every pair counts as an example.
+    """
+    cdef Py_ssize_t j
+    cdef int n_out = 0, n_in = 0, k, c, d
+    cdef int size = p.size
+    cdef int32_t center = words[i], word
+    cdef real f, g, label
+    cdef real** outs = s.block_rows
+    cdef real** ins
+    cdef real* steps = s.block_steps
+    cdef real* grad
+    if hi - lo <= 1:
+        return
+    _draw_negatives(p, s, s.targets, p.negative)
+    for d in range(p.negative + 1):
+        word = center if d == 0 else s.targets[d - 1]
+        if d > 0 and word == center:
+            continue
+        outs[n_out] = _row(&s.outputs, word, size)
+        _prefetch_row(outs[n_out], size)
+        n_out += 1
+    ins = &s.block_rows[n_out]
+    for j in range(lo, hi):
+        if j != i:
+            ins[n_in] = &p.syn0[<int64_t>words[j] * size]
+            _prefetch_row(ins[n_in], size)
+            n_in += 1
+    for c in range(n_in):
+        _dots(ins[c], outs, &steps[c * n_out], n_out, size)
+        for k in range(n_out):
+            f, label = steps[c * n_out + k], (1 if k == 0 else 0)
+            if p.compute_loss:
+                s.loss += _softplus(-f if label > 0 else f)
+            if f > -MAX_EXP and f < MAX_EXP:
+                g = (label - _sigmoid(f)) * alpha
+            elif f >= MAX_EXP:
+                g = (label - 1) * alpha
+            else:  # f <= -MAX_EXP, or NaN after divergence
+                g = label * alpha
+            steps[c * n_out + k] = g
+    for c in range(n_in):
+        grad = &s.block_grads[<Py_ssize_t>c * size]
+        memset(grad, 0, size * sizeof(real))
+        for k in range(n_out):
+            _axpy(steps[c * n_out + k], outs[k], grad, size)
+    for k in range(n_out):
+        for c in range(n_in):
+            _axpy(steps[c * n_out + k], ins[c], outs[k], size)
+    c = 0
+    for j in range(lo, hi):
+        if j != i:
+            _axpy(_lock(p, words[j]), &s.block_grads[<Py_ssize_t>c * size], ins[c], size)
+            c += 1
+    s.examples += n_in
+
+
 cdef inline void _train_cbow_center(const Params* p, Scratch* s, const int32_t* words,
                                     Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t i,
                                     real alpha) noexcept nogil:
@@ -680,7 +755,9 @@ cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sente
                     _prefetch_path(p, s, words[i])
                 if i + 1 < end:
                     _prefetch_path(p, s, words[i + 1])
-            if p.sg:
+            if p.shared_negatives:
+                _train_sg_shared(p, s, words, lo, hi, i, alpha)
+            elif p.sg:
                 _train_sg_center(p, s, words, lo, hi, i, alpha)
             else:
                 _train_cbow_center(p, s, words, lo, hi, i, alpha)
@@ -743,6 +820,9 @@ cdef class WorkerState:
             free(self.s.hidden)
             free(self.s.grad)
             free(self.s.targets)
+            free(self.s.block_rows)
+            free(self.s.block_steps)
+            free(self.s.block_grads)
             free(self.s.kept)
             free(self.s.kept_offsets)
             _free_hot(&self.s.nodes)
@@ -750,8 +830,23 @@ cdef class WorkerState:
             free(self.s)
 
     cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences,
-                      Py_ssize_t n_targets) except -1:
-        """Grow the per-batch buffers (their old contents are not needed)."""
+                      Py_ssize_t n_targets, Py_ssize_t n_block=0) except -1:
+        """Grow the per-batch buffers (their old contents are not needed); `n_block`: (input,
+        output) pairs of a shared-negatives window (its rows are fewer)."""
+        if n_block > self.s.block_cap:
+            free(self.s.block_rows)
+            free(self.s.block_steps)
+            self.s.block_rows = NULL
+            self.s.block_steps = NULL
+            self.s.block_cap = 0
+            self.s.block_rows = <real**>_private_alloc(n_block * sizeof(real*))
+            self.s.block_steps = <real*>_private_alloc(n_block * sizeof(real))
+            self.s.block_cap = n_block
+        if n_block * self.size > self.s.block_grads_cap:
+            free(self.s.block_grads)
+            self.s.block_grads = NULL
+            self.s.block_grads = <real*>_private_alloc(n_block * self.size * sizeof(real))
+            self.s.block_grads_cap = n_block * self.size
         if n_targets > self.s.targets_cap:
             free(self.s.targets)
             self.s.targets = NULL
@@ -804,7 +899,9 @@ cdef class Kernel:
     the word's vector, the output layer still learns from it. ``cbow_correction`` (w2vlib's
     extension, kōan's corrected CBOW) divides the step of each context row by the context size
     when ``cbow_mean`` (so that it is the true gradient); it changes nothing for the sum or
-    skip-gram.
+    skip-gram. ``shared_negatives`` (w2vlib's extension, skip-gram with negative sampling only)
+    draws one set of negatives per window and takes one gradient step of the window's loss
+    (``_train_sg_shared``).
     """
     cdef Params p
     cdef object _arrays
@@ -819,7 +916,7 @@ cdef class Kernel:
                  const int64_t[::1] code_offsets, *, bint sg, bint hs, int negative,
                  int window, bint cbow_mean, bint shrink_windows, bint compute_loss,
                  int hot_nodes=0, int hot_words=0, int merge_every=0, const real[::1] lockf=None,
-                 bint cbow_correction=False):
+                 bint cbow_correction=False, bint shared_negatives=False):
         cdef Py_ssize_t n = syn0.shape[0]
         if n < 1 or n > 2 ** 31 - 1:
             raise ValueError(f"the vocabulary must have 1 to 2**31-1 words, got {n}")
@@ -833,6 +930,9 @@ cdef class Kernel:
                              f"together, got {hot_nodes}, {hot_words} and {merge_every}")
         if not hs and negative == 0:
             raise ValueError("nothing to train: set hs=1 and/or negative > 0")
+        if shared_negatives and not (sg and negative and not hs):
+            raise ValueError("shared_negatives is for skip-gram with negative sampling only "
+                             "(sg=1, hs=0, negative > 0)")
         memset(&self.p, 0, sizeof(Params))
         self.p.syn0 = &syn0[0, 0]
         self.p.size = <int>syn0.shape[1]
@@ -841,6 +941,7 @@ cdef class Kernel:
         self.p.sg = sg
         self.p.cbow_mean = cbow_mean
         self.p.cbow_correction = cbow_correction
+        self.p.shared_negatives = shared_negatives
         self.p.shrink_windows = shrink_windows
         self.p.compute_loss = compute_loss
         if sample_int is not None:
@@ -907,7 +1008,9 @@ cdef class Kernel:
         # negatives for every pair of one position: at most 2 * window pairs, and fewer than
         # the batch's words
         state._reserve(n_ids, n_sentences,
-                       max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative)
+                       max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative,
+                       2 * <Py_ssize_t>self.p.window * (self.p.negative + 1)
+                       if self.p.shared_negatives else 0)
         self._bind(state.s)
         with nogil:
             kept_sentences = _subsample(&self.p, state.s, &ids[0], &offsets[0], n_sentences)

@@ -136,6 +136,11 @@ ARGUMENTS = (
              "(kōan's corrected CBOW, İrsoy et al. 2021); word2vec.c and gensim apply the mean's "
              "whole gradient to every context vector. No effect with ``cbow_mean=0`` (the sum's "
              "update stays gensim's) or skip-gram.", _flag, extension=True),
+    Argument("shared_negatives", False, "Skip-gram with negative sampling: draw one set of "
+             "``negative`` words per window, shared by all its context words, and take one "
+             "gradient step of the window's loss (HogBatch, Ji et al. 2016; BlazingText's "
+             "``batch_skipgram``): fewer random rows to fetch per word, other vectors than "
+             "gensim's. Only with ``sg=1, hs=0, negative > 0``.", _flag, extension=True),
 )
 
 #: Not gensim's: a Dask client, keyword only after gensim's arguments (docs/distributed.md).
@@ -172,6 +177,9 @@ def configure(model, values):
     if not (model.hs or model.negative):
         raise ValueError("set hs=1 and/or negative > 0: with hs=0 and negative=0 nothing "
                          "would be trained")
+    if model.shared_negatives and not (model.sg and model.negative and not model.hs):
+        raise ValueError("shared_negatives is for skip-gram with negative sampling only: set "
+                         "sg=1, hs=0 and negative > 0")
 
 
 def saved(model):

@@ -6,24 +6,45 @@ compiled reader reads itself (:func:`count`). Out: a corpus phrased lazily
 atomically (:func:`write_phrased`, behind ``phrase_file``), its output checked before any work
 (:func:`check_target`).
 
+Plain local files of ``LineSentence`` sentences (a line a sentence) are counted and phrased by
+several threads at once (``workers``, :func:`split_runs`): the files laid end to end are cut into
+one run of bytes per thread, each thread takes the lines that start in its run. Counting gives
+each thread a table of its own, merged in corpus order afterwards, so the counts and the order
+of the keys are those of one pass; that holds only while nothing is pruned, so when the merged
+table would hold more than ``max_vocab_size`` keys the corpus is counted again by one thread,
+pruning as gensim does. Phrasing writes the first run's lines to the output and each other
+run's to a temporary file in the output's folder, appended in order at the end.
+
 >>> corpus_files("corpus.txt")
 [('corpus.txt', True, 10000)]
 >>> corpus_files([["a", "b"]]) is None
 True
 """
 import collections
+import contextlib
 import os
+import shutil
+import tempfile
+import threading
 
 import smart_open
 
-from w2vlib import _compressed, _phrase_apply, _phrase_write
+from w2vlib import _compressed, _phrase_apply, _phrase_write, _shards
 from w2vlib._atomic import atomic_open, local_path
+from w2vlib._parallel import run_parts, usable_cpus
 from w2vlib._progress import ByteCounter, make_meter
 from w2vlib._reader import MAX_WORDS_IN_BATCH
 from w2vlib.corpora import LineSentence, Text8Corpus
 
 #: What ``phrase_file`` reports: sentences written, words read, phrases joined.
 PhraseFileReport = collections.namedtuple("PhraseFileReport", "sentences words phrases")
+#: A corpus of fewer bytes is read by one thread (starting more does not pay).
+PARALLEL_MIN_BYTES = 1 << 22
+#: Bytes copied at a time when a run's temporary output is appended to the output.
+COPY_BYTES = 1 << 20
+#: progress_per of the counters of runs after the first (only the first logs PROGRESS lines,
+#: whose sentence numbers are then those of the whole corpus).
+QUIET = 1 << 62
 
 
 def corpus_files(sentences):
@@ -64,16 +85,128 @@ def _read_each(sources, progress, what, read):
     return results
 
 
-def count(counter, sentences, progress, progress_per):
-    """Count `sentences` (token lists, a path or a corpus class reading files) with a
-    ``_phrase_count.PhraseCounter``; files are read by the compiled reader."""
+def split_runs(sources, workers):
+    """`sources` cut into one run of byte ranges per thread, each ``[path, max_sentence_length,
+    start, end]``; None when one thread must read them: `workers` is 1, a file is not plain
+    and local, its sentences run across lines (``Text8Corpus``), or the files hold fewer than
+    :data:`PARALLEL_MIN_BYTES`.
+
+    Parameters
+    ----------
+    sources : list of tuple
+        ``(path, line_mode, max_sentence_length)`` per file (:func:`corpus_files`).
+    workers : int or None
+        Threads (None: the CPUs this process may use).
+    """
+    workers = usable_cpus() if workers is None else workers
+    if workers == 1 or not all(line_mode and _shards.splittable(path)
+                               for path, line_mode, _ in sources):
+        return None
+    spans = [(path, max_length, 0, os.path.getsize(path)) for path, _, max_length in sources]
+    if sum(end for *_, end in spans) < PARALLEL_MIN_BYTES:
+        return None
+    return [run for run in _shards.cut(spans, workers) if run]
+
+
+class _Tally:
+    """The bytes the runs have read, on one meter (or nowhere)."""
+
+    def __init__(self, meter):
+        self.meter, self.done, self.lock = meter, 0, threading.Lock()
+
+    def add(self, nbytes):
+        if self.meter is not None:
+            with self.lock:
+                self.done += nbytes
+                self.meter.update(self.done)
+
+
+class _RunReader:
+    """A run's binary file: each read counted on the job's tally, after a ``check()`` that the
+    run's work still matters (:func:`w2vlib._parallel.run_parts`)."""
+
+    def __init__(self, fileobj, tally, check):
+        self._fileobj, self._tally, self._check = fileobj, tally, check
+
+    def readinto(self, buffer):
+        self._check()
+        got = self._fileobj.readinto(buffer) or 0
+        self._tally.add(got)
+        return got
+
+    def __getattr__(self, name):
+        return getattr(self._fileobj, name)
+
+
+def _run_each(runs, progress, what, work):
+    """``work(k, run, read)`` for each run in a thread of its own, where ``read(path)`` is a
+    context manager giving the run's view of a file; returns what each gave, in run order."""
+    meter = make_meter(progress, what, sum(end - start for run in runs
+                                           for *_, start, end in run), "B")
+    tally = _Tally(meter)
+
+    def one(k, check):
+        @contextlib.contextmanager
+        def read(path):
+            with _open(path) as fileobj:
+                yield _RunReader(fileobj, tally, check)
+        return work(k, runs[k], read)
+
+    try:
+        return run_parts(one, len(runs))
+    finally:
+        if meter is not None:
+            meter.close()
+
+
+def count(new_counter, sentences, progress, progress_per, workers=None):
+    """Count `sentences` (token lists, a path or a corpus class reading files); returns the
+    ``_phrase_count.PhraseCounter`` that counted them, made by ``new_counter(progress_per)``.
+    Files are read by the compiled reader, plain local ones by `workers` threads (see the
+    module)."""
     if isinstance(sentences, bytes):
         raise TypeError("sentences must be token lists or a path, not bytes")
     sources = corpus_files(sentences)
-    if sources is not None:
-        _read_each(sources, progress, "counting phrases", counter.count_file)
-    else:
+    if sources is None:
+        counter = new_counter(progress_per)
         counter.count_sentences(_metered(sentences, progress, progress_per))
+        return counter
+    runs = split_runs(sources, workers)
+    if runs is not None:
+        counter = _count_runs(new_counter, runs, progress, progress_per)
+        if counter is not None:
+            return counter
+    counter = new_counter(progress_per)
+    _read_each(sources, progress, "counting phrases", counter.count_file)
+    return counter
+
+
+def _count_runs(new_counter, runs, progress, progress_per):
+    """The runs counted by threads and merged in order, or None when the merged table would
+    outgrow max_vocab_size (then gensim's pruning must happen, which one pass does)."""
+    def work(k, run, read):
+        counter = new_counter(progress_per if k == 0 else QUIET)
+        counter.stop_at_limit = True
+        for path, max_length, start, end in run:
+            with _compressed.located(path), read(path) as fin:
+                counter.count_file(fin, True, max_length, start=start, end=end)
+            if counter.over_limit:
+                break
+        return counter
+
+    counters = _run_each(runs, progress, "counting phrases", work)
+    first = counters[0]
+    for k in range(1, len(counters)):
+        if first.over_limit or counters[k].over_limit:
+            return None
+        first.absorb(counters[k])
+        counters[k] = None                     # its table is no longer needed
+        if len(first.target) > first.max_vocab_size:
+            return None
+    if first.over_limit:
+        return None
+    first.stop_at_limit = False
+    return first
 
 
 def _metered(sentences, progress, every):
@@ -145,23 +278,61 @@ def check_target(target, sources):
             raise ValueError(f"{target} is the input corpus {path}: write to another file")
 
 
-def write_phrased(model, source, target, progress):
-    """``model.phrase_file(source, target, progress)`` (see there)."""
+def write_phrased(model, source, target, progress, workers=None):
+    """``model.phrase_file(source, target, progress, workers)`` (see there)."""
     sources = corpus_files(source)
     if sources is None:
         raise TypeError("phrase_file reads a corpus file (a path, or a LineSentence, "
                         "PathLineSentences or Text8Corpus); for token lists use model[corpus]")
     check_target(target, sources)
     detector = model._detector()
+    runs = split_runs(sources, workers)
+    if detector is None or detector.kind == _phrase_apply.KIND_PYTHON or local_path(target) is None:
+        runs = None           # a Python scorer holds the GIL; a remote output is one stream
     with atomic_open(target, "wb") as fout:
         if detector is None:
             counts = [_write_reference(model, path, line_mode, max_length, fout)
                       for path, line_mode, max_length in sources]
+        elif runs is not None:
+            counts = _write_runs(model, runs, target, fout, progress)
         else:
             counts = _read_each(sources, progress, "phrasing", lambda reader, line_mode, max_length:
                                 _phrase_write.phrase_file(detector, reader, fout.write, line_mode,
                                                           max_length))
     return PhraseFileReport(*(sum(column) for column in zip(*counts)))
+
+
+def _write_runs(model, runs, target, fout, progress):
+    """The runs phrased by threads: the first into `fout`, the others into temporary files in
+    `target`'s folder, appended to `fout` in order. Returns each run's counts."""
+    detectors = [model._detector() for _ in runs]        # one each: a detector has buffers
+    folder = os.path.dirname(os.path.abspath(local_path(target)))
+
+    def work(k, run, read):
+        out = fout if k == 0 else tempfile.TemporaryFile(dir=folder, prefix=".w2vlib-phrases-")
+        counts = [0, 0, 0]
+        try:
+            for path, max_length, start, end in run:
+                with _compressed.located(path), read(path) as fin:
+                    got = _phrase_write.phrase_file(detectors[k], fin, out.write, True, max_length,
+                                                    start=start, end=end)
+                counts = [a + b for a, b in zip(counts, got)]
+        except BaseException:
+            if out is not fout:
+                out.close()
+            raise
+        return out, counts
+
+    done = []
+    try:
+        done = _run_each(runs, progress, "phrasing", work)
+        for out, _ in done[1:]:
+            out.seek(0)
+            shutil.copyfileobj(out, fout, COPY_BYTES)
+    finally:
+        for out, _ in done[1:]:
+            out.close()
+    return [counts for _, counts in done]
 
 
 def _write_reference(model, path, line_mode, max_length, fout):

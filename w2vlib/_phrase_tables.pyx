@@ -28,8 +28,8 @@ from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 from w2vlib._reader cimport (EMPTY, Record, StrTable, entry_record, find_slot, hash_bytes,
-                             slot_record, table_compact, table_free, table_init, table_insert,
-                             table_intern, table_lookup, utf8_valid)
+                             slot_record, table_add_counts, table_compact, table_free, table_init,
+                             table_insert, table_intern, table_lookup, utf8_valid)
 
 
 cdef enum:
@@ -199,14 +199,26 @@ cdef class KeyTable:
 
     def add_counts(self, KeyTable other not None):
         """Add `other`'s counts to this table's (new keys are appended in `other`'s order)."""
-        cdef int32_t e
-        cdef const Record* theirs
+        cdef int status
+        cdef Py_ssize_t before = self.table.n
         if self.scores or other.scores:
             raise TypeError("add_counts needs two count tables")
-        self.check_writable()
-        for e in range(other.table.n):
-            theirs = entry_record(&other.table, e)
-            self.intern(theirs.key, theirs.len).value.count += theirs.value.count
+        if other is self:
+            raise ValueError("add_counts needs another table")
+        other.begin_read()
+        try:
+            self.begin_write()
+            try:
+                with nogil:
+                    status = table_add_counts(&self.table, &other.table)
+            finally:
+                self.end_write()
+        finally:
+            other.end_read()
+            if self.table.n != before:
+                self.version += 1
+        if status < 0:
+            raise MemoryError("cannot grow the phrase table")
 
     def prune(self, long long min_reduce):
         """Drop the keys counted fewer than `min_reduce` times (gensim's ``utils.prune_vocab``)."""

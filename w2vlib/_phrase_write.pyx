@@ -138,9 +138,10 @@ cdef class _FileApply(_Scanner):
 
 def phrase_file(Detector detector, fileobj, write, bint line_mode=True,
                 long long max_sentence_length=MAX_WORDS_IN_BATCH,
-                Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES):
+                Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES, long long start=0, long long end=-1):
     """Read a binary file object and pass its sentences, phrases joined, to ``write(bytes)``:
-    one sentence a line, tokens separated by one space.
+    one sentence a line, tokens separated by one space. A byte range ``[start, end)`` of a
+    seekable file (``end=-1``: to the end) passes the lines that start in it.
 
     Sentences are cut as by ``LineSentence`` (``line_mode``) or ``Text8Corpus``; empty lines are
     left out. Bytes that are not UTF-8 are copied as they are (they never match a key). Returns
@@ -155,7 +156,7 @@ def phrase_file(Detector detector, fileobj, write, bint line_mode=True,
     cdef int status
     cdef bint release = detector.kind != PYTHON
     scan.prepare(detector)
-    scan._setup(fileobj, 0, -1, max_sentence_length, line_mode, chunk_bytes)
+    scan._setup(fileobj, start, end, max_sentence_length, line_mode, chunk_bytes)
     detector.table.begin_read()
     try:
         while True:

@@ -53,6 +53,7 @@ cdef extern from "_strtable.h":
     void prefetch_slot "w2v_prefetch_slot"(const StrTable* t, uint64_t h) noexcept nogil
     void prefetch_record "w2v_prefetch_record"(const StrTable* t, uint64_t h) noexcept nogil
     void table_compact "w2v_table_compact"(StrTable* t, const unsigned char* keep) noexcept nogil
+    int table_add_counts "w2v_table_add_counts"(StrTable* dst, const StrTable* src) noexcept nogil
 
 
 cdef enum Status:

@@ -72,40 +72,61 @@ class ReferenceKernel:
 
     def __init__(self, syn0, syn1, syn1neg, sample_int, accept, alias, codes, points,
                  code_offsets, *, sg, hs, negative, window, cbow_mean, shrink_windows,
-                 compute_loss, lockf=None, cbow_correction=False):
+                 compute_loss, lockf=None, cbow_correction=False, shared_negatives=False):
         self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
         self.sample_int, self.accept, self.alias = sample_int, accept, alias
         self.codes, self.points, self.code_offsets = codes, points, code_offsets
         self.sg, self.hs, self.negative, self.window = sg, hs, negative, window
         self.cbow_mean, self.shrink_windows = cbow_mean, shrink_windows
-        self.cbow_correction = cbow_correction
+        self.cbow_correction, self.shared_negatives = cbow_correction, shared_negatives
         self.compute_loss = compute_loss
         self.lockf = np.ones(1, np.float32) if lockf is None else lockf
 
+    def _draw(self, state):
+        """One negative draw from the alias table."""
+        r = state.next_random()
+        i = _below(r, len(self.syn0))
+        return i if (r & _LOW32) < int(self.accept[i]) else int(self.alias[i])
+
+    def _ns_step(self, state, f, label, alpha):
+        """Negative sampling's step for dot product `f` and `label` (saturated outside
+        (-MAX_EXP, MAX_EXP)); adds the term's loss."""
+        if self.compute_loss:
+            state.loss += _softplus(-f if label > 0 else f)
+        if f >= MAX_EXP:
+            return (label - 1.0) * alpha
+        if f <= -MAX_EXP:
+            return label * alpha
+        return (label - float(_sigmoid(f))) * alpha
+
     def _loss_ns(self, state, h, target, alpha, grad):
-        n = len(self.syn0)
         for d in range(self.negative + 1):
             if d == 0:
                 word, label = target, 1.0
             else:
-                r = state.next_random()
-                i = _below(r, n)
-                word = i if (r & _LOW32) < int(self.accept[i]) else int(self.alias[i])
+                word, label = self._draw(state), 0.0
                 if word == target:
                     continue
-                label = 0.0
             out = self.syn1neg[word]
-            f = float(np.dot(h, out))
-            if f >= MAX_EXP:
-                g = (label - 1.0) * alpha
-            elif f <= -MAX_EXP:
-                g = label * alpha
-            else:
-                g = (label - float(_sigmoid(f))) * alpha
-            if self.compute_loss:
-                state.loss += _softplus(-f if label > 0 else f)
+            g = self._ns_step(state, float(np.dot(h, out)), label, alpha)
             grad += np.float32(g) * out
             out += np.float32(g) * h
+
+    def _shared_window(self, state, context, target, alpha):
+        """Skip-gram with shared negatives: one draw for the window, one gradient step of its
+        loss at the weights before it (see ``_inner._train_sg_shared``)."""
+        draws = [self._draw(state) for _ in range(self.negative)]
+        outputs = [target] + [word for word in draws if word != target]
+        labels = [1.0] + [0.0] * (len(outputs) - 1)
+        inputs, rows = self.syn0[context], self.syn1neg[outputs]     # copies: the old values
+        steps = np.array([[self._ns_step(state, float(np.dot(h, out)), label, alpha)
+                           for out, label in zip(rows, labels)] for h in inputs], np.float32)
+        grads = steps @ rows
+        for k, word in enumerate(outputs):
+            self.syn1neg[word] += steps[:, k] @ inputs
+        for c, word in enumerate(context):
+            self.syn0[word] += self._lock(word) * grads[c]
+        state.examples += len(context)
 
     def _loss_hs(self, state, h, target, alpha, grad):
         for b in range(self.code_offsets[target], self.code_offsets[target + 1]):
@@ -149,7 +170,10 @@ class ReferenceKernel:
                 lo = max(0, i - self.window + reduce)
                 hi = min(len(words), i + self.window + 1 - reduce)
                 context = [words[j] for j in range(lo, hi) if j != i]
-                if self.sg:
+                if self.shared_negatives:
+                    if context:
+                        self._shared_window(state, context, center, alpha)
+                elif self.sg:
                     for word in context:
                         grad = self._output_layer(state, self.syn0[word], center, alpha)
                         self.syn0[word] += self._lock(word) * grad

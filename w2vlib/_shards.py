@@ -110,6 +110,38 @@ def _glob_uri(pattern):
                   if filesystem.isfile(match))
 
 
+def cut(spans, parts):
+    """Byte ranges laid end to end, cut into `parts` runs of nearly equal bytes.
+
+    Parameters
+    ----------
+    spans : sequence of tuple
+        Byte ranges in corpus order, each ``(*about, start, end)``: whatever says which file
+        (`about`, kept), then the range.
+    parts : int
+        How many runs (>= 1).
+
+    Returns
+    -------
+    list of list of list
+        Per run, its pieces in corpus order, each ``[*about, start, end]`` (a run may be empty
+        when there are fewer bytes than runs). Every byte is in exactly one piece.
+
+    >>> cut([("a", 0, 10), ("b", 0, 4)], 2)
+    [[['a', 0, 7]], [['a', 7, 10], ['b', 0, 4]]]
+    """
+    total = sum(span[-1] - span[-2] for span in spans)
+    bounds = [total * k // parts for k in range(parts + 1)]
+    runs, offset = [[] for _ in range(parts)], 0
+    for *about, first, last in spans:
+        for k in range(parts):
+            lo, hi = max(bounds[k], offset), min(bounds[k + 1], offset + last - first)
+            if lo < hi:
+                runs[k].append([*about, first + lo - offset, first + hi - offset])
+        offset += last - first
+    return runs
+
+
 def split(paths, piece_bytes=None):
     """Cut the files `paths` into shards: plain local files into byte ranges of at most
     `piece_bytes` (every line in exactly one; None: one range of the whole file, so its size is

@@ -206,22 +206,10 @@ class RangeFeed:
 
     def __init__(self, sources, index, batch_words, workers):
         self.index, self.batch_words, self.workers = index, batch_words, workers
-        spans = [_span(source) for source in sources]
-        total = sum(end - start for *_, start, end in spans)
-        bounds = [total * k // workers for k in range(workers + 1)]
+        runs = _shards.cut([_span(source) for source in sources], workers)
         #: per worker, its run: [path, line_mode, max_sentence_length, start, end] per file part
-        self.shares = [collections.deque() for _ in range(workers)]
-        self.left = [0] * workers
-        offset = 0
-        for path, line_mode, max_sentence_length, first, last in spans:
-            size = last - first
-            for k in range(workers):
-                lo, hi = max(bounds[k], offset), min(bounds[k + 1], offset + size)
-                if lo < hi:
-                    self.shares[k].append([path, line_mode, max_sentence_length,
-                                           first + lo - offset, first + hi - offset])
-                    self.left[k] += hi - lo
-            offset += size
+        self.shares = [collections.deque(run) for run in runs]
+        self.left = [sum(end - start for *_, start, end in run) for run in runs]
         self.lock = threading.Lock()
 
     def _size(self):

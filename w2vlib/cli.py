@@ -43,6 +43,7 @@ import smart_open
 from w2vlib import _native
 from w2vlib._atomic import local_path
 from w2vlib._evaluation import DATA_DIR, datapath
+from w2vlib._parallel import usable_cpus
 from w2vlib._progress import plural
 from w2vlib._version import __version__
 from w2vlib._convert import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
@@ -154,7 +155,7 @@ def train_params(args):
             "hs": args.hs, "negative": args.negative, "workers": args.workers,
             "epochs": args.epochs, "min_count": args.min_count, "alpha": alpha,
             "min_alpha": alpha * C_MIN_ALPHA_FRACTION, "sg": sg, "seed": args.seed,
-            "cbow_correction": args.cbow_correction}
+            "cbow_correction": args.cbow_correction, "shared_negatives": args.shared_negatives}
 
 
 def cmd_train(args):
@@ -170,7 +171,10 @@ def cmd_train(args):
         logger.warning("-output %s: writing the %s format (-binary %i%s) to a file named for the "
                        "%s format; give -binary %i for the %s format", args.output, written,
                        args.binary, default, named, 1 - args.binary, named)
-    model = Word2Vec(**params)
+    try:
+        model = Word2Vec(**params)       # the hyperparameters' checks, before any work
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     _say(args, f"Starting training using file {args.train}")
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
@@ -209,11 +213,11 @@ def cmd_phrases(args):
         raise UsageError(str(err)) from None
     if not quiet:
         print(f"Starting training using file {args.train}", file=sys.stderr)
-    model.add_vocab(args.train, progress=progress)
+    model.add_vocab(args.train, progress=progress, workers=args.threads)
     if not quiet:
         print(f"Vocab size (unigrams + bigrams): {len(model.vocab)}\n"
               f"Words in train file: {model.corpus_word_count}", file=sys.stderr)
-    report = model.phrase_file(args.train, args.output, progress=progress)
+    report = model.phrase_file(args.train, args.output, progress=progress, workers=args.threads)
     if not quiet:
         print(f"Wrote {report.sentences} sentences, {report.phrases} phrases joined, to "
               f"{args.output}", file=sys.stderr)
@@ -410,10 +414,6 @@ def _switch(text):
     return int(text)
 
 
-def _default_workers():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _add_train_flags(parser):
     c_tool = parser.add_argument_group(
         "word2vec C tool flags (each also spelled --flag; defaults are the C tool's)")
@@ -458,6 +458,9 @@ def _add_train_flags(parser):
                        help="CBOW: divide each context word's update by the number of context "
                             "words, the true gradient of their mean (kōan's corrected CBOW; "
                             "the C tool applies the whole gradient to each)")
+    extra.add_argument("--shared-negatives", dest="shared_negatives", action="store_true",
+                       help="skip-gram with negative sampling: one draw of negatives per window, "
+                            "shared by its context words (HogBatch); -cbow 0 -hs 0 only")
 
 
 def _add_phrase_flags(parser):
@@ -488,6 +491,9 @@ def _add_phrase_flags(parser):
                             "%(default)s, gensim's)")
     extra.add_argument("--save-model", metavar="FILE",
                        help="also save the phrase model (Phrases.load reads it)")
+    extra.add_argument("-threads", "--threads", type=POSITIVE_INT, default=usable_cpus(),
+                       metavar="N", help="threads counting and phrasing a plain file (default: "
+                                         "the CPUs, %(default)s; the output is the same for any)")
 
 
 def _add_model_flags(parser):
@@ -528,7 +534,7 @@ def build_parser():
         return sub
 
     demo = command("demo", cmd_demo, "train on the bundled corpus and show what the vectors learnt")
-    demo.add_argument("--workers", type=POSITIVE_INT, default=_default_workers(),
+    demo.add_argument("--workers", type=POSITIVE_INT, default=usable_cpus(),
                       help="worker threads (default: the CPUs available, %(default)s)")
     demo.add_argument("--epochs", type=POSITIVE_INT, default=DEMO_EPOCHS,
                       help="epochs (default %(default)s)")

@@ -458,6 +458,7 @@ class Word2Vec(Lifecycle):
             self.wv.vectors, self._syn1, self._syn1neg, sample_int, accept, alias, codes, points,
             offsets, sg=bool(self.sg), hs=hs, negative=self.negative, window=self.window,
             cbow_mean=bool(self.cbow_mean), cbow_correction=self.cbow_correction,
+            shared_negatives=self.shared_negatives,
             shrink_windows=self.shrink_windows,
             compute_loss=compute_loss, lockf=self._lock_factors(), **self._hot_rows())
 

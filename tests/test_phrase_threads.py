@@ -1,0 +1,161 @@
+"""Phrases counted and applied by several threads give what one pass gives: gensim's counts,
+key order, pruning and phrased sentences on the same files (gensim reads them with its own
+LineSentence / PathLineSentences / Text8Corpus), and the errors and clean-up of one pass.
+
+Every test lowers PARALLEL_MIN_BYTES so that small files are split (the threads' code path is
+the same for any size).
+"""
+import os
+import pathlib
+
+import pytest
+from gensim.models import phrases as gensim_phrases
+from gensim.models.word2vec import LineSentence as GensimLineSentence
+from gensim.models.word2vec import PathLineSentences as GensimPathLineSentences
+from gensim.models.word2vec import Text8Corpus as GensimText8Corpus
+
+from w2vlib import _phrase_corpus, _phrase_write
+from w2vlib.corpora import PathLineSentences, Text8Corpus
+from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+from test_phrases import CONNECTORS, DATA, assert_same_model, make_corpus, write_lines
+
+WORKERS = [2, 3, 7]
+
+
+@pytest.fixture(autouse=True)
+def split_small_files(monkeypatch):
+    monkeypatch.setattr(_phrase_corpus, "PARALLEL_MIN_BYTES", 0)
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    """Planted phrases, real English text, empty lines and a line longer than
+    max_sentence_length (cut into several sentences, each counted on its own)."""
+    lines = [" ".join(s) for s in make_corpus(2, sentences=600)]
+    lines += (DATA / "corpus_small.txt").read_text().splitlines()
+    lines.insert(300, " ".join(f"t{i % 40}" for i in range(25000)))
+    path = tmp_path_factory.mktemp("threads") / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf8")
+    return path
+
+
+SETTINGS = {
+    "connectors": dict(min_count=2, threshold=2.0, connector_words=ENGLISH_CONNECTOR_WORDS),
+    "npmi": dict(min_count=2, threshold=0.3, scoring="npmi", connector_words=CONNECTORS),
+    # pruned: the merged table outgrows max_vocab_size, so the corpus is counted again in one
+    # pass (gensim's pruning); small: one thread's own table already does
+    "pruned": dict(min_count=1, threshold=1.0, max_vocab_size=3000, connector_words=CONNECTORS),
+    "small": dict(min_count=1, threshold=1.0, max_vocab_size=40, connector_words=CONNECTORS),
+}
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("name", SETTINGS)
+def test_threads_count_what_gensim_counts(corpus_file, name, workers):
+    settings = SETTINGS[name]
+    ours = Phrases(corpus_file, **settings, workers=workers)
+    theirs = gensim_phrases.Phrases(GensimLineSentence(str(corpus_file)), **settings)
+    assert_same_model(ours, theirs)
+    assert list(ours.export_phrases().items()) == list(theirs.export_phrases().items())
+
+
+def test_a_pruned_count_is_gensims_pruning(corpus_file):
+    """The parts alone fit max_vocab_size, the merged table does not: gensim's pruning."""
+    settings = dict(min_count=1, threshold=1.0, connector_words=CONNECTORS)
+    keys = len(Phrases(corpus_file, **settings, workers=1).vocab)
+    settings["max_vocab_size"] = keys * 4 // 5        # a thread's half of the lines fits
+    ours = Phrases(corpus_file, **settings, workers=2)
+    theirs = gensim_phrases.Phrases(GensimLineSentence(str(corpus_file)), **settings)
+    assert len(theirs.vocab) < keys                   # gensim pruned
+    assert_same_model(ours, theirs)
+
+
+def test_threads_count_a_folder_of_files_as_one_stream(tmp_path, corpus_file):
+    lines = corpus_file.read_text(encoding="utf8").splitlines(keepends=True)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for k, cut in enumerate([0, 5, 6, 400, len(lines)][:-1]):     # one part of a single line
+        end = [0, 5, 6, 400, len(lines)][k + 1]
+        (folder / f"part{k}.txt").write_text("".join(lines[cut:end]), encoding="utf8")
+    (folder / "part9.txt").write_text("")                          # and an empty one
+    settings = SETTINGS["connectors"]
+    assert_same_model(Phrases(PathLineSentences(folder), **settings, workers=3),
+                      gensim_phrases.Phrases(GensimPathLineSentences(str(folder)), **settings))
+
+
+def test_text8_sentences_run_across_lines_so_one_thread_reads_them(tmp_path):
+    words = " ".join(" ".join(s) for s in make_corpus(3, sentences=300))
+    path = tmp_path / "text8"
+    path.write_text(words[:len(words) // 2] + "\n" + words[len(words) // 2:])
+    assert _phrase_corpus.split_runs(_phrase_corpus.corpus_files(Text8Corpus(path)), 2) is None
+    settings = dict(min_count=1, threshold=1.0, connector_words=CONNECTORS)
+    assert_same_model(Phrases(Text8Corpus(path, max_sentence_length=50), **settings, workers=2),
+                      gensim_phrases.Phrases(GensimText8Corpus(str(path), max_sentence_length=50),
+                                             **settings))
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize("workers", WORKERS)
+def test_threads_write_the_phrased_file_of_one_pass(tmp_path, corpus_file, frozen, workers):
+    settings = SETTINGS["connectors"]
+    model = Phrases(corpus_file, **settings, workers=1)
+    reference = gensim_phrases.Phrases(GensimLineSentence(str(corpus_file)), **settings)
+    if frozen:
+        model, reference = model.freeze(), reference.freeze()
+    report = model.phrase_file(corpus_file, tmp_path / "threads.txt", workers=workers)
+    single = model.phrase_file(corpus_file, tmp_path / "single.txt", workers=1)
+    written = (tmp_path / "threads.txt").read_bytes()
+    assert written == (tmp_path / "single.txt").read_bytes() and report == single
+    expected = "".join(" ".join(s) + "\n" for s in reference[GensimLineSentence(str(corpus_file))])
+    assert written.decode("utf8") == expected
+    assert sorted(os.listdir(tmp_path)) == ["single.txt", "threads.txt"]   # no temporary left
+
+
+def test_the_first_bad_token_in_corpus_order_is_named(tmp_path):
+    path = tmp_path / "bad.txt"
+    good = b"good words here\n" * 200
+    path.write_bytes(good + b"first \xff bad\n" + good + b"second \xfe bad\n" + good)
+    offset = len(good) + len(b"first ")
+    for workers in (1, 2, 3):
+        with pytest.raises(ValueError, match=f"{path}: the token at byte offset {offset} is not"):
+            Phrases(path, workers=workers)
+
+
+def test_a_failing_thread_leaves_the_output_as_it_was(tmp_path, corpus_file, monkeypatch):
+    model = Phrases(corpus_file, **SETTINGS["connectors"], workers=1).freeze()
+    real = _phrase_write.phrase_file
+
+    def failing(detector, fileobj, write, line_mode, max_length, start=0, end=-1):
+        if start > 0:
+            raise OSError("the disk is full")
+        return real(detector, fileobj, write, line_mode, max_length, start=start, end=end)
+
+    monkeypatch.setattr(_phrase_write, "phrase_file", failing)
+    target = tmp_path / "out.txt"
+    target.write_text("the previous output\n")
+    with pytest.raises(OSError, match="the disk is full"):
+        model.phrase_file(corpus_file, target, workers=3)
+    assert target.read_text() == "the previous output\n" and os.listdir(tmp_path) == ["out.txt"]
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, "2"])
+def test_bad_workers_are_refused(corpus_file, tmp_path, workers):
+    with pytest.raises(ValueError, match="workers must be an integer >= 1 or None"):
+        Phrases(corpus_file, workers=workers)
+    with pytest.raises(ValueError, match="workers must be an integer >= 1 or None"):
+        Phrases([["a", "b"]]).phrase_file(corpus_file, tmp_path / "out.txt", workers=workers)
+    assert os.listdir(tmp_path) == []
+
+
+def test_runs_cover_every_byte_once_in_corpus_order(tmp_path, corpus_file):
+    other = write_lines(tmp_path / "other.txt", [["a", "b"]] * 10)
+    sources = _phrase_corpus.corpus_files(PathLineSentences(pathlib.Path(tmp_path)))
+    sources = [(str(corpus_file), True, 10000)] + sources
+    runs = _phrase_corpus.split_runs(sources, 4)
+    pieces = [piece for run in runs for piece in run]
+    assert [(p[0], p[2], p[3]) for p in pieces][:1] == [(str(corpus_file), 0, pieces[0][3])]
+    covered = {}
+    for path, _, start, end in pieces:
+        assert covered.get(path, 0) == start      # each file's ranges follow one another
+        covered[path] = end
+    assert covered == {str(corpus_file): corpus_file.stat().st_size, str(other): other.stat().st_size}
