@@ -122,7 +122,34 @@ cdef extern from *:
             grad[i] = acc;
         }
     }
+    /* out += sum_k g[k] * rows[k] over m rows, four rows per pass over out (shared negatives:
+       an input row's gradient from the window's output rows, an output row's update from its
+       input rows). out is none of the rows. */
+    static inline void w2v_accumulate(const float* g, float* const* rows, int m,
+                                      float* restrict out, int n) {
+        int k = 0;
+        for (; k + 4 <= m; k += 4) {
+            const float* restrict r0 = rows[k]; const float* restrict r1 = rows[k + 1];
+            const float* restrict r2 = rows[k + 2]; const float* restrict r3 = rows[k + 3];
+            float g0 = g[k], g1 = g[k + 1], g2 = g[k + 2], g3 = g[k + 3];
+            for (int i = 0; i < n; i++)
+                out[i] += g0 * r0[i] + g1 * r1[i] + g2 * r2[i] + g3 * r3[i];
+        }
+        for (; k + 2 <= m; k += 2) {
+            const float* restrict r0 = rows[k]; const float* restrict r1 = rows[k + 1];
+            float g0 = g[k], g1 = g[k + 1];
+            for (int i = 0; i < n; i++)
+                out[i] += g0 * r0[i] + g1 * r1[i];
+        }
+        for (; k < m; k++) {
+            const float* restrict r0 = rows[k];
+            float g0 = g[k];
+            for (int i = 0; i < n; i++)
+                out[i] += g0 * r0[i];
+        }
+    }
     """
+    void w2v_accumulate(const real* g, real** rows, int m, real* out, int n) noexcept nogil
     void w2v_dots4(const real* h, real** rows, real* out, int n) noexcept nogil
     void w2v_dots2(const real* h, real** rows, real* out, int n) noexcept nogil
     void w2v_update4(const real* g, const real* h, real** rows, real* grad, int n) noexcept nogil
@@ -280,9 +307,9 @@ cdef struct Scratch:
     Py_ssize_t offsets_cap
     Py_ssize_t targets_cap
     real** block_rows             # shared negatives: the window's output rows, then its input rows
-    real* block_steps             # their steps, one per (input, output) pair
+    real* block_steps             # their steps, one per (input, output) pair, then a column
     real* block_grads             # the input rows' gradients
-    Py_ssize_t block_cap          # (input, output) pairs the buffers hold (and rows: as many)
+    Py_ssize_t block_cap          # values block_steps holds (block_rows: as many rows)
     Py_ssize_t block_grads_cap    # values block_grads holds
     uint64_t rng
     double loss
@@ -447,17 +474,21 @@ cdef inline void _draw_negatives(const Params* p, Scratch* s, int32_t* dest,
     must otherwise assume each store to ``dest`` may change them.
     """
     cdef Py_ssize_t d
-    cdef uint64_t r, state = s.rng
-    cdef uint32_t i, keep
+    cdef uint64_t state = s.rng
     cdef uint32_t n = p.n_words
     cdef const uint64_t* accept = p.accept
     cdef const int32_t* alias = p.alias
     for d in range(count):
-        r = _next_random(&state)
-        i = _below(r, n)
-        keep = 0 - <uint32_t>((r & LOW32) < accept[i])     # all ones: keep i; zero: its alias
-        dest[d] = <int32_t>((i & keep) | (<uint32_t>alias[i] & ~keep))
+        dest[d] = _alias_word(_next_random(&state), n, accept, alias)
     s.rng = state
+
+
+cdef inline int32_t _alias_word(uint64_t r, uint32_t n, const uint64_t* accept,
+                                const int32_t* alias) noexcept nogil:
+    """The word the alias table gives for the 64-bit draw ``r``."""
+    cdef uint32_t i = _below(r, n)
+    cdef uint32_t keep = 0 - <uint32_t>((r & LOW32) < accept[i])   # all ones: keep i; zero: its alias
+    return <int32_t>((i & keep) | (<uint32_t>alias[i] & ~keep))
 
 
 cdef inline void _prefetch_negatives(const Params* p, const Scratch* s,
@@ -606,12 +637,29 @@ cdef inline void _train_sg_center(const Params* p, Scratch* s, const int32_t* wo
         _train_sg_pair(p, s, center, words[j], alpha)
 
 
+cdef inline void _prefetch_next_window(const Params* p, const Scratch* s,
+                                       int32_t center) noexcept nogil:
+    """Prefetch the output rows of the next position's window (its center word is ``center``)
+    without drawing anything: splitmix64's draws are those of a counter, so the draws that
+    window will make (after its window-shrinking draw) are computed from a copy of the state.
+    (If that position trains no window, the rows were fetched for nothing.)"""
+    cdef uint64_t state = s.rng
+    cdef int d
+    if p.shrink_windows:
+        _next_random(&state)
+    _prefetch_row(_row(&s.outputs, center, p.size), p.size)
+    for d in range(p.negative):
+        _prefetch_row(_row(&s.outputs, _alias_word(_next_random(&state), p.n_words, p.accept,
+                                                   p.alias), p.size), p.size)
+
+
 cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* words,
-                                  Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t i,
+                                  Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t i, int32_t next_center,
                                   real alpha) noexcept nogil:
     """Skip-gram with negative sampling around ``words[i]``, one draw of negatives for the whole
     window (w2vlib's ``shared_negatives``; HogBatch, Ji et al. 2016, and BlazingText's
-    ``batch_skipgram``).
+    ``batch_skipgram``). ``next_center`` is the next position's word (-1: none in the batch):
+    its window's output rows are fetched while this one trains.
 
     The output rows are the center's and its ``negative`` draws (a draw equal to the center is
     left out, as for one pair); every context word's input row meets every one of them. The
@@ -630,6 +678,7 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
     cdef real** ins
     cdef real* steps = s.block_steps
     cdef real* grad
+    cdef real* column
     if hi - lo <= 1:
         return
     _draw_negatives(p, s, s.targets, p.negative)
@@ -638,14 +687,14 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
         if d > 0 and word == center:
             continue
         outs[n_out] = _row(&s.outputs, word, size)
-        _prefetch_row(outs[n_out], size)
         n_out += 1
     ins = &s.block_rows[n_out]
     for j in range(lo, hi):
         if j != i:
             ins[n_in] = &p.syn0[<int64_t>words[j] * size]
-            _prefetch_row(ins[n_in], size)
             n_in += 1
+    if next_center >= 0:
+        _prefetch_next_window(p, s, next_center)
     for c in range(n_in):
         _dots(ins[c], outs, &steps[c * n_out], n_out, size)
         for k in range(n_out):
@@ -662,11 +711,12 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
     for c in range(n_in):
         grad = &s.block_grads[<Py_ssize_t>c * size]
         memset(grad, 0, size * sizeof(real))
-        for k in range(n_out):
-            _axpy(steps[c * n_out + k], outs[k], grad, size)
+        w2v_accumulate(&steps[c * n_out], outs, n_out, grad, size)
+    column = &steps[n_in * n_out]
     for k in range(n_out):
         for c in range(n_in):
-            _axpy(steps[c * n_out + k], ins[c], outs[k], size)
+            column[c] = steps[c * n_out + k]
+        w2v_accumulate(column, ins, n_in, outs[k], size)
     c = 0
     for j in range(lo, hi):
         if j != i:
@@ -736,6 +786,7 @@ cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sente
                                  real alpha) noexcept nogil:
     """The model axis over every position of every kept sentence. Returns the words trained."""
     cdef Py_ssize_t sent, i, lo, hi, start, end, total = 0
+    cdef Py_ssize_t last = s.kept_offsets[n_sentences]    # the batch's kept words
     cdef int reduce
     cdef const int32_t* words = s.kept
     for sent in range(n_sentences):
@@ -756,7 +807,8 @@ cdef Py_ssize_t _train_sentences(const Params* p, Scratch* s, Py_ssize_t n_sente
                 if i + 1 < end:
                     _prefetch_path(p, s, words[i + 1])
             if p.shared_negatives:
-                _train_sg_shared(p, s, words, lo, hi, i, alpha)
+                _train_sg_shared(p, s, words, lo, hi, i,
+                                 words[i + 1] if i + 1 < last else -1, alpha)
             elif p.sg:
                 _train_sg_center(p, s, words, lo, hi, i, alpha)
             else:
@@ -831,8 +883,9 @@ cdef class WorkerState:
 
     cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences,
                       Py_ssize_t n_targets, Py_ssize_t n_block=0) except -1:
-        """Grow the per-batch buffers (their old contents are not needed); `n_block`: (input,
-        output) pairs of a shared-negatives window (its rows are fewer)."""
+        """Grow the per-batch buffers (their old contents are not needed); `n_block`: the
+        steps of a shared-negatives window, its (input, output) pairs and one more per input
+        (its rows and their gradients are fewer)."""
         if n_block > self.s.block_cap:
             free(self.s.block_rows)
             free(self.s.block_steps)
@@ -1009,7 +1062,7 @@ cdef class Kernel:
         # the batch's words
         state._reserve(n_ids, n_sentences,
                        max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative,
-                       2 * <Py_ssize_t>self.p.window * (self.p.negative + 1)
+                       2 * <Py_ssize_t>self.p.window * (self.p.negative + 2)
                        if self.p.shared_negatives else 0)
         self._bind(state.s)
         with nogil:
