@@ -148,7 +148,59 @@ cdef extern from *:
                 out[i] += g0 * r0[i];
         }
     }
+    /* Two input rows h0, h1 against m output rows in one pass per four of them: out0[k] =
+       h0 . rows[k], out1[k] = h1 . rows[k] (each output row is loaded once for both). */
+    static inline void w2v_dots_pair(const float* restrict h0, const float* restrict h1,
+                                     float* const* rows, int m, float* out0, float* out1, int n) {
+        int k = 0;
+        for (; k + 4 <= m; k += 4) {
+            const float* restrict r0 = rows[k]; const float* restrict r1 = rows[k + 1];
+            const float* restrict r2 = rows[k + 2]; const float* restrict r3 = rows[k + 3];
+            float a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+            for (int i = 0; i < n; i++) {
+                float x = h0[i], y = h1[i], v0 = r0[i], v1 = r1[i], v2 = r2[i], v3 = r3[i];
+                a0 += x * v0; a1 += x * v1; a2 += x * v2; a3 += x * v3;
+                b0 += y * v0; b1 += y * v1; b2 += y * v2; b3 += y * v3;
+            }
+            out0[k] = a0; out0[k + 1] = a1; out0[k + 2] = a2; out0[k + 3] = a3;
+            out1[k] = b0; out1[k + 1] = b1; out1[k + 2] = b2; out1[k + 3] = b3;
+        }
+        for (; k < m; k++) {
+            const float* restrict r0 = rows[k];
+            float a0 = 0, b0 = 0;
+            for (int i = 0; i < n; i++) { a0 += h0[i] * r0[i]; b0 += h1[i] * r0[i]; }
+            out0[k] = a0; out1[k] = b0;
+        }
+    }
+    /* out0 += sum_k g0[k] * rows[k] and out1 += sum_k g1[k] * rows[k] over m rows, each row
+       loaded once for both (two input rows' gradients from the window's output rows, or two
+       output rows' updates from its input rows). Neither out is one of the rows. */
+    static inline void w2v_accumulate_pair(const float* g0, const float* g1, float* const* rows,
+                                           int m, float* restrict out0, float* restrict out1,
+                                           int n) {
+        int k = 0;
+        for (; k + 4 <= m; k += 4) {
+            const float* restrict r0 = rows[k]; const float* restrict r1 = rows[k + 1];
+            const float* restrict r2 = rows[k + 2]; const float* restrict r3 = rows[k + 3];
+            float a0 = g0[k], a1 = g0[k + 1], a2 = g0[k + 2], a3 = g0[k + 3];
+            float b0 = g1[k], b1 = g1[k + 1], b2 = g1[k + 2], b3 = g1[k + 3];
+            for (int i = 0; i < n; i++) {
+                float v0 = r0[i], v1 = r1[i], v2 = r2[i], v3 = r3[i];
+                out0[i] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+                out1[i] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+            }
+        }
+        for (; k < m; k++) {
+            const float* restrict r0 = rows[k];
+            float a0 = g0[k], b0 = g1[k];
+            for (int i = 0; i < n; i++) { out0[i] += a0 * r0[i]; out1[i] += b0 * r0[i]; }
+        }
+    }
     """
+    void w2v_dots_pair(const real* h0, const real* h1, real** rows, int m, real* out0,
+                       real* out1, int n) noexcept nogil
+    void w2v_accumulate_pair(const real* g0, const real* g1, real** rows, int m, real* out0,
+                             real* out1, int n) noexcept nogil
     void w2v_accumulate(const real* g, real** rows, int m, real* out, int n) noexcept nogil
     void w2v_dots4(const real* h, real** rows, real* out, int n) noexcept nogil
     void w2v_dots2(const real* h, real** rows, real* out, int n) noexcept nogil
@@ -307,7 +359,7 @@ cdef struct Scratch:
     Py_ssize_t offsets_cap
     Py_ssize_t targets_cap
     real** block_rows             # shared negatives: the window's output rows, then its input rows
-    real* block_steps             # their steps, one per (input, output) pair, then a column
+    real* block_steps             # their steps, one per (input, output) pair, then two columns
     real* block_grads             # the input rows' gradients
     Py_ssize_t block_cap          # values block_steps holds (block_rows: as many rows)
     Py_ssize_t block_grads_cap    # values block_grads holds
@@ -677,7 +729,6 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
     cdef real** outs = s.block_rows
     cdef real** ins
     cdef real* steps = s.block_steps
-    cdef real* grad
     cdef real* column
     if hi - lo <= 1:
         return
@@ -695,8 +746,14 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
             n_in += 1
     if next_center >= 0:
         _prefetch_next_window(p, s, next_center)
-    for c in range(n_in):
+    c = 0
+    while c + 2 <= n_in:            # two input rows at a time: each output row loaded once
+        w2v_dots_pair(ins[c], ins[c + 1], outs, n_out, &steps[c * n_out],
+                      &steps[(c + 1) * n_out], size)
+        c += 2
+    if c < n_in:
         _dots(ins[c], outs, &steps[c * n_out], n_out, size)
+    for c in range(n_in):
         for k in range(n_out):
             f, label = steps[c * n_out + k], (1 if k == 0 else 0)
             if p.compute_loss:
@@ -708,15 +765,29 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
             else:  # f <= -MAX_EXP, or NaN after divergence
                 g = label * alpha
             steps[c * n_out + k] = g
-    for c in range(n_in):
-        grad = &s.block_grads[<Py_ssize_t>c * size]
-        memset(grad, 0, size * sizeof(real))
-        w2v_accumulate(&steps[c * n_out], outs, n_out, grad, size)
-    column = &steps[n_in * n_out]
-    for k in range(n_out):
+    memset(s.block_grads, 0, <Py_ssize_t>n_in * size * sizeof(real))
+    c = 0
+    while c + 2 <= n_in:            # two gradients at a time: each output row loaded once
+        w2v_accumulate_pair(&steps[c * n_out], &steps[(c + 1) * n_out], outs, n_out,
+                            &s.block_grads[<Py_ssize_t>c * size],
+                            &s.block_grads[<Py_ssize_t>(c + 1) * size], size)
+        c += 2
+    if c < n_in:
+        w2v_accumulate(&steps[c * n_out], outs, n_out, &s.block_grads[<Py_ssize_t>c * size],
+                       size)
+    column = &steps[n_in * n_out]      # two columns of the steps: an output row's, per input
+    k = 0
+    while k < n_out:
         for c in range(n_in):
             column[c] = steps[c * n_out + k]
-        w2v_accumulate(column, ins, n_in, outs[k], size)
+            if k + 1 < n_out:
+                column[n_in + c] = steps[c * n_out + k + 1]
+        if k + 1 < n_out and outs[k] != outs[k + 1]:    # two updates: each input row loaded once
+            w2v_accumulate_pair(column, &column[n_in], ins, n_in, outs[k], outs[k + 1], size)
+            k += 2
+        else:                            # the last row, or a negative drawn twice in a row
+            w2v_accumulate(column, ins, n_in, outs[k], size)
+            k += 1
     c = 0
     for j in range(lo, hi):
         if j != i:
@@ -884,7 +955,7 @@ cdef class WorkerState:
     cdef int _reserve(self, Py_ssize_t n_words, Py_ssize_t n_sentences,
                       Py_ssize_t n_targets, Py_ssize_t n_block=0) except -1:
         """Grow the per-batch buffers (their old contents are not needed); `n_block`: the
-        steps of a shared-negatives window, its (input, output) pairs and one more per input
+        steps of a shared-negatives window, its (input, output) pairs and two more per input
         (its rows and their gradients are fewer)."""
         if n_block > self.s.block_cap:
             free(self.s.block_rows)
@@ -1062,7 +1133,7 @@ cdef class Kernel:
         # the batch's words
         state._reserve(n_ids, n_sentences,
                        max(1, min(2 * <Py_ssize_t>self.p.window, n_ids)) * self.p.negative,
-                       2 * <Py_ssize_t>self.p.window * (self.p.negative + 2)
+                       2 * <Py_ssize_t>self.p.window * (self.p.negative + 3)
                        if self.p.shared_negatives else 0)
         self._bind(state.s)
         with nogil:
