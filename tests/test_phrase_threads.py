@@ -42,8 +42,8 @@ def corpus_file(tmp_path_factory):
 SETTINGS = {
     "connectors": dict(min_count=2, threshold=2.0, connector_words=ENGLISH_CONNECTOR_WORDS),
     "npmi": dict(min_count=2, threshold=0.3, scoring="npmi", connector_words=CONNECTORS),
-    # pruned: the merged table outgrows max_vocab_size, so the corpus is counted again in one
-    # pass (gensim's pruning); small: one thread's own table already does
+    # pruned, small: the threads' tables outgrow their shares of max_vocab_size, so the corpus
+    # is counted again in one pass (gensim's pruning)
     "pruned": dict(min_count=1, threshold=1.0, max_vocab_size=3000, connector_words=CONNECTORS),
     "small": dict(min_count=1, threshold=1.0, max_vocab_size=40, connector_words=CONNECTORS),
 }
@@ -59,15 +59,38 @@ def test_threads_count_what_gensim_counts(corpus_file, name, workers):
     assert list(ours.export_phrases().items()) == list(theirs.export_phrases().items())
 
 
-def test_a_pruned_count_is_gensims_pruning(corpus_file):
-    """The parts alone fit max_vocab_size, the merged table does not: gensim's pruning."""
+@pytest.mark.parametrize("share", [0.45, 0.8, 0.99])
+def test_a_pruned_count_is_gensims_pruning(corpus_file, share):
+    """max_vocab_size just under the keys of one pass: each thread's table outgrows its half of
+    it (0.45, 0.8), or a thread's part of the lines alone fits max_vocab_size (0.8, 0.99) but
+    not half of it — either way the count is gensim's, pruned."""
     settings = dict(min_count=1, threshold=1.0, connector_words=CONNECTORS)
     keys = len(Phrases(corpus_file, **settings, workers=1).vocab)
-    settings["max_vocab_size"] = keys * 4 // 5        # a thread's half of the lines fits
+    settings["max_vocab_size"] = int(keys * share)
     ours = Phrases(corpus_file, **settings, workers=2)
     theirs = gensim_phrases.Phrases(GensimLineSentence(str(corpus_file)), **settings)
     assert len(theirs.vocab) < keys                   # gensim pruned
     assert_same_model(ours, theirs)
+
+
+def test_the_threads_tables_stay_within_max_vocab_size(corpus_file, monkeypatch):
+    """Each thread stops at its share of max_vocab_size: the tables held at once never exceed
+    it (then one pass counts, as gensim does)."""
+    seen, real = [], _phrase_corpus.run_parts
+
+    def recorded(work, parts):
+        counters = real(work, parts)
+        seen.append([(c.stop_above, len(c.target), c.over_limit) for c in counters])
+        return counters
+
+    monkeypatch.setattr(_phrase_corpus, "run_parts", recorded)
+    keys = len(Phrases(corpus_file, min_count=1, workers=1).vocab)
+    model = Phrases(corpus_file, min_count=1, max_vocab_size=keys, workers=2)
+    assert len(model.vocab) == keys and model.min_reduce == 1
+    (threads,) = seen
+    assert [stop for stop, _, _ in threads] == [keys // 2] * 2
+    assert all(size <= keys // 2 + 2000 for _, size, _ in threads)  # + one sentence's new keys
+    assert any(over for *_, over in threads)
 
 
 def test_threads_count_a_folder_of_files_as_one_stream(tmp_path, corpus_file):

@@ -12,7 +12,9 @@ one run of bytes per thread, each thread takes the lines that start in its run. 
 each thread a table of its own, merged in corpus order afterwards, so the counts and the order
 of the keys are those of one pass; that holds only while nothing is pruned, so when the merged
 table would hold more than ``max_vocab_size`` keys the corpus is counted again by one thread,
-pruning as gensim does. Phrasing writes the first run's lines to the output and each other
+pruning as gensim does. So that the threads' tables together stay within ``max_vocab_size``
+keys (the memory bound the argument sets), a thread stops once its own table holds more than
+its share, ``max_vocab_size / threads`` keys, and the corpus is then counted by one thread too. Phrasing writes the first run's lines to the output and each other
 run's to a temporary file in the output's folder, appended in order at the end.
 
 >>> corpus_files("corpus.txt")
@@ -182,11 +184,12 @@ def count(new_counter, sentences, progress, progress_per, workers=None):
 
 
 def _count_runs(new_counter, runs, progress, progress_per):
-    """The runs counted by threads and merged in order, or None when the merged table would
-    outgrow max_vocab_size (then gensim's pruning must happen, which one pass does)."""
+    """The runs counted by threads and merged in order, or None when a thread's table outgrows
+    its share of max_vocab_size or the merged table outgrows max_vocab_size (then one pass
+    must count, pruning as gensim does if need be)."""
     def work(k, run, read):
         counter = new_counter(progress_per if k == 0 else QUIET)
-        counter.stop_at_limit = True
+        counter.stop_above = max(1, counter.max_vocab_size // len(runs))
         for path, max_length, start, end in run:
             with _compressed.located(path), read(path) as fin:
                 counter.count_file(fin, True, max_length, start=start, end=end)
@@ -205,7 +208,7 @@ def _count_runs(new_counter, runs, progress, progress_per):
             return None
     if first.over_limit:
         return None
-    first.stop_at_limit = False
+    first.stop_above = 0
     return first
 
 

@@ -57,7 +57,7 @@ cdef int64_t AHEAD_SLOT = 16
 cdef int64_t AHEAD_RECORD = 8
 
 cdef enum:
-    OVER_LIMIT = 100    # a counter with stop_at_limit: the table outgrew max_vocab_size
+    OVER_LIMIT = 100    # a counter with stop_above: the table outgrew it
 
 
 @cython.final
@@ -107,9 +107,9 @@ cdef class PhraseCounter:
     cdef readonly long long total_words, sentences, min_reduce
     cdef readonly long long max_vocab_size
     cdef long long progress_per, next_report
-    # stop_at_limit: stop counting (over_limit) instead of pruning when the table outgrows
-    # max_vocab_size (a part of a count split over threads, which is exact only unpruned)
-    cdef public bint stop_at_limit
+    # stop_above > 0: stop counting (over_limit) when the table holds more keys than this, instead
+    # of ever pruning (a part of a count split over threads, which is exact only unpruned)
+    cdef public long long stop_above
     cdef readonly bint over_limit
 
     def __cinit__(self, KeyTable table not None, VocabIndex connectors not None, bytes delimiter,
@@ -206,12 +206,13 @@ cdef class PhraseCounter:
         return 0
 
     cdef int _sentence_done(self) noexcept nogil:
-        """gensim's check after a sentence: prune when over max_vocab_size (or, with
-        stop_at_limit, stop); 0, NO_MEMORY or OVER_LIMIT."""
-        if self.t.n > self.max_vocab_size:
-            if self.stop_at_limit:
+        """gensim's check after a sentence: prune when over max_vocab_size (with stop_above, stop
+        instead when over stop_above); 0, NO_MEMORY or OVER_LIMIT."""
+        if self.stop_above:
+            if self.t.n > self.stop_above:
                 self.over_limit = True
                 return OVER_LIMIT
+        elif self.t.n > self.max_vocab_size:
             if prune_counts(self.t, self.min_reduce) < 0:
                 return NO_MEMORY
             self.target.version += 1
@@ -312,8 +313,8 @@ cdef class PhraseCounter:
         Sentences are cut as by ``LineSentence`` (``line_mode``) or ``Text8Corpus``, as in
         :func:`w2vlib._reader.count_words`. A token that is not UTF-8 or is longer than
         ``MAX_TOKEN_BYTES`` raises ValueError naming the file and the byte offset. With
-        ``stop_at_limit``, counting ends at the sentence after which the table holds more than
-        ``max_vocab_size`` keys (``over_limit`` tells).
+        ``stop_above``, counting ends at the sentence after which the table holds more than
+        that many keys (``over_limit`` tells).
         """
         cdef _FileCount scan = _FileCount.__new__(_FileCount)
         cdef int status
