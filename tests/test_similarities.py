@@ -182,6 +182,6 @@ def test_bad_queries(kv, kind):
                                                   ("hnsw", "faiss", "ann")])
 def test_missing_extra_is_named(kv, monkeypatch, kind, package, extra):
     monkeypatch.setitem(sys.modules, package, None)          # import raises ImportError
-    with pytest.raises(MissingExtraError, match=rf"pip install 'w2vlib\[{extra}\]'") as caught:
+    with pytest.raises(MissingExtraError, match=rf'pip install "w2vlib\[{extra}\]"') as caught:
         INDEXERS[kind](kv)
     assert isinstance(caught.value, ImportError) and caught.value.extra == extra

@@ -1,5 +1,5 @@
 """What the nearest-neighbour indexers of :mod:`w2vlib.similarities` share: the vectors of a
-model, the optional package behind an index, and the labels file saved beside an index.
+model, scaled to unit length a block at a time, and the labels file saved beside an index.
 
 gensim's ``AnnoyIndexer.save(fname)`` writes the index to ``fname`` and a pickled dict (its
 dimensions, trees and every key) to ``fname + '.dict'``. Here ``fname + '.dict'`` is a native
@@ -19,14 +19,13 @@ naming the file instead of answering with the wrong keys.
 (['cat', 'dog'], 2)
 """
 import hashlib
-import importlib
 import os
 
 import numpy as np
 
 from w2vlib._checks import storable_keys
 from w2vlib._native import load_native, save_native
-from w2vlib.errors import IndexFileError, MissingExtraError
+from w2vlib.errors import IndexFileError
 
 LABELS_SUFFIX = ".dict"
 """gensim's name for the file beside the index: ``fname + '.dict'``."""
@@ -35,15 +34,6 @@ SAMPLE_BYTES = 1 << 20
 """Bytes read at the start, middle and end of an index file for its digest: a different index
 (other vectors, settings or library) differs there, and a multi-gigabyte index is not read
 whole each time it is loaded."""
-
-
-def require(module, extra, user):
-    """Import the optional `module`, or raise :class:`~w2vlib.errors.MissingExtraError`
-    naming the package and the extra (``w2vlib[extra]``) that installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtraError(module, extra, user) from None
 
 
 def model_vectors(model):

@@ -97,15 +97,15 @@ def _undecodable(cls, fname, detail, encoding, data, start, end, reason, line, o
 
 class MissingExtraError(ImportError):
     """An optional package w2vlib needs for this call is not installed; the message names the
-    package and the extra that installs it (``pip install 'w2vlib[annoy]'``).
+    package and the extra that installs it (``pip install "w2vlib[annoy]"``).
 
-    >>> str(MissingExtraError("annoy", "annoy", "AnnoyIndexer"))
-    "AnnoyIndexer needs the 'annoy' package: pip install 'w2vlib[annoy]'"
+    >>> print(MissingExtraError("annoy", "annoy", "AnnoyIndexer"))
+    AnnoyIndexer needs the 'annoy' package: pip install "w2vlib[annoy]"
     """
 
     def __init__(self, package, extra, user):
         self.package, self.extra, self.user = package, extra, user
-        super().__init__(f"{user} needs the {package!r} package: pip install 'w2vlib[{extra}]'",
+        super().__init__(f'{user} needs the {package!r} package: pip install "w2vlib[{extra}]"',
                          name=package)
 
     def __reduce__(self):

@@ -7,8 +7,8 @@ with ``save(fname)`` (the index in `fname`, its labels in ``fname + '.dict'``), 
 ``load(fname)``, and queried by ``most_similar`` through ``indexer.most_similar(vector,
 num_neighbors)``, which returns ``[(key, cosine similarity), ...]``, best first:
 
-* :class:`AnnoyIndexer`: gensim's class, on Spotify's `annoy`_ (``pip install 'w2vlib[annoy]'``);
-* :class:`HnswIndexer`: an HNSW graph on `faiss`_ (``pip install 'w2vlib[ann]'``): higher
+* :class:`AnnoyIndexer`: gensim's class, on Spotify's `annoy`_ (``pip install "w2vlib[annoy]"``);
+* :class:`HnswIndexer`: an HNSW graph on `faiss`_ (``pip install "w2vlib[ann]"``): higher
   recall for the same speed and multi-threaded builds (docs/design.md says how it was chosen).
 
 Neither saves a pickle: the labels file is w2vlib's native container, and loading checks that
@@ -42,7 +42,7 @@ import os
 
 import numpy as np
 
-from w2vlib import _index_file
+from w2vlib import _extras, _index_file
 from w2vlib._atomic import atomic_path
 from w2vlib._similarity import checked_query_vector
 from w2vlib.errors import IndexFileError
@@ -87,7 +87,7 @@ class _Indexer:
         self.labels = list(kv.index_to_key)
 
     def _library(self):
-        return _index_file.require(self.PACKAGE, self.EXTRA, type(self).__name__)
+        return _extras.require(self.PACKAGE, self.EXTRA, type(self).__name__)
 
     def save(self, fname, protocol=None):
         """Save the index to `fname` and its labels to ``fname + '.dict'``.
@@ -174,7 +174,7 @@ class AnnoyIndexer(_Indexer):
     Raises
     ------
     w2vlib.errors.MissingExtraError
-        If annoy is not installed (``pip install 'w2vlib[annoy]'``).
+        If annoy is not installed (``pip install "w2vlib[annoy]"``).
 
     Examples
     --------
@@ -248,7 +248,7 @@ class HnswIndexer(_Indexer):
     Raises
     ------
     w2vlib.errors.MissingExtraError
-        If faiss is not installed (``pip install 'w2vlib[ann]'``).
+        If faiss is not installed (``pip install "w2vlib[ann]"``).
     """
 
     KIND, PACKAGE, EXTRA = "HnswIndexer", "faiss", "ann"
