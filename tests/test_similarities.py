@@ -4,6 +4,7 @@ References: gensim 4.4's own AnnoyIndexer and most_similar(indexer=...) on the s
 exact search (numpy) for the recall of the HNSW index on clustered vectors; the files written by
 ``save`` read back by ``load``, and damaged or swapped ones refused.
 """
+import os
 import sys
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
 from gensim.similarities.annoy import AnnoyIndexer as GensimAnnoyIndexer
 
-from w2vlib import KeyedVectors, Word2Vec, _native
+from w2vlib import KeyedVectors, Word2Vec, _index_file, _native
 from w2vlib.errors import IndexFileError, MissingExtraError
 from w2vlib.similarities import AnnoyIndexer, HnswIndexer
 
@@ -185,3 +186,18 @@ def test_missing_extra_is_named(kv, monkeypatch, kind, package, extra):
     with pytest.raises(MissingExtraError, match=rf'pip install "w2vlib\[{extra}\]"') as caught:
         INDEXERS[kind](kv)
     assert isinstance(caught.value, ImportError) and caught.value.extra == extra
+
+
+@pytest.mark.parametrize("kind", INDEXERS)
+def test_an_index_its_library_cannot_read_is_named(kv, tmp_path, kind):
+    """Labels that describe the damaged file (fingerprint taken after the damage): the library's
+    own reading, or the count of vectors it finds, refuses it."""
+    fname = str(tmp_path / "index")
+    indexer = INDEXERS[kind](kv)
+    indexer.save(fname)
+    meta = _index_file.load_labels(fname, indexer.KIND)
+    with open(fname, "r+b") as fout:
+        fout.truncate(os.path.getsize(fname) // 3)
+    _index_file.save_labels(fname, indexer.KIND, {k: v for k, v in meta.items() if k != "keys"}, meta["keys"])
+    with pytest.raises(IndexFileError, match=rf"{fname}: (cannot be read as a|holds \d+ vectors, its labels 3000 keys)"):
+        type(indexer)().load(fname)

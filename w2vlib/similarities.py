@@ -53,14 +53,12 @@ __all__ = ["AnnoyIndexer", "HnswIndexer", "KINDS", "load_index", "open_index"]
 class _Indexer:
     """What both indexers share: the model and its key check, save/load around the library's
     own index file, the query checks and gensim's result shape. A subclass names its `KIND`,
-    `PACKAGE` and `EXTRA` and implements ``_build``, ``_settings``, ``_write``, ``_read`` and
-    ``_search``."""
+    `PACKAGE` and `EXTRA` and implements ``_build``, ``_settings``, ``_write``, ``_read``,
+    ``_count`` and ``_search``."""
 
-    def __init__(self, model=None):
-        self.index = None
-        self.labels = None
-        self._model = None
-        self.model = model
+    def __init__(self):
+        self.index = self.labels = self._model = self._dims = None
+        self._fname = "index"      # the file loaded from, for the messages
 
     @property
     def model(self):
@@ -71,9 +69,9 @@ class _Indexer:
     def model(self, model):
         if model is not None and self.labels is not None:
             kv = _index_file.model_vectors(model)
-            _index_file.check_keys(getattr(self, "_fname", "index"), self.labels, kv)
+            _index_file.check_keys(self._fname, self.labels, kv)
             if kv.vector_size != self._dims:
-                raise IndexFileError(getattr(self, "_fname", "index"),
+                raise IndexFileError(self._fname,
                                      f"built on {self._dims} dimensions, the model has {kv.vector_size}")
         self._model = model
 
@@ -128,12 +126,13 @@ class _Indexer:
         meta = _index_file.load_labels(fname, self.KIND)
         self._library()
         try:
-            self.index = self._read(fname, meta)
+            index = self._read(fname, meta)
         except (OSError, RuntimeError, ValueError) as err:
             raise IndexFileError(fname, f"cannot be read as a {self.KIND} index: {err}") from None
-        if self._count() != len(meta["keys"]):
-            raise IndexFileError(fname, f"holds {self._count()} vectors, its labels {len(meta['keys'])} keys")
-        self._fname, self._dims, self.labels = fname, meta["dims"], meta["keys"]
+        if self._count(index) != len(meta["keys"]):
+            raise IndexFileError(fname, f"holds {self._count(index)} vectors, its labels "
+                                        f"{len(meta['keys'])} keys")
+        self.index, self._fname, self._dims, self.labels = index, fname, meta["dims"], meta["keys"]
         self._restore(meta)
         self.model = self._model
 
@@ -153,7 +152,8 @@ class _Indexer:
         if isinstance(num_neighbors, bool) or not isinstance(num_neighbors, (int, np.integer)) \
                 or num_neighbors < 1:
             raise ValueError(f"num_neighbors must be a positive integer, got {num_neighbors!r}")
-        ids, similarities = self._search(vector.astype(np.float32), min(int(num_neighbors), self._count()))
+        ids, similarities = self._search(vector.astype(np.float32),
+                                         min(int(num_neighbors), self._count(self.index)))
         return [(self.labels[i], float(s)) for i, s in zip(ids, similarities)]
 
     def _restore(self, meta):
@@ -217,8 +217,9 @@ class AnnoyIndexer(_Indexer):
     def _restore(self, meta):
         self.num_trees = meta["num_trees"]
 
-    def _count(self):
-        return self.index.get_n_items()
+    @staticmethod
+    def _count(index):
+        return index.get_n_items()
 
     def _search(self, vector, count):
         ids, distances = self.index.get_nns_by_vector(vector, count, include_distances=True)
@@ -310,8 +311,9 @@ class HnswIndexer(_Indexer):
         self.connectivity, self.expansion_add = meta["connectivity"], meta["expansion_add"]
         self.expansion_search = meta["expansion_search"]
 
-    def _count(self):
-        return self.index.ntotal
+    @staticmethod
+    def _count(index):
+        return index.ntotal
 
     def _search(self, vector, count):
         length = np.linalg.norm(vector)
