@@ -1,7 +1,8 @@
 """The benchmark results file: its schema, its check, how each run adds to it, and what each run
 records about the machine.
 
-``bench_train.py``, ``bench_load.py``, ``bench_phrases.py`` and ``bench_dask.py`` write their figures
+``bench_train.py``, ``bench_load.py``, ``bench_phrases.py``, ``bench_dask.py`` and
+``bench_neighbours.py`` write their figures
 into one JSON file
 (``benchmarks/results.json`` by default, ``--out`` otherwise) and ``plot.py`` reads it. A run
 replaces only the sections it measured, so the figures of several runs (speed now, quality
@@ -10,7 +11,7 @@ later, one run per kernel build) end up in one file without hand edits::
     {"schema": 1,
      "train": {"<configuration>": {"config": {...}, "speed": {...}, "quality": {...},
                                    "build_vocab": {...}, "scaling": {...}, "memory": {...}}},
-     "load": {...}, "phrases": {...}}
+     "load": {...}, "phrases": {...}, "dask": {...}, "neighbours": {...}}
 
 A *configuration* is the kernel build and the private-hot-rows setting a training run used
 (``"avx512"``, or ``"avx512 hot-rows 0:0:0"`` for a run with ``--hot-rows 0:0:0``); see
@@ -79,6 +80,22 @@ PHRASES = {"run": CORPUS_RUN, "repeats": COUNT,
            "memory": map_of({"rss_before_mb": NUMBER, "rss_peak_mb": NUMBER, "rss_end_mb": NUMBER}),
            "agreement": map_of({"count": COUNT, "equal": FLAG})}
 
+#: bench_neighbours.py: per set (clustered, trained) and method (exact_w2vlib, exact_gensim,
+#: batch_w2vlib, annoy_gensim, hnsw_w2vlib): recall@10 against the exact batch (0-1), queries/s,
+#: build seconds and RSS growth (MB) of an index (null for exact methods), and the ratios the
+#: targets are about (batch_vs_gensim_single null when gensim was skipped).
+NEIGHBOURS = {"run": RUN,
+              "settings": {"topn": COUNT, "centres": COUNT, "spread": NUMBER, "trees": COUNT,
+                           "hnsw": {"connectivity": COUNT, "expansion_add": COUNT,
+                                    "expansion_search": COUNT},
+                           "trained": TEXT},
+              "sets": map_of({"rows": COUNT, "dims": COUNT, "queries": COUNT, "single_queries": COUNT,
+                              "methods": map_of({"recall": NUMBER, "queries_per_s": POSITIVE,
+                                                 "build_s": optional(NUMBER), "memory_mb": optional(REAL)}),
+                              "hnsw_file_mb": NUMBER,
+                              "ratios": {"hnsw_vs_exact_single": POSITIVE,
+                                         "batch_vs_gensim_single": optional(POSITIVE)}})}
+
 SCHEMA = {
     "schema": COUNT,
     "train": optional(map_of({
@@ -127,6 +144,7 @@ SCHEMA = {
         "raw_s": POSITIVE, "w2vlib_s": POSITIVE, "gensim_s": optional(POSITIVE),
         "rss_before_mb": NUMBER, "rss_peak_mb": NUMBER, "matrix_mb": POSITIVE})}),
     "phrases": optional(PHRASES),
+    "neighbours": optional(NEIGHBOURS),
 }
 
 LOAD_EXAMPLE = {"run": {"date": "2026-01-01", "command": "bench_load.py", "python": "3.11",
@@ -226,12 +244,12 @@ def new_results():
 
 
 def merge(results, part):
-    """Add `part` (``{"train": {label: {section: ...}}}``, ``{"load": ...}``, ``{"phrases": ...}``
-    and/or ``{"dask": {section: ...}}``) to `results`: each section given replaces the one of the
+    """Add `part` (``{"train": {label: {section: ...}}}``, ``{"load": ...}``, ``{"phrases": ...}``,
+    ``{"neighbours": ...}`` and/or ``{"dask": {section: ...}}``) to `results`: each section given replaces the one of the
     same name; the others stay."""
     for label, entry in (part.get("train") or {}).items():
         results.setdefault("train", {}).setdefault(label, {}).update(entry)
-    for name in ("load", "phrases"):
+    for name in ("load", "phrases", "neighbours"):
         if name in part:
             results[name] = part[name]
     if "dask" in part:

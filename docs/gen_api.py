@@ -10,7 +10,7 @@ import sys
 
 import w2vlib
 import w2vlib.phrases
-from w2vlib import errors
+from w2vlib import errors, similarities
 from w2vlib import (BrownCorpus, CallbackAny2Vec, KeyedVectors, LineSentence, PathLineSentences,
                     Text8Corpus, Word2Vec)
 from w2vlib import datapath
@@ -22,8 +22,11 @@ SECTIONS = [
     ("Vectors", [KeyedVectors, datapath]),
     ("Corpora", [LineSentence, PathLineSentences, Text8Corpus, BrownCorpus]),
     ("Phrases", [Phrases, FrozenPhrases, original_scorer, npmi_scorer]),
+    ("Nearest-neighbour indexes", [similarities.AnnoyIndexer, similarities.HnswIndexer,
+                                   similarities.load_index, similarities.open_index]),
     ("Errors", [errors.EmptyVocabularyError, errors.WrongKindError, errors.Word2VecFormatError,
-                errors.TruncatedFileError, errors.UndecodableKeyError, errors.ShardError]),
+                errors.TruncatedFileError, errors.UndecodableKeyError, errors.ShardError,
+                errors.MissingExtraError, errors.IndexFileError]),
 ]
 #: Object addresses in default values (``<function f at 0x7f...>``) differ between runs.
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")

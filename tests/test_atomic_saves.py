@@ -242,3 +242,26 @@ def test_a_save_into_a_named_pipe_writes_through_it_and_keeps_the_pipe(tmp_path)
     assert received == [b"through the pipe"]
     assert stat.S_ISFIFO(os.stat(pipe).st_mode)
     assert sorted(os.listdir(tmp_path)) == ["pipe"]
+
+
+def test_atomic_path_for_a_library_writing_by_name(tmp_path, monkeypatch):
+    """atomic_path: a failed write leaves the old file and no temporary file; a successful one
+    is fsynced before the rename; a remote target is refused (only local files have a path)."""
+    from w2vlib._atomic import atomic_path
+    target = tmp_path / "index.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as temp:
+            pathlib.Path(temp).write_bytes(b"half")
+            raise RuntimeError("the library failed")
+    assert target.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["index.bin"]
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.fstat(fd).st_size) or real_fsync(fd))
+    with atomic_path(target) as temp:
+        os.remove(temp)                       # libraries may replace the file they are given
+        pathlib.Path(temp).write_bytes(b"new index")
+    assert target.read_bytes() == b"new index" and synced[0] == len(b"new index")
+    with pytest.raises(ValueError, match="only a local file"):
+        with atomic_path("s3://bucket/index.bin"):
+            pass

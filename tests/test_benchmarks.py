@@ -235,7 +235,8 @@ def test_bench_phrases_compares_both_libraries_and_adds_its_section(tmp_path):
 @pytest.fixture
 def tool_modules(monkeypatch):
     """The tools imported as modules (as their scripts import each other), removed afterwards."""
-    names = ("results", "bench_train", "bench_load", "bench_phrases", "bench_dask", "plot")
+    names = ("results", "bench_train", "bench_load", "bench_phrases", "bench_dask", "bench_neighbours",
+             "plot")
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     yield {name: importlib.import_module(name) for name in names}
     for name in names:
@@ -243,7 +244,7 @@ def tool_modules(monkeypatch):
 
 
 def test_every_option_is_explained(tool_modules):
-    for name in ("bench_train", "bench_load", "bench_phrases", "bench_dask", "plot"):
+    for name in ("bench_train", "bench_load", "bench_phrases", "bench_dask", "bench_neighbours", "plot"):
         for action in tool_modules[name].parser()._actions:
             if action.help != argparse.SUPPRESS:     # bench_phrases' own child-process options
                 assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
@@ -252,3 +253,30 @@ def test_every_option_is_explained(tool_modules):
 def test_results_module_examples(tool_modules):
     outcome = doctest.testmod(tool_modules["results"])
     assert outcome.attempted and not outcome.failed
+
+
+def test_bench_neighbours_measures_every_method_and_adds_its_section(tmp_path):
+    """A tiny clustered set and the C tool's 500 PTB vectors: every method, checked against the
+    exact batch; the exact single queries find what the batch finds."""
+    out = tmp_path / "results.json"
+    run_tool("bench_neighbours.py", "--rows", 3000, "--dims", 16, "--centres", 30, "--queries", 60,
+             "--gensim-queries", 20, "--trees", 10, "--threads", 1,
+             "--model", DATA / "vectors" / "c_tool" / "ptb_sgns_d50_head500.txt",
+             "--workdir", tmp_path / "work", "--out", out, cwd=tmp_path)
+    neighbours = json.loads(out.read_text())["neighbours"]
+    assert_run(neighbours["run"], training=False)
+    assert neighbours["settings"]["trees"] == 10 and "ptb_sgns" in neighbours["settings"]["trained"]
+    assert list(neighbours["sets"]) == ["clustered", "trained"]
+    for name, rows, dims in (("clustered", 3000, 16), ("trained", 500, 50)):
+        entry = neighbours["sets"][name]
+        assert (entry["rows"], entry["dims"], entry["queries"], entry["single_queries"]) == (rows, dims, 60, 20)
+        methods = entry["methods"]
+        assert sorted(methods) == sorted(["exact_w2vlib", "exact_gensim", "batch_w2vlib",
+                                          "annoy_gensim", "hnsw_w2vlib"])
+        assert methods["batch_w2vlib"]["recall"] == 1.0
+        assert methods["exact_w2vlib"]["recall"] == methods["exact_gensim"]["recall"] == 1.0
+        assert methods["hnsw_w2vlib"]["recall"] >= 0.9 and methods["annoy_gensim"]["recall"] > 0.5
+        assert all(figures["queries_per_s"] > 0 for figures in methods.values())
+        assert methods["hnsw_w2vlib"]["build_s"] > 0 and methods["batch_w2vlib"]["build_s"] is None
+        assert entry["hnsw_file_mb"] > 0 and entry["ratios"]["hnsw_vs_exact_single"] > 0
+        assert entry["ratios"]["batch_vs_gensim_single"] > 0

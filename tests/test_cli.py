@@ -450,3 +450,52 @@ def test_phrases_refuses_before_any_work(tmp_path, capsys, output, status, messa
     assert code == status and message in err and "Starting training" not in err
     assert train.read_text() == "new york is big\nnew york\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]
+
+
+# --- similar: many queries, approximate index -------------------------------------------------
+
+def test_similar_reads_queries_from_a_file_and_stdin(trained, tmp_path, capsys, monkeypatch):
+    text = trained["vectors.txt"]
+    reference = GensimKeyedVectors.load_word2vec_format(str(text))
+    queries = tmp_path / "queries.txt"
+    queries.write_text("king\n\n  ship \ncat\n")
+    status, out, _ = run(capsys, ["similar", "red", "--queries", str(queries), "-m", str(text), "--topn", "3"])
+    assert status == 0
+    assert [line for line in out.splitlines() if not line.startswith("  ")] == ["red", "king", "ship", "cat"]
+    answers = ranked(out)
+    for block, word in enumerate(["red", "king", "ship", "cat"]):
+        assert_same_top(answers[3 * block:3 * block + 3], reference.most_similar(word, topn=10))
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("queen\n"))
+    status, out, _ = run(capsys, ["similar", "--queries", "-", "-m", str(text), "--topn", "2"])
+    assert status == 0 and out.splitlines()[0] == "queen"
+    assert_same_top(ranked(out), reference.most_similar("queen", topn=10))
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "annoy"])
+def test_similar_builds_then_loads_an_index(trained, tmp_path, capsys, kind):
+    text = trained["vectors.txt"]
+    reference = GensimKeyedVectors.load_word2vec_format(str(text))
+    index = tmp_path / "vectors.index"
+    argv = ["similar", "king", "sea", "-m", str(text), "--topn", "3", "--index", str(index),
+            "--index-kind", kind]
+    status, built, err = run(capsys, argv)
+    assert status == 0 and "built and saved" in err and index.exists()
+    status, loaded, err = run(capsys, argv[:-2])          # a saved index says its own kind
+    assert status == 0 and "loaded" in err and loaded == built
+    answers = ranked(built)
+    assert "king" not in dict(answers[:3]) and "sea" not in dict(answers[3:])   # not its own neighbour
+    for block, word in enumerate(["king", "sea"]):   # 38 words: the index finds the exact answers
+        assert_same_top(answers[3 * block:3 * block + 3], reference.most_similar(word, topn=10))
+
+
+def test_similar_refuses_an_index_of_other_vectors(trained, tmp_path, capsys):
+    index = tmp_path / "vectors.index"
+    assert run(capsys, ["similar", "king", "-m", str(trained["vectors.txt"]), "--index", str(index)])[0] == 0
+    status, _, err = run(capsys, ["similar", "the", "-m", str(trained["vectors.bin"]),
+                                  "--limit", "20", "--index", str(index)])
+    assert status == 1 and "vectors.index: built on other keys than the model" in err
+
+
+def test_similar_needs_query_words(trained, capsys):
+    status, _, err = run(capsys, ["similar", "-m", str(trained["vectors.txt"])])
+    assert status == 2 and "--queries" in err

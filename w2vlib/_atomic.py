@@ -39,6 +39,7 @@ TEMP_TOKEN_BYTES = 8
 TEMP_ATTEMPTS = 100
 NEW_FILE_PERMISSIONS = 0o666      # narrowed by the umask, like open()
 WRITE_MODES = ("wb", "w")
+PATH_MODE = "path"   # atomic_group yields the temporary file's name instead of a stream
 
 
 def local_path(uri):
@@ -89,6 +90,29 @@ def atomic_open(path, mode="wb"):
 
 
 @contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path next to the local file ``path``, for a library that writes only to a
+    file name (annoy, usearch); it replaces ``path`` as :func:`atomic_open` does, when the
+    block exits cleanly.
+
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "index.bin")
+    >>> with atomic_path(target) as temp:
+    ...     with open(temp, "wb") as fout:
+    ...         _ = fout.write(b"written by a library")
+    >>> open(target, "rb").read()
+    b'written by a library'
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is a remote URI or not a regular file.
+    """
+    with atomic_group([path], PATH_MODE) as (temp,):
+        yield temp
+
+
+@contextlib.contextmanager
 def atomic_group(paths, mode="wb"):
     """Like :func:`atomic_open` for several files that belong together (vectors and vocabulary).
 
@@ -108,7 +132,7 @@ def atomic_group(paths, mode="wb"):
     list of file object
         One per path, in order.
     """
-    if mode not in WRITE_MODES:
+    if mode not in WRITE_MODES + (PATH_MODE,):
         raise ValueError(f"atomic_open supports modes {WRITE_MODES}, got {mode!r}")
     pending = []
     try:
@@ -142,6 +166,8 @@ class _Pending:
         self.folder = self.temp = self.fd = self.raw = None
         if self.target is not None and _special(self.target):
             self.target = None
+        if self.target is None and mode == PATH_MODE:
+            raise ValueError(f"{os.fspath(path)}: only a local file can be written here")
         if self.target is None:
             self.stream = smart_open.open(os.fspath(path), mode, encoding="utf8" if mode == "w" else None)
             return
@@ -150,6 +176,10 @@ class _Pending:
             self.fd, self.temp = _create_temp(self.folder, os.path.basename(self.target))
         except OSError as err:   # name the file asked for, not the hidden temporary one
             raise type(err)(err.errno, err.strerror, self.target) from None
+        if mode == PATH_MODE:
+            os.close(self.fd)
+            self.fd, self.stream = None, self.temp
+            return
         self.raw = os.fdopen(self.fd, "wb", closefd=False)
         self.stream = compression_wrapper(self.raw, "wb", filename=self.target)
         if mode == "w":
@@ -157,6 +187,13 @@ class _Pending:
 
     def finish(self):
         """Flush everything to the temporary file and fsync it."""
+        if self.stream is self.temp:       # written by name: fsync what the writer left
+            fd = os.open(self.temp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            return
         self.stream.close()
         if self.fd is not None:
             self.raw.close()
@@ -172,15 +209,17 @@ class _Pending:
 
     def discard(self):
         """Drop the temporary file (a remote stream is just closed: it cannot be taken back)."""
-        with contextlib.suppress(Exception):
-            self.stream.close()
+        if self.stream is not self.temp:
+            with contextlib.suppress(Exception):
+                self.stream.close()
         if self.fd is not None:
             with contextlib.suppress(Exception):
                 self.raw.close()
             os.close(self.fd)
             self.fd = None
         if self.temp is not None:
-            os.unlink(self.temp)
+            with contextlib.suppress(FileNotFoundError):   # a writer by name may have removed it
+                os.unlink(self.temp)
             self.temp = None
 
 

@@ -8,19 +8,13 @@ when a ``client`` is given, so w2vlib imports and runs without it.
 True
 """
 import w2vlib
-
-#: What to install when ``client=`` is given without Dask.
-INSTALL = 'pip install "w2vlib[dask]"'
+from w2vlib import _extras
 
 
 def require():
-    """Import ``dask.distributed`` (ImportError with the install command when it is missing)."""
-    try:
-        import distributed
-    except ImportError as error:
-        raise ImportError(f"training on a Dask cluster (client=...) needs Dask: {INSTALL} "
-                          f"({error})") from None
-    return distributed
+    """Import ``dask.distributed`` (:class:`~w2vlib.errors.MissingExtraError`, an ImportError
+    naming the ``dask`` extra, when it is missing)."""
+    return _extras.require("distributed", "dask", "training on a Dask cluster (client=...)")
 
 
 def probe_source():

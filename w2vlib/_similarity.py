@@ -205,3 +205,109 @@ def closer_than(distances, index_to_key, index1, index2):
     distances from row `index1`, which is left out)."""
     threshold = distances[index2]
     return [index_to_key[i] for i in np.nonzero(distances < threshold)[0] if i != index1]
+
+
+BATCH_BLOCK_BYTES = 64 * 2 ** 20
+"""Scores :func:`top_rows` holds at once: a block of rows times the queries of one pass."""
+
+BATCH_QUERIES = 1024
+"""Queries scored in one pass over the matrix by ``KeyedVectors.most_similar_batch``: enough
+for a matrix product to pay, few enough to keep a block of rows large."""
+
+
+def top_rows(vectors, norms, queries, k, block_bytes=None):
+    """For each query, the `k` rows with the highest ``vectors @ query / norms``, best first,
+    equal scores by row number; one matrix product per block of rows, never a copy of
+    `vectors`.
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        The searched rows, ``(n, d)`` (a memory map is read block by block).
+    norms : numpy.ndarray
+        Their L2 norms, ``(n,)``.
+    queries : numpy.ndarray
+        ``(m, d)``, of `vectors`' dtype.
+    k : int
+        Rows wanted per query (at most `n` are returned).
+    block_bytes : int, optional
+        Bound on the scores held at once (a block of rows times `m`), besides the results;
+        ``BATCH_BLOCK_BYTES`` by default.
+
+    Returns
+    -------
+    rows : numpy.ndarray of int64, ``(m, min(k, n))``
+    scores : numpy.ndarray, ``(m, min(k, n))``
+        A zero row's score is NaN (0/0) and ranks last, as in ``most_similar``.
+
+    >>> vectors = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    >>> rows, scores = top_rows(vectors, np.linalg.norm(vectors, axis=1),
+    ...                         np.array([[1.0, 0.0]], dtype=np.float32), k=3, block_bytes=8)
+    >>> rows.tolist(), [round(score, 4) for score in scores[0].tolist()]
+    ([[0, 3, 2]], [1.0, 1.0, 0.7071])
+    """
+    n, m = len(vectors), len(queries)
+    k = min(k, n)
+    block_bytes = block_bytes or BATCH_BLOCK_BYTES
+    block = max(k, 1, block_bytes // (max(m, 1) * vectors.itemsize))
+    zero = norms == 0
+    inverse = (1 / np.where(zero, 1, norms)).astype(norms.dtype, copy=False)   # n floats, not a matrix
+    rows = np.zeros((m, 0), dtype=np.int64)
+    scores = np.zeros((m, 0), dtype=np.result_type(vectors.dtype, norms.dtype))
+    for start in range(0, n, block):
+        end = min(n, start + block)
+        products = queries @ vectors[start:end].T
+        products *= inverse[start:end]
+        products[:, zero[start:end]] = -np.inf            # 0/0: ranks last, reported as NaN
+        if scores.shape[1] < k:                            # the first block: the k best of all
+            rows, scores = _best(products, np.arange(start, end), k)
+            continue
+        # later blocks: only a score above the k-th best so far can enter (an equal one has a
+        # higher row number, so it ranks after it)
+        entering = np.flatnonzero(products > scores[:, -1:])
+        if len(entering):
+            query, column = np.divmod(entering, end - start)
+            rows, scores = _merge(rows, scores, query, column + start, products.ravel()[entering], k)
+    scores[scores == -np.inf] = np.nan
+    return rows, scores
+
+
+def _best(scores, rows, k):
+    """The `k` best columns of each row of `scores` (``(m, c)``, c >= k), by score then row
+    number; `rows` (``(c,)``) names the columns."""
+    m, c = scores.shape
+    if c > k:
+        kth = np.partition(scores, c - k, axis=1)[:, c - k]
+        query, column = np.nonzero(scores >= kth[:, np.newaxis])   # ties at the k-th score too
+    else:
+        query, column = np.divmod(np.arange(m * c), c)
+    return _select(query, rows[column], scores[query, column], m, k)
+
+
+def _merge(rows, scores, query, row, score, k):
+    """The best ``(m, k)`` of the current ``rows``/``scores`` and new candidates, given as
+    parallel arrays (query, row, score)."""
+    m = len(rows)
+    every = np.repeat(np.arange(m), k)
+    return _select(np.concatenate([every, query]), np.concatenate([rows.ravel(), row]),
+                   np.concatenate([scores.ravel(), score]), m, k)
+
+
+def _select(query, row, score, m, k):
+    """From candidates (query, row, score), at least `k` for each of the `m` queries, the `k`
+    best of each query by score then row number, as ``(rows, scores)`` of shape ``(m, k)``."""
+    order = np.lexsort((row, -score, query))
+    query, row, score = query[order], row[order], score[order]
+    keep = np.arange(len(query)) - np.searchsorted(query, query) < k
+    return row[keep].reshape(m, k), score[keep].reshape(m, k)
+
+
+def ranked_rows(rows, scores, exclude, index_to_key, topn):
+    """:func:`top_rows`' results as ``most_similar``'s lists: ``(key, score)`` pairs, at most
+    `topn`, leaving out row ``exclude[i]`` from query ``i``'s (-1: none).
+
+    >>> ranked_rows(np.array([[2, 0, 1]]), np.array([[0.9, 0.5, 0.1]]), [2], ["x", "y", "z"], 1)
+    [[('x', 0.5)]]
+    """
+    return [[(index_to_key[row], float(score)) for row, score in zip(found, values) if row != own][:topn]
+            for found, values, own in zip(rows.tolist(), scores.tolist(), exclude)]

@@ -8,7 +8,9 @@ Commands (``w2vlib COMMAND --help`` lists each one's options; docs/cli.md has th
   -binary -cbow -save-vocab -read-vocab``) or their GNU-style spellings (``--vector-size`` ...);
 * ``phrases`` — join the phrases of a text file (``new_york``), with word2phrase's flags and
   defaults (``-train -output -min-count -threshold -debug``); run it on its output for trigrams;
-* ``similar WORD...``, ``analogy A B C``, ``evaluate``: queries and scores on a vectors file;
+* ``similar WORD...``, ``analogy A B C``, ``evaluate``: queries and scores on a vectors file
+  (``similar`` also reads query words from a file or stdin, and searches exactly or with an
+  approximate index saved beside the vectors);
 * ``convert IN OUT``: between the word2vec text and binary formats and w2vlib's native file;
 * ``info FILE``: format, rows and dimensions of a vectors file.
 
@@ -40,7 +42,7 @@ import traceback
 
 import smart_open
 
-from w2vlib import _native
+from w2vlib import _native, similarities
 from w2vlib._atomic import local_path
 from w2vlib._evaluation import DATA_DIR, datapath
 from w2vlib._parallel import usable_cpus
@@ -241,13 +243,34 @@ def _check_known(kv, words, path):
 
 
 def cmd_similar(args):
-    """Nearest neighbours of each word."""
+    """Nearest neighbours of each word (given, or one a line from --queries), exact or by an
+    index (--index: loaded if saved, else built and saved)."""
+    words = list(args.words) + (_query_words(args.queries) if args.queries else [])
+    if not words:
+        raise UsageError("give query words, or --queries FILE (- for stdin)")
     kv = load_vectors(args.model, args.format, args.limit, _progress_flag(args))
-    _check_known(kv, args.words, args.model)
-    for word in args.words:
+    _check_known(kv, words, args.model)
+    if args.index:
+        indexer, built = similarities.open_index(args.index, kv, args.index_kind)
+        _say(args, f"{'built and saved' if built else 'loaded'} the index {args.index}")
+        # the index, as gensim's, returns the query word too: ask one more, leave it out
+        answers = ([(key, score) for key, score in kv.most_similar(word, topn=args.topn + 1,
+                                                                    indexer=indexer)
+                    if key != word][:args.topn] for word in words)
+    else:
+        answers = kv.most_similar_batch(words, topn=args.topn)
+    for word, pairs in zip(words, answers):
         print(word)
-        _print_ranked(kv.most_similar(word, topn=args.topn))
+        _print_ranked(pairs)
     return EXIT_OK
+
+
+def _query_words(source):
+    """The words of a queries file (or stdin for ``-``): one a line, blank lines skipped."""
+    if source == "-":
+        return [line.strip() for line in sys.stdin if line.strip()]
+    with smart_open.open(source, "r", encoding="utf8") as fin:
+        return [line.strip() for line in fin if line.strip()]
 
 
 def _print_ranked(pairs):
@@ -550,10 +573,15 @@ def build_parser():
                               "join the phrases of a text file (word2phrase); twice for trigrams"))
 
     similar = command("similar", cmd_similar, "nearest neighbours of words")
-    similar.add_argument("words", nargs="+", metavar="WORD")
+    similar.add_argument("words", nargs="*", metavar="WORD")
     _add_model_flags(similar)
     similar.add_argument("--topn", type=POSITIVE_INT, default=SIMILAR_TOPN,
                          help="neighbours (default %(default)s)")
+    similar.add_argument("--queries", metavar="FILE", help="query words, one a line (- for stdin)")
+    similar.add_argument("--index", metavar="PATH", help="approximate search with the index saved "
+                         "at PATH (and PATH.dict); built and saved there if missing")
+    similar.add_argument("--index-kind", choices=sorted(similarities.KINDS), default="hnsw",
+                         help="kind of index to build (default %(default)s; a saved one says its own)")
 
     analogy = command("analogy", cmd_analogy, "A is to B as C is to ? (the words nearest B - A + C)")
     for name in ("a", "b", "c"):

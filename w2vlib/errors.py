@@ -93,3 +93,37 @@ class UndecodableKeyError(Word2VecFormatError, UnicodeDecodeError):
 def _undecodable(cls, fname, detail, encoding, data, start, end, reason, line, offset):
     """Rebuild an :class:`UndecodableKeyError` (or subclass) from its pickled fields."""
     return cls(fname, detail, UnicodeDecodeError(encoding, data, start, end, reason), line, offset)
+
+
+class MissingExtraError(ImportError):
+    """An optional package w2vlib needs for this call is not installed; the message names the
+    package and the extra that installs it (``pip install "w2vlib[annoy]"``).
+
+    >>> print(MissingExtraError("annoy", "annoy", "AnnoyIndexer"))
+    AnnoyIndexer needs the 'annoy' package: pip install "w2vlib[annoy]"
+    """
+
+    def __init__(self, package, extra, user):
+        self.package, self.extra, self.user = package, extra, user
+        super().__init__(f'{user} needs the {package!r} package: pip install "w2vlib[{extra}]"',
+                         name=package)
+
+    def __reduce__(self):
+        return type(self), (self.package, self.extra, self.user)
+
+
+class IndexFileError(ValueError):
+    """A saved nearest-neighbour index that cannot be used: damaged, of another kind, or not
+    the index its labels file (``fname + '.dict'``) describes, or built on other keys than the
+    model it is used with; the message names the file.
+
+    >>> str(IndexFileError("idx.ann", "written for 300 dimensions, the model has 100"))
+    'idx.ann: written for 300 dimensions, the model has 100'
+    """
+
+    def __init__(self, fname, detail):
+        self.fname, self.detail = fname, detail
+        super().__init__(f"{fname}: {detail}")
+
+    def __reduce__(self):
+        return type(self), (self.fname, self.detail)

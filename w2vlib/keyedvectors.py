@@ -557,17 +557,88 @@ class KeyedVectors(Lifecycle):
             return scores
         return _similarity.ranked(scores, self.index_to_key, topn, exclude)
 
-    def similar_by_key(self, key, topn=10, restrict_vocab=None):
-        """:meth:`most_similar` of a single key."""
-        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+    def similar_by_key(self, key, topn=10, restrict_vocab=None, indexer=None):
+        """:meth:`most_similar` of a single key (`indexer`: w2vlib's extension, as there)."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
 
-    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+    def similar_by_word(self, word, topn=10, restrict_vocab=None, indexer=None):
         """Alias of :meth:`similar_by_key`."""
-        return self.similar_by_key(word, topn, restrict_vocab)
+        return self.similar_by_key(word, topn, restrict_vocab, indexer)
 
-    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
-        """:meth:`most_similar` of a raw vector."""
-        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None, indexer=None):
+        """:meth:`most_similar` of a raw vector (`indexer`: w2vlib's extension, as there).
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["east", "north", "west"], [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+        >>> [(key, round(score, 4)) for key, score in kv.similar_by_vector(np.array([1.0, 0.2]), topn=2)]
+        [('east', 0.9806), ('north', 0.1961)]
+        """
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
+
+    def most_similar_batch(self, keys_or_vectors, topn=10, restrict_vocab=None):
+        """Nearest keys of many queries at once: for each key or vector, what
+        :meth:`similar_by_key` / :meth:`similar_by_vector` return (w2vlib's extension; exact).
+
+        The queries are scored in passes of ``BATCH_QUERIES`` (1024): one matrix product per
+        block of rows, so each pass reads the vectors once and holds at most 64 MiB of scores
+        (the vectors are never copied; a memory-mapped set is read block by block). Equal
+        scores rank by row number. A zero row's score is NaN and ranks last.
+
+        Parameters
+        ----------
+        keys_or_vectors : key, 1-D numpy.ndarray, list of (key or 1-D numpy.ndarray), or 2-D numpy.ndarray
+            The queries; a 2-D array is one query per row. A key is left out of its own
+            neighbours (as in ``most_similar``); a vector is scaled to unit length.
+        topn : int, optional
+            Neighbours per query.
+        restrict_vocab : int, optional
+            Search only the first `restrict_vocab` rows.
+
+        Returns
+        -------
+        list of list of (key, float)
+            One list per query, in order, best first.
+
+        Raises
+        ------
+        KeyError
+            If a key is absent (before any scoring).
+        ValueError
+            If a vector is not of ``(vector_size,)`` finite numbers.
+
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["cat", "dog", "car", "bus"],
+        ...                [[1.0, 0.1], [0.9, 0.2], [-0.2, 1.0], [-0.1, 0.9]])
+        >>> for neighbours in kv.most_similar_batch(["cat", "car", np.array([1.0, 0.0])], topn=2):
+        ...     print([(key, round(score, 3)) for key, score in neighbours])
+        [('dog', 0.993), ('bus', -0.011)]
+        [('bus', 0.996), ('dog', 0.021)]
+        [('cat', 0.995), ('dog', 0.976)]
+        """
+        _similarity.check_query_limits(topn, restrict_vocab)
+        if topn is None:
+            raise TypeError("most_similar_batch needs an integer topn")
+        queries = _similarity.query_list(keys_or_vectors)
+        own = [self.get_index(item) if isinstance(item, KEY_TYPES) else -1 for item in queries]
+        for item in queries:
+            if not isinstance(item, KEY_TYPES):
+                _similarity.checked_query_vector(np.asarray(item), self.vector_size)
+        if topn < 1:
+            return [[] for _ in queries]
+        self.fill_norms()
+        end = restrict_vocab or len(self.vectors)
+        results = []
+        for start in range(0, len(queries), _similarity.BATCH_QUERIES):
+            chunk = slice(start, start + _similarity.BATCH_QUERIES)
+            rows = [self.vectors[index] if index >= 0 else np.asarray(item)
+                    for item, index in zip(queries[chunk], own[chunk])]
+            block = _similarity.unit_vector(np.vstack(rows)).astype(self.vectors.dtype)
+            wanted = topn + any(0 <= index < end for index in own[chunk])
+            found, scores = _similarity.top_rows(self.vectors[:end], self.norms[:end], block, wanted)
+            results += _similarity.ranked_rows(found, scores, own[chunk], self.index_to_key, topn)
+        return results
 
     def closer_than(self, key1, key2):
         """Keys (in storage order) closer to `key1` than `key2` is."""
