@@ -26,3 +26,11 @@ def dask_client():
     from cluster import local_cluster
     with local_cluster(distributed, 2) as client:
         yield client
+
+
+def pytest_collection_modifyitems(config, items):
+    """The docstring examples that build an annoy index skip, as the tests do, without annoy."""
+    from extras import ANNOY_DOCTESTS, needs_annoy
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and item.name in ANNOY_DOCTESTS:
+            item.add_marker(needs_annoy)

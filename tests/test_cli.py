@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from extras import needs_annoy
 from gensim.models import KeyedVectors as GensimKeyedVectors
 from gensim.models.phrases import Phrases as GensimPhrases
 from gensim.models.word2vec import LineSentence as GensimLineSentence
@@ -471,7 +472,7 @@ def test_similar_reads_queries_from_a_file_and_stdin(trained, tmp_path, capsys, 
     assert_same_top(ranked(out), reference.most_similar("queen", topn=10))
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "annoy"])
+@pytest.mark.parametrize("kind", ["hnsw", pytest.param("annoy", marks=needs_annoy)])
 def test_similar_builds_then_loads_an_index(trained, tmp_path, capsys, kind):
     text = trained["vectors.txt"]
     reference = GensimKeyedVectors.load_word2vec_format(str(text))

@@ -2,7 +2,8 @@
 
 References: gensim 4.4's own AnnoyIndexer and most_similar(indexer=...) on the same vectors;
 exact search (numpy) for the recall of the HNSW index on clustered vectors; the files written by
-``save`` read back by ``load``, and damaged or swapped ones refused.
+``save`` read back by ``load``, and damaged or swapped ones refused. The tests of annoy's indexers
+run where annoy imports (``pip install "w2vlib[annoy]"``, a C++ compiler) and skip elsewhere.
 """
 import os
 import sys
@@ -10,13 +11,16 @@ import sys
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
-from gensim.similarities.annoy import AnnoyIndexer as GensimAnnoyIndexer
+from extras import needs_annoy
+from gensim.similarities.annoy import AnnoyIndexer as GensimAnnoyIndexer  # imports annoy only when used
 
 from w2vlib import KeyedVectors, Word2Vec, _index_file, _native
 from w2vlib.errors import IndexFileError, MissingExtraError
 from w2vlib.similarities import AnnoyIndexer, HnswIndexer
 
 INDEXERS = {"annoy": lambda kv: AnnoyIndexer(kv, 10), "hnsw": lambda kv: HnswIndexer(kv)}
+#: Every kind, as parameters: annoy's skip without the annoy package.
+KINDS = [pytest.param("annoy", marks=needs_annoy), "hnsw"]
 CLUSTERS, PER_CLUSTER, DIMS, SPREAD = 60, 50, 32, 0.5
 RECALL_QUERIES, RECALL_TARGET = 200, 0.95
 
@@ -52,6 +56,7 @@ def assert_same(mine, reference):
     np.testing.assert_allclose([s for _, s in mine], [s for _, s in reference], atol=1e-6)
 
 
+@needs_annoy
 def test_gensims_annoy_indexer_through_our_most_similar(kv, gensim_pair):
     """gensim's own indexer answers w2vlib's most_similar as it answers gensim's."""
     indexer = GensimAnnoyIndexer(gensim_pair, 10)
@@ -65,6 +70,7 @@ def test_gensims_annoy_indexer_through_our_most_similar(kv, gensim_pair):
                 gensim_pair.most_similar(positive=[vector], topn=3, indexer=indexer))
 
 
+@needs_annoy
 def test_our_annoy_indexer_matches_gensims(kv, gensim_pair):
     """Same constructor, same annoy index over the same unit vectors: the same answers."""
     ours, theirs = AnnoyIndexer(kv, 5), GensimAnnoyIndexer(gensim_pair, 5)
@@ -74,12 +80,13 @@ def test_our_annoy_indexer_matches_gensims(kv, gensim_pair):
                     gensim_pair.most_similar(key, topn=8, indexer=theirs))
 
 
-def test_indexer_on_a_trained_model_as_gensims_example():
+@pytest.mark.parametrize("kind", KINDS)
+def test_indexer_on_a_trained_model_as_gensims_example(kind):
     sentences = [["cute", "cat", "say", "meow"], ["cute", "dog", "say", "woof"]]
     model = Word2Vec(sentences, min_count=1, seed=1, workers=1)
-    for indexer in (AnnoyIndexer(model, 2), HnswIndexer(model)):
-        got = model.wv.most_similar("cat", topn=2, indexer=indexer)
-        assert got[0][0] == "cat" and abs(got[0][1] - 1.0) < 1e-5 and len(got) == 2
+    indexer = AnnoyIndexer(model, 2) if kind == "annoy" else HnswIndexer(model)
+    got = model.wv.most_similar("cat", topn=2, indexer=indexer)
+    assert got[0][0] == "cat" and abs(got[0][1] - 1.0) < 1e-5 and len(got) == 2
 
 
 def test_hnsw_recall_on_clustered_vectors(kv):
@@ -95,7 +102,7 @@ def test_hnsw_recall_on_clustered_vectors(kv):
     np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-4)
 
 
-@pytest.mark.parametrize("kind", INDEXERS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_save_load_round_trip(kv, tmp_path, kind):
     indexer = INDEXERS[kind](kv)
     fname = tmp_path / "vectors.index"
@@ -110,18 +117,22 @@ def test_save_load_round_trip(kv, tmp_path, kind):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors.index", "vectors.index.dict"]
 
 
-def test_loaded_settings(kv, tmp_path):
+@needs_annoy
+def test_loaded_settings_annoy(kv, tmp_path):
     AnnoyIndexer(kv, 3).save(tmp_path / "a")
     annoy = AnnoyIndexer()
     annoy.load(tmp_path / "a")
     assert annoy.num_trees == 3
+
+
+def test_loaded_settings_hnsw(kv, tmp_path):
     HnswIndexer(kv, connectivity=8, expansion_search=40).save(tmp_path / "h")
     hnsw = HnswIndexer()
     hnsw.load(tmp_path / "h")
     assert (hnsw.connectivity, hnsw.expansion_search, hnsw.index.hnsw.efSearch) == (8, 40, 40)
 
 
-@pytest.mark.parametrize("kind", INDEXERS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_damaged_or_swapped_files_are_named(kv, tmp_path, kind):
     cls = type(INDEXERS[kind](clustered(seed=9)))
     INDEXERS[kind](kv).save(tmp_path / "one")
@@ -142,6 +153,7 @@ def test_damaged_or_swapped_files_are_named(kv, tmp_path, kind):
         cls().load(tmp_path / "four")
 
 
+@needs_annoy
 def test_labels_of_another_kind_are_refused(kv, tmp_path):
     AnnoyIndexer(kv, 2).save(tmp_path / "index")
     with pytest.raises(IndexFileError, match="labels of a AnnoyIndexer, not of a HnswIndexer"):
@@ -162,7 +174,7 @@ def test_a_model_with_other_keys_is_refused(kv, tmp_path):
         loaded.model = narrower
 
 
-@pytest.mark.parametrize("kind", INDEXERS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_bad_queries(kv, kind):
     indexer = INDEXERS[kind](kv)
     with pytest.raises(KeyError, match="absent"):
@@ -188,7 +200,7 @@ def test_missing_extra_is_named(kv, monkeypatch, kind, package, extra):
     assert isinstance(caught.value, ImportError) and caught.value.extra == extra
 
 
-@pytest.mark.parametrize("kind", INDEXERS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_an_index_its_library_cannot_read_is_named(kv, tmp_path, kind):
     """Labels that describe the damaged file (fingerprint taken after the damage): the library's
     own reading, or the count of vectors it finds, refuses it."""
