@@ -6,16 +6,13 @@ compiled reader reads itself (:func:`count`). Out: a corpus phrased lazily
 atomically (:func:`write_phrased`, behind ``phrase_file``), its output checked before any work
 (:func:`check_target`).
 
-Plain local files of ``LineSentence`` sentences (a line a sentence) are counted and phrased by
-several threads at once (``workers``, :func:`split_runs`): the files laid end to end are cut into
-one run of bytes per thread, each thread takes the lines that start in its run. Counting gives
-each thread a table of its own, merged in corpus order afterwards, so the counts and the order
-of the keys are those of one pass; that holds only while nothing is pruned, so when the merged
-table would hold more than ``max_vocab_size`` keys the corpus is counted again by one thread,
-pruning as gensim does. So that the threads' tables together stay within ``max_vocab_size``
-keys (the memory bound the argument sets), a thread stops once its own table holds more than
-its share, ``max_vocab_size / threads`` keys, and the corpus is then counted by one thread too. Phrasing writes the first run's lines to the output and each other
-run's to a temporary file in the output's folder, appended in order at the end.
+Plain local files of ``LineSentence`` sentences (a line a sentence) are phrased by several
+threads at once (``workers``, :func:`split_runs`): the files laid end to end are cut into one
+run of bytes per thread, each thread takes the lines that start in its run, writing the first
+run's lines to the output and each other run's to a temporary file in the output's folder,
+appended in order at the end. (Counting stays one pass: split between threads, each thread must
+insert most of the corpus' distinct keys into a table of its own and the tables must then be
+merged, which on the benchmark corpus took longer than one thread counting it all.)
 
 >>> corpus_files("corpus.txt")
 [('corpus.txt', True, 10000)]
@@ -44,9 +41,6 @@ PhraseFileReport = collections.namedtuple("PhraseFileReport", "sentences words p
 PARALLEL_MIN_BYTES = 1 << 22
 #: Bytes copied at a time when a run's temporary output is appended to the output.
 COPY_BYTES = 1 << 20
-#: progress_per of the counters of runs after the first (only the first logs PROGRESS lines,
-#: whose sentence numbers are then those of the whole corpus).
-QUIET = 1 << 62
 
 
 def corpus_files(sentences):
@@ -161,55 +155,16 @@ def _run_each(runs, progress, what, work):
             meter.close()
 
 
-def count(new_counter, sentences, progress, progress_per, workers=None):
-    """Count `sentences` (token lists, a path or a corpus class reading files); returns the
-    ``_phrase_count.PhraseCounter`` that counted them, made by ``new_counter(progress_per)``.
-    Files are read by the compiled reader, plain local ones by `workers` threads (see the
-    module)."""
+def count(counter, sentences, progress, progress_per):
+    """Count `sentences` (token lists, a path or a corpus class reading files) with a
+    ``_phrase_count.PhraseCounter``; files are read by the compiled reader."""
     if isinstance(sentences, bytes):
         raise TypeError("sentences must be token lists or a path, not bytes")
     sources = corpus_files(sentences)
-    if sources is None:
-        counter = new_counter(progress_per)
+    if sources is not None:
+        _read_each(sources, progress, "counting phrases", counter.count_file)
+    else:
         counter.count_sentences(_metered(sentences, progress, progress_per))
-        return counter
-    runs = split_runs(sources, workers)
-    if runs is not None:
-        counter = _count_runs(new_counter, runs, progress, progress_per)
-        if counter is not None:
-            return counter
-    counter = new_counter(progress_per)
-    _read_each(sources, progress, "counting phrases", counter.count_file)
-    return counter
-
-
-def _count_runs(new_counter, runs, progress, progress_per):
-    """The runs counted by threads and merged in order, or None when a thread's table outgrows
-    its share of max_vocab_size or the merged table outgrows max_vocab_size (then one pass
-    must count, pruning as gensim does if need be)."""
-    def work(k, run, read):
-        counter = new_counter(progress_per if k == 0 else QUIET)
-        counter.stop_above = max(1, counter.max_vocab_size // len(runs))
-        for path, max_length, start, end in run:
-            with _compressed.located(path), read(path) as fin:
-                counter.count_file(fin, True, max_length, start=start, end=end)
-            if counter.over_limit:
-                break
-        return counter
-
-    counters = _run_each(runs, progress, "counting phrases", work)
-    first = counters[0]
-    for k in range(1, len(counters)):
-        if first.over_limit or counters[k].over_limit:
-            return None
-        first.absorb(counters[k])
-        counters[k] = None                     # its table is no longer needed
-        if len(first.target) > first.max_vocab_size:
-            return None
-    if first.over_limit:
-        return None
-    first.stop_above = 0
-    return first
 
 
 def _metered(sentences, progress, every):

@@ -56,9 +56,6 @@ cdef int64_t FLUSH_KEYS = 1 << 15
 cdef int64_t AHEAD_SLOT = 16
 cdef int64_t AHEAD_RECORD = 8
 
-cdef enum:
-    OVER_LIMIT = 100    # a counter with stop_above: the table outgrew it
-
 
 @cython.final
 cdef class PhraseCounter:
@@ -86,7 +83,7 @@ cdef class PhraseCounter:
     of following one another. Pruning happens at the same sentence ends as in a
     key-by-key count.
     """
-    cdef readonly KeyTable target
+    cdef KeyTable target
     cdef StrTable* t
     cdef VocabIndex connectors
     cdef bytes delimiter
@@ -105,12 +102,7 @@ cdef class PhraseCounter:
     cdef int64_t* sentence_ends
     cdef int64_t n_ends, ends_cap
     cdef readonly long long total_words, sentences, min_reduce
-    cdef readonly long long max_vocab_size
-    cdef long long progress_per, next_report
-    # stop_above > 0: stop counting (over_limit) when the table holds more keys than this, instead
-    # of ever pruning (a part of a count split over threads, which is exact only unpruned)
-    cdef public long long stop_above
-    cdef readonly bint over_limit
+    cdef long long max_vocab_size, progress_per, next_report
 
     def __cinit__(self, KeyTable table not None, VocabIndex connectors not None, bytes delimiter,
                   long long max_vocab_size, long long progress_per=10000):
@@ -206,32 +198,24 @@ cdef class PhraseCounter:
         return 0
 
     cdef int _sentence_done(self) noexcept nogil:
-        """gensim's check after a sentence: prune when over max_vocab_size (with stop_above, stop
-        instead when over stop_above); 0, NO_MEMORY or OVER_LIMIT."""
-        if self.stop_above:
-            if self.t.n > self.stop_above:
-                self.over_limit = True
-                return OVER_LIMIT
-        elif self.t.n > self.max_vocab_size:
+        """gensim's check after a sentence: prune when over max_vocab_size; -1 out of memory."""
+        if self.t.n > self.max_vocab_size:
             if prune_counts(self.t, self.min_reduce) < 0:
-                return NO_MEMORY
+                return -1
             self.target.version += 1
             self.min_reduce += 1
         return 0
 
     cdef int flush(self) noexcept nogil:
-        """Count the batch in order, pruning at its sentence ends; 0, NO_MEMORY or
-        OVER_LIMIT."""
+        """Count the batch in order, pruning at its sentence ends; 0, or NO_MEMORY."""
         cdef StrTable* t = self.t
         cdef int64_t j, s = 0, n = self.n_keys, start, length
         cdef uint64_t h, slot
         cdef Record* r
-        cdef int status
         for j in range(n):
             while s < self.n_ends and self.sentence_ends[s] == j:
-                status = self._sentence_done()
-                if status:
-                    return status
+                if self._sentence_done() < 0:
+                    return NO_MEMORY
                 s += 1
             if j + AHEAD_SLOT < n:
                 prefetch_slot(t, self.key_hash[j + AHEAD_SLOT])
@@ -249,9 +233,8 @@ cdef class PhraseCounter:
                 self.target.version += 1
             r.value.count += 1
         while s < self.n_ends:
-            status = self._sentence_done()
-            if status:
-                return status
+            if self._sentence_done() < 0:
+                return NO_MEMORY
             s += 1
         self.n_keys = self.keys_len = self.n_ends = 0
         return 0
@@ -261,16 +244,6 @@ cdef class PhraseCounter:
             logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
                         self.sentences, self.total_words, self.t.n)
             self.next_report = (self.sentences // self.progress_per + 1) * self.progress_per
-
-    def absorb(self, PhraseCounter other not None):
-        """Add what `other` counted (the next part of the same corpus, unpruned) to this
-        counter: its counts (new keys after this table's, in their order), words and
-        sentences."""
-        if other.min_reduce != 1 or self.min_reduce != 1:
-            raise ValueError("absorb needs two unpruned counts")
-        self.target.add_counts(other.target)
-        self.total_words += other.total_words
-        self.sentences += other.sentences
 
     def count_sentences(self, sentences):
         """Count an iterable of token lists (each a list of str)."""
@@ -296,30 +269,23 @@ cdef class PhraseCounter:
                     status = self.flush()
             self.target.end_write()
             runs.clear()
-            if status == OVER_LIMIT:
-                break
             if status:
                 raise MemoryError("cannot grow the phrase table")
         self._report()
 
     def count_file(self, fileobj, bint line_mode=True,
                    long long max_sentence_length=MAX_WORDS_IN_BATCH,
-                   Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES, long long start=0,
-                   long long end=-1):
-        """Count a binary file object from its current position to the end, or (seekable
-        files, `start` > 0 or `end` >= 0) the lines that start in its byte range
-        ``[start, end)`` (``end=-1``: to the end).
+                   Py_ssize_t chunk_bytes=DEFAULT_CHUNK_BYTES):
+        """Count a binary file object from its current position to the end.
 
         Sentences are cut as by ``LineSentence`` (``line_mode``) or ``Text8Corpus``, as in
         :func:`w2vlib._reader.count_words`. A token that is not UTF-8 or is longer than
-        ``MAX_TOKEN_BYTES`` raises ValueError naming the file and the byte offset. With
-        ``stop_above``, counting ends at the sentence after which the table holds more than
-        that many keys (``over_limit`` tells).
+        ``MAX_TOKEN_BYTES`` raises ValueError naming the file and the byte offset.
         """
         cdef _FileCount scan = _FileCount.__new__(_FileCount)
         cdef int status
         scan.counter = self
-        scan._setup(fileobj, start, end, max_sentence_length, line_mode, chunk_bytes)
+        scan._setup(fileobj, 0, -1, max_sentence_length, line_mode, chunk_bytes)
         self.target.begin_write()
         try:
             while True:
@@ -330,7 +296,7 @@ cdef class PhraseCounter:
                 if status == NEED_DATA:
                     self._report()
                     scan._refill()
-                elif status == DONE or status == OVER_LIMIT:
+                elif status == DONE:
                     break
                 else:
                     scan._fail(status, "the phrase table")
@@ -357,9 +323,6 @@ cdef class _FileCount(_Scanner):
             self.error_at = self.file_pos + at
 
     cdef void _end_sentence(self) noexcept nogil:
-        cdef int status
-        if self.sent_raw > 0:
-            status = self.counter.end_sentence()
-            if status:
-                self.stop = status
+        if self.sent_raw > 0 and self.counter.end_sentence():
+            self.stop = NO_MEMORY
         self.sent_raw = 0

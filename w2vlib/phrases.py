@@ -307,10 +307,6 @@ class Phrases(_PhrasesTransformation):
     connector_words : set of str, optional
         Words that may be inside a phrase but neither start nor end one
         (``ENGLISH_CONNECTOR_WORDS`` for English).
-    workers : int, optional
-        Keyword only, a w2vlib extension: threads counting `sentences` when they are plain local
-        files of a line a sentence (None: one per CPU this process may use). The counts are the
-        same for any number (see :meth:`add_vocab`).
 
     Attributes
     ----------
@@ -324,10 +320,9 @@ class Phrases(_PhrasesTransformation):
 
     def __init__(self, sentences=None, min_count=5, threshold=10.0, max_vocab_size=40000000,
                  delimiter="_", progress_per=10000, scoring="default",
-                 connector_words=frozenset(), *, workers=None):
+                 connector_words=frozenset()):
         super().__init__(connector_words)
         check_settings(min_count, threshold, max_vocab_size, delimiter, progress_per, scoring)
-        _checks.count("workers", workers, allow_none=True, minimum=1)
         self.scoring = resolve(scoring)
         self.min_count, self.threshold, self.max_vocab_size = min_count, threshold, max_vocab_size
         self.delimiter, self.progress_per = delimiter, progress_per
@@ -335,7 +330,7 @@ class Phrases(_PhrasesTransformation):
         self.min_reduce, self.corpus_word_count = 1, 0
         if sentences is not None:
             start = time.time()
-            self.add_vocab(sentences, workers=workers)
+            self.add_vocab(sentences)
             self.add_lifecycle_event("created", msg=f"built {self} in {time.time() - start:.2f}s")
 
     def __str__(self):
@@ -352,7 +347,7 @@ class Phrases(_PhrasesTransformation):
     def vocab(self, counts):
         self._vocab = TableMapping.of(counts, scores=False)
 
-    def add_vocab(self, sentences, progress=False, *, workers=None):
+    def add_vocab(self, sentences, progress=False):
         """Count the unigrams and bigrams of more sentences into the model (gensim's
         ``add_vocab``: a separate count, pruned alone, then merged and pruned again).
 
@@ -362,13 +357,6 @@ class Phrases(_PhrasesTransformation):
             As the constructor's `sentences`.
         progress : bool or None, optional
             Show progress (None: a bar on a terminal, log lines elsewhere); w2vlib's addition.
-        workers : int, optional
-            Keyword only, w2vlib's addition: threads counting plain local files of a line a
-            sentence (None: one per CPU this process may use). Each counts a part of the files
-            into a table of its own; the tables are merged in corpus order, giving the counts
-            and key order of one pass. When the merged table would hold more than
-            ``max_vocab_size`` keys, gensim's pruning must happen and the files are counted
-            again by one thread.
 
         Raises
         ------
@@ -377,17 +365,11 @@ class Phrases(_PhrasesTransformation):
         ValueError
             For a corpus file with a token that is not UTF-8 (naming the file and the offset).
         """
-        _checks.count("workers", workers, allow_none=True, minimum=1)
-        connectors, delimiter = self._connectors(), self.delimiter.encode("utf8")
-
-        def new_counter(progress_per):
-            return PhraseCounter(KeyTable(), connectors, delimiter, self.max_vocab_size,
-                                 progress_per)
-
+        table = KeyTable()
+        counter = PhraseCounter(table, self._connectors(), self.delimiter.encode("utf8"),
+                                self.max_vocab_size, self.progress_per)
         logger.info("collecting all words and their counts")
-        counter = _phrase_corpus.count(new_counter, sentences, progress, self.progress_per,
-                                       workers)
-        table = counter.target
+        _phrase_corpus.count(counter, sentences, progress, self.progress_per)
         logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "
                     "%i sentences", len(table), counter.total_words, counter.sentences)
         self.corpus_word_count += counter.total_words
