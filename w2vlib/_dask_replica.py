@@ -65,6 +65,12 @@ def changed_rows(layer, base):
     return np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
 
 
+def hot_span(name, rows):
+    """``(lo, hi)``: the hot rows of layer `name` of `rows` rows (``HOT_ROWS`` at its start; at
+    its end for ``syn1``, whose root is the last row)."""
+    return (max(0, rows - HOT_ROWS), rows) if name == "syn1" else (0, min(HOT_ROWS, rows))
+
+
 def as_index(rows):
     """`rows` (sorted, distinct) as a slice when they are contiguous (numpy then adds and
     copies rows in place instead of gathering and scattering them), else as they are."""
@@ -101,13 +107,12 @@ class Replica:
             stream=model.train_calls * STREAMS_PER_CALL + number + 1)
         self.schedule = schedule
         self.cancelled = threading.Event()
+        #: seconds spent training, finding and sending changed rows, folding in updates
+        self.busy = {"train": 0.0, "report": 0.0, "apply": 0.0}
 
     def _span(self, name, full):
         """The rows of layer `name` this sync looks at: all, or its hot rows."""
-        rows = len(self.layers[name])
-        if full:
-            return 0, rows
-        return (max(0, rows - HOT_ROWS), rows) if name == "syn1" else (0, min(HOT_ROWS, rows))
+        return (0, len(self.layers[name])) if full else hot_span(name, len(self.layers[name]))
 
     def train(self, lease, epoch, words, examples, replicas, full):
         """Train the shards of `lease` (``(path, start, end)`` each); returns the tallies and
@@ -153,9 +158,13 @@ class Replica:
         done["changes"] = changes
         done["full"] = full
         done["seconds"] = (trained - started, time.perf_counter() - trained)
+        self.busy["train"] += done["seconds"][0]
+        self.busy["report"] += done["seconds"][1]
+        done["busy"] = dict(self.busy)
         return done
 
     def _apply(self, update, mine):
+        started = time.perf_counter()
         with self.lock:
             own = self.sent.popleft() if mine else {}
             for name, (rows, deltas) in update.items():
@@ -169,6 +178,7 @@ class Replica:
                 at = as_index(rows)
                 self.layers[name][at] += deltas
                 self.reported[name][at] += deltas
+        self.busy["apply"] += time.perf_counter() - started
 
     async def apply(self, update, mine):
         """Fold in a round's combined `update` (``{layer: (rows, deltas)}``), in round order;
