@@ -28,7 +28,7 @@ DEFAULT_POLICY = "counts"
 ROWS_CAP = 2
 #: The "counts" policy's updates of one row after which a replica's move on it saturates
 #: (``f(KNEE) = 1 - 1/e``): docs/distributed.md has the values measured.
-KNEE = 64.0
+KNEE = 128.0
 
 
 def saturation(n):
