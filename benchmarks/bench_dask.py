@@ -2,7 +2,7 @@
 
     python benchmarks/bench_dask.py                         # the record (see docs/distributed.md)
     python benchmarks/bench_dask.py --tokens 1000000 --quality-epochs 1 --quality-seeds 1 \\
-        --models single,rows-2,mean-2,sum-2,epoch-2,rows-8,mean-8,epoch-8    # choosing a policy
+        --models single,counts-2,rows-2,mean-2,sum-2,epoch-2,counts-8,rows-8,mean-8,epoch-8
 
 Speed: raw words/s of one ``train()`` epoch (vocabulary built beforehand, not timed; the
 replicas' start — shipping the model to the workers — is timed), best of ``--speed-repeats``
@@ -13,8 +13,8 @@ with ``workers=2``, and w2vlib on a LocalCluster of 2 worker processes x 1 threa
 Quality: analogy accuracy (questions-words.txt, restrict_vocab=30000) and WordSim-353 Spearman
 after ``--quality-epochs`` epochs, per seed of ``--quality-seeds``, for each model of ``--models``:
 ``single`` is w2vlib in one process with ``--workers`` threads; ``POLICY-N`` is w2vlib on a
-LocalCluster of N worker processes x 1 thread with sync policy POLICY (``rows``, ``mean``,
-``sum`` or ``epoch`` — Spark's average once per epoch). Each distributed model also records its
+LocalCluster of N worker processes x 1 thread with sync policy POLICY (``counts``, the default,
+``rows``, ``mean``, ``sum`` or ``epoch`` — Spark's average once per epoch). Each distributed model also records its
 sync rounds: how many, raw words per round, bytes the replicas sent and received per round, and
 the seconds per round. Settings are gensim's defaults otherwise (vector_size=100, window=5,
 min_count=5, sample=1e-3, negative=5).
@@ -33,7 +33,7 @@ import bench_train
 import results
 
 MODES = {name: bench_train.MODES[name] for name in ("sg-ns", "cbow-ns")}
-POLICIES = ("rows", "mean", "sum", "epoch")
+POLICIES = ("counts", "rows", "mean", "sum", "epoch")
 #: Seconds a LocalCluster may take to start or stop.
 CLUSTER_TIMEOUT = 120
 
@@ -68,14 +68,15 @@ def cluster(replicas):
 
 
 def epoch_speed(path, params, workers, client=None):
-    """Raw words/s of one w2vlib epoch (on `client`'s workers when given)."""
+    """Raw words/s of one w2vlib epoch (on `client`'s workers when given), and where a
+    distributed epoch's time went (``Report.shares()``; None in one process)."""
     from w2vlib import Word2Vec
     model = Word2Vec(workers=workers, **params)
     model.build_vocab(corpus_file=str(path))
     extra = {} if client is None else {"client": client}
     (_, raw), seconds = bench_train.timed(lambda: model.train(
         corpus_file=str(path), total_words=model.corpus_total_words, epochs=1, **extra))
-    return raw / seconds
+    return raw / seconds, (None if client is None else model.distributed_report.shares())
 
 
 def speed(path, modes, repeats):
@@ -83,16 +84,20 @@ def speed(path, modes, repeats):
     figures = {}
     with cluster(2) as client:
         for mode in modes:
-            best = {"one": 0.0, "two_threads": 0.0, "cluster": 0.0}
+            best, shares = {"one": 0.0, "two_threads": 0.0, "cluster": 0.0}, {}
             for _ in range(repeats):
-                rates = {"one": epoch_speed(path, MODES[mode], 1),
-                         "two_threads": epoch_speed(path, MODES[mode], 2),
-                         "cluster": epoch_speed(path, MODES[mode], 1, client)}
+                rates = {"one": epoch_speed(path, MODES[mode], 1)[0],
+                         "two_threads": epoch_speed(path, MODES[mode], 2)[0]}
+                rates["cluster"], cluster_shares = epoch_speed(path, MODES[mode], 1, client)
+                if rates["cluster"] > best["cluster"]:
+                    shares = cluster_shares
                 best = {name: max(best[name], rates[name]) for name in best}
-            figures[mode] = best
+            figures[mode] = {**best, "cluster_shares": shares}
             print(f"| {mode} | {best['one']:,.0f} | {best['two_threads']:,.0f} | "
                   f"{best['cluster']:,.0f} | {best['cluster'] / best['one']:.2f}x | "
                   f"{best['cluster'] / best['two_threads']:.2f}x |", flush=True)
+            print(f"  {mode} cluster, shares of the epoch's wall time: "
+                  + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), flush=True)
     return figures
 
 
@@ -155,7 +160,8 @@ def parser():
     p.add_argument("--speed-repeats", type=int, default=3, help="interleaved timed runs per mode")
     p.add_argument("--quality-modes", type=bench_train.names(MODES), default=list(MODES),
                    help="modes whose quality is measured ('' for none)")
-    p.add_argument("--models", type=model_list, default=["single", "rows-2", "rows-8", "epoch-8"],
+    p.add_argument("--models", type=model_list,
+                   default=["single", "counts-2", "counts-8", "rows-8", "epoch-8"],
                    help="single and/or POLICY-N models compared for quality")
     p.add_argument("--quality-seeds", type=bench_train.seed_list, default=[1, 2],
                    help="comma-separated seeds; each model is trained once per seed")

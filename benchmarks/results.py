@@ -123,11 +123,13 @@ SCHEMA = {
                             "peak_rss_mb": NUMBER, "peak_rss_copies_mb": NUMBER}),
     })),
     # bench_dask.py: raw words/s of one epoch in one process (workers=1, workers=2) and on a
-    # LocalCluster of 2 processes x 1 thread; quality per mode and model (single, POLICY-N)
+    # LocalCluster of 2 processes x 1 thread (and where the cluster's time went); quality per mode and model (single, POLICY-N)
     # with, per distributed model, its sync rounds (count, means per round)
     "dask": optional({
         "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "modes": map_of(
-            {"one": POSITIVE, "two_threads": POSITIVE, "cluster": POSITIVE})}),
+            {"one": POSITIVE, "two_threads": POSITIVE, "cluster": POSITIVE,
+             # the fastest cluster run's Report.shares(): where its wall time went
+             "cluster_shares": optional(map_of(REAL))})}),
         "quality": optional({"run": TRAIN_RUN, "epochs": COUNT, "restrict_vocab": COUNT,
                              "sync_words": COUNT,
                              "modes": map_of(map_of({"seeds": list_of(COUNT, 1),

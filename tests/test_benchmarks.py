@@ -132,7 +132,9 @@ def test_bench_dask_adds_its_section(measured):
     _, data, outputs = measured
     speed, quality = data["dask"]["speed"], data["dask"]["quality"]
     assert_run(speed["run"], training=True)
-    assert_rates(list(speed["modes"]["sg-ns"].values()), 3)
+    rates = speed["modes"]["sg-ns"]
+    assert_rates([rates[name] for name in ("one", "two_threads", "cluster")], 3)
+    assert 0 < rates["cluster_shares"]["replica_train"] <= 1
     assert quality["epochs"] == 1 and quality["sync_words"] == 5000
     figures = quality["modes"]["cbow-ns"]
     assert list(figures) == list(DASK_MODELS)

@@ -10,8 +10,9 @@ trains the next lease.
 >>> layer = np.zeros((5, 2), dtype=np.float32)
 >>> base = layer.copy()
 >>> layer[[1, 3], 0] = 1.0
->>> changed_rows(layer, base).tolist()
-[1, 3]
+>>> rows, deltas = take_changes(layer, base)
+>>> rows.tolist(), deltas[:, 0].tolist(), np.array_equal(base, layer)
+([1, 3], [1.0, 1.0], True)
 >>> as_index(np.array([4, 5, 6])), as_index(np.array([1, 3])).tolist()
 (slice(4, 7, None), [1, 3])
 """
@@ -57,12 +58,25 @@ class _GlobalProgress:
                                    self.examples + done_examples * self.replicas)
 
 
-def changed_rows(layer, base):
-    """Indexes (int32) of the rows where `layer` differs from `base`."""
-    found = [start + np.flatnonzero((layer[start:start + COMPARE_BLOCK_ROWS]
-                                     != base[start:start + COMPARE_BLOCK_ROWS]).any(axis=1))
-             for start in range(0, len(layer), COMPARE_BLOCK_ROWS)]
-    return np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
+def take_changes(layer, base):
+    """The rows (int32) where `layer` differs from `base` and their deltas ``layer - base``;
+    `base` becomes a copy of `layer`. One subtraction per block of ``COMPARE_BLOCK_ROWS`` rows
+    and a contiguous copy (no gathers and scatters of the changed rows)."""
+    rows, deltas = [np.empty(0, np.int32)], [np.empty((0,) + layer.shape[1:], layer.dtype)]
+    for start in range(0, len(layer), COMPARE_BLOCK_ROWS):
+        block = slice(start, start + COMPARE_BLOCK_ROWS)
+        diff = layer[block] - base[block]
+        changed = np.flatnonzero(diff.any(axis=1))
+        rows.append((start + changed).astype(np.int32))
+        deltas.append(diff[changed])
+        base[block] = layer[block]
+    return np.concatenate(rows), np.concatenate(deltas)
+
+
+def hot_span(name, rows):
+    """``(lo, hi)``: the hot rows of layer `name` of `rows` rows (``HOT_ROWS`` at its start; at
+    its end for ``syn1``, whose root is the last row)."""
+    return (max(0, rows - HOT_ROWS), rows) if name == "syn1" else (0, min(HOT_ROWS, rows))
 
 
 def as_index(rows):
@@ -101,13 +115,8 @@ class Replica:
             stream=model.train_calls * STREAMS_PER_CALL + number + 1)
         self.schedule = schedule
         self.cancelled = threading.Event()
-
-    def _span(self, name, full):
-        """The rows of layer `name` this sync looks at: all, or its hot rows."""
-        rows = len(self.layers[name])
-        if full:
-            return 0, rows
-        return (max(0, rows - HOT_ROWS), rows) if name == "syn1" else (0, min(HOT_ROWS, rows))
+        #: seconds spent training, finding and sending changed rows, folding in updates
+        self.busy = {"train": 0.0, "report": 0.0, "apply": 0.0}
 
     def train(self, lease, epoch, words, examples, replicas, full):
         """Train the shards of `lease` (``(path, start, end)`` each); returns the tallies and
@@ -142,20 +151,24 @@ class Replica:
             changes = {}
             for name, layer in self.layers.items():
                 reported = self.reported[name]
-                lo, hi = self._span(name, full)
+                if full:
+                    changes[name] = take_changes(layer, reported)
+                    continue
                 # hot rows change in every lease: they are sent whole, without a comparison
-                rows = (lo + changed_rows(layer[lo:hi], reported[lo:hi]) if full
-                        else np.arange(lo, hi, dtype=np.int32))
-                at = as_index(rows)
-                changes[name] = (rows, layer[at] - reported[at])
-                reported[at] = layer[at]
+                lo, hi = hot_span(name, len(layer))
+                changes[name] = (np.arange(lo, hi, dtype=np.int32), layer[lo:hi] - reported[lo:hi])
+                reported[lo:hi] = layer[lo:hi]
             self.sent.append(changes)
         done["changes"] = changes
         done["full"] = full
         done["seconds"] = (trained - started, time.perf_counter() - trained)
+        self.busy["train"] += done["seconds"][0]
+        self.busy["report"] += done["seconds"][1]
+        done["busy"] = dict(self.busy)
         return done
 
     def _apply(self, update, mine):
+        started = time.perf_counter()
         with self.lock:
             own = self.sent.popleft() if mine else {}
             for name, (rows, deltas) in update.items():
@@ -169,6 +182,7 @@ class Replica:
                 at = as_index(rows)
                 self.layers[name][at] += deltas
                 self.reported[name][at] += deltas
+        self.busy["apply"] += time.perf_counter() - started
 
     async def apply(self, update, mine):
         """Fold in a round's combined `update` (``{layer: (rows, deltas)}``), in round order;

@@ -6,15 +6,7 @@ The :class:`Trainer` ships the model to every worker once, creates a
 epoch into leases (:class:`Pool`: one run of the corpus per replica), keeps ``PIPELINE`` leases
 queued on every replica, and each time every replica has finished its oldest lease it combines
 the rows they changed by the sync policy (:func:`combine`), adds the result to its own model and
-sends it to every replica. Sync policies (``sync=``), for a row changed by ``k`` replicas:
-
-* ``"rows"`` (the default): the sum of the ``k`` deltas while ``k <= ROWS_CAP``, else
-  ``ROWS_CAP`` times their mean (a rare word keeps its whole update; a hot row moves at most
-  twice as far as one replica moved it, which a summed row does not survive at 8 replicas);
-* ``"sum"``: the sum (Hogwild's arithmetic, one round stale);
-* ``"mean"``: the sum over the replicas that trained the round (model averaging);
-* ``"epoch"``: Spark MLlib's way — one lease per replica per epoch, each changed row set to the
-  mean of the replicas that changed it.
+sends it to every replica. The sync policies (``sync=``) are :mod:`w2vlib._dask_combine`'s.
 
 The learning rate follows the progress of all replicas together. A lease is confirmed (ledger,
 tally) when its replica next reports all its rows; a lost worker's unconfirmed leases go back to
@@ -29,31 +21,32 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from w2vlib import _dask_cluster, _shards, _train
-from w2vlib._dask_replica import Replica, as_index
+from w2vlib._dask_combine import DEFAULT_POLICY, POLICIES, combine, update_rates
+from w2vlib._dask_replica import Replica, as_index, hot_span
 from w2vlib.errors import ShardError
 
 logger = logging.getLogger(__name__)
 
-POLICIES = ("rows", "mean", "sum", "epoch")
-DEFAULT_POLICY = "rows"
-#: Raw words one replica thread trains per lease (about 0.1-0.2 s of skip-gram at 100 dimensions).
+#: Raw words one replica thread trains per lease (about 0.1-0.2 s of skip-gram at 100 dimensions)
+#: when at most REFERENCE_REPLICAS replicas train; with more, the lease shrinks so that a round
+#: trains as many words as REFERENCE_REPLICAS replicas do (the same staleness).
 ROUND_WORDS_PER_THREAD = 100_000
+REFERENCE_REPLICAS = 2
 #: Bytes per raw word assumed when the corpus is not all plain files (English text: ~5.5).
 BYTES_PER_WORD = 6
 #: How many times its size a compressed file is assumed to hold (to share the work out).
 COMPRESSION_GUESS = 3
 #: The smallest lease of plain-file bytes, at the end of an epoch.
 MIN_LEASE_BYTES = 1 << 12
-#: The "rows" policy moves a row by the sum of the replicas' deltas when at most ROWS_CAP
-#: replicas changed it, else by ROWS_CAP times their mean (docs/distributed.md: the plain sum
-#: diverges at 8 replicas, the mean learns too slowly).
-ROWS_CAP = 2
 #: Every FULL_EVERY-th lease of a replica reports all its changed rows, the others only its hot
 #: rows (``_dask_replica.HOT_ROWS``); every epoch ends with a full report of every replica.
 FULL_EVERY = 8
+#: The "counts" policy weighs a replica's updates of a row by the learning rate over the
+#: starting one (a step of a smaller rate goes less of the way to the row's optimum).
+ALPHA_WEIGHTED = True
 #: Leases queued on each replica: it trains the next while its last one's changes are combined.
 PIPELINE = 2
-#: Seconds between polls of the round's replicas (bounds how fast Ctrl-C and deaths are seen).
+#: Seconds a wait for a replica's lease lasts at most (bounds how fast Ctrl-C and deaths are seen).
 POLL = 0.02
 #: Seconds to wait for replicas to be created, and for them to stop after Ctrl-C or an error.
 START_TIMEOUT = 120
@@ -63,8 +56,8 @@ STOP_TIMEOUT = 10
 @dataclass
 class Sync:
     """How the replicas are combined: `policy` (one of :data:`POLICIES`) and `round_words`, the
-    raw words each replica trains between two syncs (None: ``ROUND_WORDS_PER_THREAD`` per
-    thread; ignored by ``"epoch"``)."""
+    raw words each replica trains between two syncs (None: :func:`round_words`; ignored by
+    ``"epoch"``)."""
     policy: str = DEFAULT_POLICY
     round_words: int = None
 
@@ -75,37 +68,14 @@ class Sync:
             raise ValueError(f"sync_words must be >= 1, got {self.round_words}")
 
 
-def combine(changes, policy, participants):
-    """The update of one layer from the replicas' ``(rows, deltas)``: ``(rows, deltas)``.
+def round_words(threads, replicas):
+    """The default raw words of one replica's lease: ``ROUND_WORDS_PER_THREAD`` per thread, times
+    ``REFERENCE_REPLICAS / replicas`` when more replicas train.
 
-    `participants` is the number of replicas that trained the round (``"mean"`` divides by it).
-    A row changed by ``k`` replicas moves by the sum of their deltas (``"sum"``), by the sum
-    scaled down to at most ``ROWS_CAP`` times their mean (``"rows"``) or to their mean
-    (``"epoch"``), or by the sum over `participants` (``"mean"``):
-
-    >>> rows = np.array([0, 1], dtype=np.int32)
-    >>> changes = [(rows, np.ones((2, 1), np.float32))] * 3 + [(rows[1:], np.ones((1, 1), np.float32))]
-    >>> [combine(changes, policy, 4)[1].ravel().tolist() for policy in POLICIES]
-    [[2.0, 2.0], [0.75, 1.0], [3.0, 4.0], [1.0, 1.0]]
+    >>> round_words(1, 2), round_words(1, 8), round_words(4, 1)
+    (100000, 25000, 400000)
     """
-    if all(np.array_equal(rows, changes[0][0]) for rows, _ in changes[1:]):   # the hot block
-        union = changes[0][0]
-        total = np.sum([deltas for _, deltas in changes], axis=0, dtype=np.float32)
-        touched = np.full(len(union), len(changes), dtype=np.float32)
-    else:
-        union = np.unique(np.concatenate([rows for rows, _ in changes]))
-        total = np.zeros((len(union), changes[0][1].shape[1]), dtype=np.float32)
-        touched = np.zeros(len(union), dtype=np.float32)
-        for rows, deltas in changes:
-            at = np.searchsorted(union, rows)
-            total[at] += deltas
-            touched[at] += 1
-    if policy in ("rows", "epoch"):
-        cap = ROWS_CAP if policy == "rows" else 1
-        total *= (np.minimum(touched, cap) / np.maximum(touched, 1))[:, None]
-    elif policy == "mean":
-        total /= participants
-    return union, total
+    return ROUND_WORDS_PER_THREAD * threads * REFERENCE_REPLICAS // max(replicas, REFERENCE_REPLICAS)
 
 
 def _nbytes(changes):
@@ -154,12 +124,38 @@ class Report:
     """What a distributed ``train()`` did: per round ``(epoch, replicas, raw words, bytes sent by
     the replicas, bytes sent to them, seconds, seconds of the longest lease's training)``; per
     epoch the ledger of confirmed leases ``(replica, ((path, start, end), ...), sentences, raw
-    words)``; the workers lost."""
+    words)``; the workers lost; where the time went (:meth:`shares`): the client's seconds in
+    `client` (``"wall"`` of the epochs, ``"wait"`` for the replicas, ``"combine"``,
+    ``"broadcast"``, ``"issue"``) and each replica's in `replicas` (``{number: {"train",
+    "report", "apply"}}``, cumulated: training, finding and copying its changed rows, folding in
+    updates)."""
     policy: str
     round_words: int
     rounds: list = field(default_factory=list)
     ledger: list = field(default_factory=list)
     lost: list = field(default_factory=list)
+    client: dict = field(default_factory=lambda: dict.fromkeys(
+        ("wall", "wait", "combine", "broadcast", "issue"), 0.0))
+    replicas: dict = field(default_factory=dict)
+
+    def shares(self):
+        """Shares of the epochs' wall time: the client's parts (``client_*``), and the mean over
+        the replicas of their training, reporting and applying (``replica_*``); a replica's
+        ``replica_idle`` is what training and reporting leave (applying runs beside training).
+
+        >>> report = Report("counts", 10, client={"wall": 2.0, "wait": 1.0, "combine": 0.5,
+        ...                 "broadcast": 0.0, "issue": 0.0},
+        ...                 replicas={0: {"train": 1.5, "report": 0.1, "apply": 0.1}})
+        >>> {k: round(v, 2) for k, v in report.shares().items()}["replica_idle"]
+        0.2
+        """
+        wall = self.client["wall"] or 1.0
+        out = {f"client_{k}": v / wall for k, v in self.client.items() if k != "wall"}
+        for part in ("train", "report", "apply"):
+            out[f"replica_{part}"] = (sum(b[part] for b in self.replicas.values()) / wall
+                                      / max(len(self.replicas), 1))
+        out["replica_idle"] = 1.0 - out["replica_train"] - out["replica_report"]
+        return out
 
 
 class Pool:
@@ -259,11 +255,15 @@ class Trainer:
         self.bytes_per_word = (sum(os.path.getsize(p) for p in paths) / schedule.total_words
                                if plain and schedule.total_words else BYTES_PER_WORD)
         self.applying = {}   # replica number -> its pending apply() call
-        self.round_words = sync.round_words or ROUND_WORDS_PER_THREAD * model.workers
+        self.round_words = sync.round_words or round_words(model.workers, len(addresses))
         #: a lease's bytes of plain files at most (None: an even share of the epoch, Spark's way)
         self.round_bytes = (None if sync.policy == "epoch"
                             else max(1, int(self.round_words * self.bytes_per_word)))
         self.files = [(s.path, s.start, s.end) for s in _shards.split(paths)]
+        #: updates per row per word trained ("counts" policy), and per replica the words it
+        #: trained since its last full report
+        self.rates = update_rates(model) if sync.policy == "counts" else None
+        self.unreported = {}
         self.report = Report(sync.policy, self.round_words)
         # the replicas' rows go straight between the client and the workers, not through the
         # scheduler (restored by close())
@@ -299,6 +299,7 @@ class Trainer:
         A lease is confirmed (in the ledger and the tally) when its replica next reports all its
         rows; until then it is provisional and goes back to the pool if the replica is lost.
         """
+        epoch_started, timing = time.perf_counter(), self.report.client
         pool = Pool(self.files, len(self.replicas), self._guess)
         tally, loss, confirmed = _train.EpochTally(), 0.0, []
         self.progress = 0   # raw words of every lease trained this epoch, confirmed or not
@@ -312,28 +313,45 @@ class Trainer:
             if not any(queued.values()):   # the epoch ends with every row synchronised
                 self._flush(queued, provisional, epoch)
             heads = {number: leases[0] for number, leases in queued.items() if leases}
+            waited = time.perf_counter()
             done = self._round(heads)
+            timing["wait"] += time.perf_counter() - waited
             for number in done:
                 queued[number].popleft()
             live_numbers = {live.number for live in self.replicas}
             for number in [number for number in queued if number not in live_numbers]:
                 # lost: its provisional and queued leases go back to the front of the pool
+                # (a lease it finished this round too: it was lost before the round was combined)
                 kept = provisional.pop(number)
                 self.progress -= sum(result["raw"] for _, result in kept)
-                back = [lease for lease, _ in kept] + [lease for lease, _ in queued.pop(number)]
+                finished = [heads[number][0]] if done.pop(number, None) is not None else []
+                back = ([lease for lease, _ in kept] + finished
+                        + [lease for lease, _ in queued.pop(number)])
                 for lease in reversed(back):
                     pool.give_back(lease)
             if not self.replicas:
                 raise RuntimeError("every Dask worker training this model was lost")
+            # the next leases first: the replicas get them while this round is combined
+            self.progress += sum(result["raw"] for result in done.values())
+            issuing = time.perf_counter()
+            self._issue(pool, queued, epoch)
+            timing["issue"] += time.perf_counter() - issuing
             if done:
+                combining = time.perf_counter()
                 update = {name: combine([result["changes"][name] for result in done.values()],
-                                        self.sync.policy, len(done))
+                                        self.sync.policy, len(done), self._loads(name, done, epoch))
                           for name in self.layers}
+                for number, result in done.items():
+                    self.unreported[number] = (0 if result["full"]
+                                               else self.unreported.get(number, 0) + result["raw"])
                 for name, (rows, deltas) in update.items():
                     self.layers[name][as_index(rows)] += deltas
+                sending = time.perf_counter()
+                timing["combine"] += sending - combining
                 self._broadcast(update, done)
+                timing["broadcast"] += time.perf_counter() - sending
                 for number, result in done.items():
-                    self.progress += result["raw"]
+                    self.report.replicas[number] = result["busy"]
                     provisional[number].append((heads[number][0], result))
                     if not result["full"]:
                         continue
@@ -350,10 +368,30 @@ class Trainer:
                     sum(_nbytes(r["changes"]) for r in done.values()),
                     _nbytes(update) * len(self.replicas), time.perf_counter() - started,
                     max(r["seconds"][0] for r in done.values())))
-            self._issue(pool, queued, epoch)
         self._settle()
+        timing["wall"] += time.perf_counter() - epoch_started
         self.report.ledger.append(confirmed)
         return tally, loss
+
+    def _loads(self, name, done, epoch):
+        """Per replica of the round `done`, the updates it is expected to have made to each row
+        of layer `name` it reports, in steps of the starting learning rate: the row's rate
+        times the words the replica trained since it last reported the row (its hot rows: this
+        lease; the others: since its last full report) times the learning rate now over the
+        starting one. None unless the policy is ``"counts"``."""
+        if self.rates is None:
+            return None
+        loads = []
+        start = self.schedule.start_alpha
+        decay = (self.schedule.alpha(epoch, self.progress, 0) / start if start > 0 and ALPHA_WEIGHTED
+                 else 1.0)
+        for number, result in done.items():
+            rows = result["changes"][name][0]
+            lo, hi = hot_span(name, len(self.layers[name]))
+            words = self.unreported.get(number, 0) + result["raw"]
+            hot = (rows >= lo) & (rows < hi)
+            loads.append(self.rates[name][rows] * (decay * np.where(hot, result["raw"], words)))
+        return loads
 
     def _issue(self, pool, queued, epoch):
         """Queue one more lease on every replica with fewer than ``PIPELINE``, while the pool
@@ -422,8 +460,11 @@ class Trainer:
                         if not _is_lost_worker(error):
                             raise
                         self._lose(number, error)
-                if pending:
-                    time.sleep(POLL)
+                if pending:   # wait for one of them (at most POLL: Ctrl-C, lost workers)
+                    try:
+                        next(iter(pending.values())).result(timeout=POLL)
+                    except Exception:   # a timeout, or its error: the loop above takes it
+                        pass
         except BaseException:   # Ctrl-C or a replica's error: stop every replica first
             self._stop(pending.values())
             raise

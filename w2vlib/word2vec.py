@@ -493,10 +493,11 @@ class Word2Vec(Lifecycle):
 
         With a Dask `client`, the files of `corpus_file` are trained on its workers, each holding
         a replica of the weights trained by ``workers`` threads; `sync` names how the replicas
-        are combined (``"rows"``, the default, ``"mean"``, ``"sum"`` or ``"epoch"``) and
-        `sync_words` how many raw words each replica trains between two syncs; the model's
-        ``distributed_report`` then tells the rounds, the bytes moved and the shards each
-        replica trained (docs/distributed.md).
+        are combined (``"counts"``, the default, ``"rows"``, ``"mean"``, ``"sum"`` or
+        ``"epoch"``) and `sync_words` how many raw words each replica trains between two syncs
+        (default: 100,000 per thread, less with more than two replicas); the model's
+        ``distributed_report`` then tells the rounds, the bytes moved, where the time went and
+        the shards each replica trained (docs/distributed.md).
         """
         if kwargs:
             raise TypeError(f"train() got an unexpected keyword argument {next(iter(kwargs))!r}")
