@@ -5,8 +5,8 @@
 
 Each library runs in a fresh process of its own (so that each one's peak memory is its own), on
 the same plain-text copy of the corpus; w2vlib twice, with its default threads (one per CPU:
-the two file steps split the file between them; the other steps have one thread) and with
-``workers=1``, (``--corpus``, decompressed and cut after ``--tokens``
+learning reads in one thread and counts in another, the two file steps split the file between
+them; the other steps have one thread) and with ``workers=1``, (``--corpus``, decompressed and cut after ``--tokens``
 into ``--workdir`` once), with English connector words, ``--min-count`` and ``--threshold``:
 
 * learn: ``Phrases(...)`` over the corpus file (gensim reads it through ``LineSentence``,
@@ -112,7 +112,7 @@ def measure(library, corpus, workdir, settings):
     before = peak_rss_mb()
     model, seconds = timed(lambda: Phrases(source, min_count=settings["min_count"],
                                            threshold=settings["threshold"],
-                                           connector_words=ENGLISH_CONNECTOR_WORDS))
+                                           connector_words=ENGLISH_CONNECTOR_WORDS, **threads))
     figures = {"times": {"learn": seconds}, "rss_before_mb": before, "rss_peak_mb": peak_rss_mb(),
                "vocab": len(model.vocab), "corpus_word_count": model.corpus_word_count,
                "phrases": {}, "outputs": {}}

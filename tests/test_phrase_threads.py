@@ -1,12 +1,14 @@
 """A corpus file phrased by several threads is the file one pass writes: byte for byte, and
 gensim's phrased sentences (gensim reads the file with its own LineSentence); errors and
-clean-up are those of one pass.
+clean-up are those of one pass. Counting with a second thread gives gensim's counts, pruning
+included.
 
 Every test lowers PARALLEL_MIN_BYTES so that small files are split (the threads' code path is
 the same for any size).
 """
 import os
 import pathlib
+import threading
 
 import pytest
 from gensim.models import phrases as gensim_phrases
@@ -112,3 +114,43 @@ def test_runs_cover_every_byte_once_in_corpus_order(tmp_path, corpus_file):
         assert covered.get(path, 0) == start      # each file's ranges follow one another
         covered[path] = end
     assert covered == {str(corpus_file): corpus_file.stat().st_size, str(other): other.stat().st_size}
+
+
+@pytest.fixture(scope="module")
+def long_corpus():
+    """Enough sentences for many batches of keys (a batch holds at most 32,768 keys)."""
+    return [s for seed in range(3, 8) for s in make_corpus(seed, sentences=4000)]
+
+
+@pytest.mark.parametrize("max_vocab_size", [40000000, 120])
+@pytest.mark.parametrize("as_file", [False, True])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_counting_threads_count_what_gensim_counts(tmp_path, long_corpus, as_file, workers,
+                                                   max_vocab_size):
+    settings = dict(min_count=2, threshold=2.0, max_vocab_size=max_vocab_size,
+                    connector_words=CONNECTORS)
+    source = write_lines(tmp_path / "corpus.txt", long_corpus) if as_file else long_corpus
+    model = Phrases(source, workers=workers, **settings)
+    reference = gensim_phrases.Phrases(long_corpus, **settings)
+    assert model.corpus_word_count > 4 * 32768
+    assert dict(model.vocab.items()) == reference.vocab
+    assert (model.corpus_word_count, model.min_reduce) == (reference.corpus_word_count,
+                                                           reference.min_reduce)
+
+
+def test_a_failing_corpus_stops_the_counting_thread(long_corpus):
+    def sentences():
+        yield from long_corpus
+        raise OSError("the network went away")
+
+    before = threading.active_count()
+    with pytest.raises(OSError, match="the network went away"):
+        Phrases(sentences(), workers=2)
+    assert threading.active_count() == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("w2vlib-phrase-count")]
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, "2"])
+def test_bad_counting_workers_are_refused(workers):
+    with pytest.raises(ValueError, match="workers must be an integer >= 1 or None"):
+        Phrases([["a", "b"]], workers=workers)

@@ -155,6 +155,12 @@ def _run_each(runs, progress, what, work):
             meter.close()
 
 
+def counting_threads(workers):
+    """The threads a ``PhraseCounter`` uses for `workers` (None: the CPUs this process may
+    use): 2, one reading and one counting, when there are two or more; else 1."""
+    return 1 if (usable_cpus() if workers is None else workers) == 1 else 2
+
+
 def count(counter, sentences, progress, progress_per):
     """Count `sentences` (token lists, a path or a corpus class reading files) with a
     ``_phrase_count.PhraseCounter``; files are read by the compiled reader."""

@@ -29,13 +29,15 @@ GIL.
 (2, 9, 4, 1)
 """
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 
 import cython
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memmove
 from w2vlib._phrase_tables cimport KeyTable, prune_counts
-from w2vlib._reader cimport (DONE, BAD_UTF8, EMPTY, NEED_DATA, NO_MEMORY, TOO_LONG, Record,
+from w2vlib._reader cimport (BATCH_FULL, DONE, BAD_UTF8, EMPTY, NEED_DATA, NO_MEMORY, TOO_LONG, Record,
                              StrTable, VocabIndex, _Scanner, find_slot, hash_bytes,
                              prefetch_record, prefetch_slot, reserve, slot_record, table_insert,
                              utf8_valid)
@@ -58,6 +60,61 @@ cdef int64_t AHEAD_RECORD = 8
 
 
 @cython.final
+cdef class _KeyBatch:
+    """Keys to count, in corpus order: the keys end to end with their offsets and hashes, and
+    the key index at which each sentence ends (where pruning may happen)."""
+    cdef unsigned char* keys
+    cdef int64_t keys_len, keys_cap
+    cdef int64_t* key_offs
+    cdef uint64_t* key_hash
+    cdef int64_t n_keys, key_cap
+    cdef int64_t* sentence_ends
+    cdef int64_t n_ends, ends_cap
+
+    def __cinit__(self):
+        self.keys_cap = self.key_cap = self.ends_cap = FIRST_CAPACITY
+        self.keys = <unsigned char*>malloc(self.keys_cap)
+        self.key_offs = <int64_t*>malloc((self.key_cap + 1) * sizeof(int64_t))
+        self.key_hash = <uint64_t*>malloc(self.key_cap * sizeof(uint64_t))
+        self.sentence_ends = <int64_t*>malloc(self.ends_cap * sizeof(int64_t))
+        if (self.keys == NULL or self.key_offs == NULL or self.key_hash == NULL
+                or self.sentence_ends == NULL):
+            raise MemoryError("cannot allocate the phrase counter")
+        self.key_offs[0] = 0
+
+    def __dealloc__(self):
+        free(self.keys)
+        free(self.key_offs)
+        free(self.key_hash)
+        free(self.sentence_ends)
+
+    cdef int emit(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil:
+        """Add key ``p[:n]`` (hash `h`); -1 when out of memory."""
+        cdef int64_t slots = self.key_cap + 1
+        if (reserve(<void**>&self.keys, &self.keys_cap, self.keys_len + n, 1) < 0
+                or reserve(<void**>&self.key_offs, &slots, self.n_keys + 2, sizeof(int64_t)) < 0
+                or reserve(<void**>&self.key_hash, &self.key_cap, self.n_keys + 1,
+                            sizeof(uint64_t)) < 0):
+            return -1
+        if n:
+            memcpy(self.keys + self.keys_len, p, n)
+        self.keys_len += n
+        self.key_hash[self.n_keys] = h
+        self.n_keys += 1
+        self.key_offs[self.n_keys] = self.keys_len
+        return 0
+
+    cdef int end_sentence(self) noexcept nogil:
+        """Mark a sentence end; 1 when the batch is now full, 0 when not, -1 out of memory."""
+        if reserve(<void**>&self.sentence_ends, &self.ends_cap, self.n_ends + 1,
+                    sizeof(int64_t)) < 0:
+            return -1
+        self.sentence_ends[self.n_ends] = self.n_keys
+        self.n_ends += 1
+        return self.keys_len >= FLUSH_BYTES or self.n_keys >= FLUSH_KEYS
+
+
+@cython.final
 cdef class PhraseCounter:
     """Unigram and bigram counts of a stream of sentences, added to `table`.
 
@@ -73,6 +130,10 @@ cdef class PhraseCounter:
         Prune (gensim's rule) when the table holds more keys than this after a sentence.
     progress_per : int
         Log a progress line about every this many sentences.
+    threads : int
+        1: read and count in the calling thread. 2: read in the calling thread while a second
+        thread counts the previous batch (the table sees the same keys in the same order, so the
+        counts, the pruning and ``min_reduce`` are those of one thread).
 
     One counter is one stream: the files and iterables counted one after another share the
     word total, the sentence count and ``min_reduce`` (which starts at 1).
@@ -93,42 +154,32 @@ cdef class PhraseCounter:
     cdef unsigned char* pending
     cdef int64_t pending_len, pending_cap
     cdef bint has_start
-    # the batch: keys end to end, their offsets and hashes, and where each sentence ends
-    cdef unsigned char* keys
-    cdef int64_t keys_len, keys_cap
-    cdef int64_t* key_offs
-    cdef uint64_t* key_hash
-    cdef int64_t n_keys, key_cap
-    cdef int64_t* sentence_ends
-    cdef int64_t n_ends, ends_cap
+    # the batch being filled, and (with two threads) the one the counting thread counts
+    cdef _KeyBatch batch, spare
+    cdef readonly bint pipelined
+    cdef object _pool, _counting    # the counting thread, and the future of its batch
     cdef readonly long long total_words, sentences, min_reduce
     cdef long long max_vocab_size, progress_per, next_report
 
     def __cinit__(self, KeyTable table not None, VocabIndex connectors not None, bytes delimiter,
-                  long long max_vocab_size, long long progress_per=10000):
+                  long long max_vocab_size, long long progress_per=10000, int threads=1):
         if table.scores:
             raise TypeError("PhraseCounter needs a count table")
+        if threads not in (1, 2):
+            raise ValueError(f"threads must be 1 or 2, got {threads}")
         self.target, self.t, self.connectors = table, &table.table, connectors
         self.delimiter, self.delim, self.delim_len = delimiter, delimiter, len(delimiter)
         self.max_vocab_size, self.progress_per = max_vocab_size, max(progress_per, 1)
         self.min_reduce, self.next_report = 1, 0
-        self.pending_cap = self.keys_cap = self.key_cap = self.ends_cap = FIRST_CAPACITY
+        self.pipelined = threads == 2
+        self.batch, self.spare = _KeyBatch(), _KeyBatch()
+        self.pending_cap = FIRST_CAPACITY
         self.pending = <unsigned char*>malloc(self.pending_cap)
-        self.keys = <unsigned char*>malloc(self.keys_cap)
-        self.key_offs = <int64_t*>malloc((self.key_cap + 1) * sizeof(int64_t))
-        self.key_hash = <uint64_t*>malloc(self.key_cap * sizeof(uint64_t))
-        self.sentence_ends = <int64_t*>malloc(self.ends_cap * sizeof(int64_t))
-        if (self.pending == NULL or self.keys == NULL or self.key_offs == NULL
-                or self.key_hash == NULL or self.sentence_ends == NULL):
+        if self.pending == NULL:
             raise MemoryError("cannot allocate the phrase counter")
-        self.key_offs[0] = 0
 
     def __dealloc__(self):
         free(self.pending)
-        free(self.keys)
-        free(self.key_offs)
-        free(self.key_hash)
-        free(self.sentence_ends)
 
     cdef int _append(self, const unsigned char* p, int64_t n) noexcept nogil:
         """Append the delimiter and ``p[:n]`` to the pending candidate; -1 when out of memory."""
@@ -141,22 +192,6 @@ cdef class PhraseCounter:
         self.pending_len += self.delim_len + n
         return 0
 
-    cdef int _emit(self, const unsigned char* p, int64_t n, uint64_t h) noexcept nogil:
-        """Add key ``p[:n]`` (hash `h`) to the batch; -1 when out of memory."""
-        cdef int64_t slots = self.key_cap + 1
-        if (reserve(<void**>&self.keys, &self.keys_cap, self.keys_len + n, 1) < 0
-                or reserve(<void**>&self.key_offs, &slots, self.n_keys + 2, sizeof(int64_t)) < 0
-                or reserve(<void**>&self.key_hash, &self.key_cap, self.n_keys + 1,
-                            sizeof(uint64_t)) < 0):
-            return -1
-        if n:
-            memcpy(self.keys + self.keys_len, p, n)
-        self.keys_len += n
-        self.key_hash[self.n_keys] = h
-        self.n_keys += 1
-        self.key_offs[self.n_keys] = self.keys_len
-        return 0
-
     cdef int token(self, const unsigned char* p, int64_t n) noexcept nogil:
         """Take one token (valid UTF-8); 0, or NO_MEMORY."""
         cdef uint64_t h = hash_bytes(p, n)
@@ -167,12 +202,12 @@ cdef class PhraseCounter:
             if self.has_start and self._append(p, n) < 0:
                 return NO_MEMORY
             return 0
-        if self._emit(p, n, h) < 0:
+        if self.batch.emit(p, n, h) < 0:
             return NO_MEMORY
         if self.has_start:
             if (self._append(p, n) < 0
-                    or self._emit(self.pending, self.pending_len,
-                                  hash_bytes(self.pending, self.pending_len)) < 0):
+                    or self.batch.emit(self.pending, self.pending_len,
+                                       hash_bytes(self.pending, self.pending_len)) < 0):
                 return NO_MEMORY
             memmove(self.pending, self.pending + self.pending_len - n, n)
         else:
@@ -185,17 +220,19 @@ cdef class PhraseCounter:
         return 0
 
     cdef int end_sentence(self) noexcept nogil:
-        """Close the sentence (counting the batch once it is large); 0, or NO_MEMORY."""
+        """Close the sentence; 0, NO_MEMORY, or (two threads) BATCH_FULL: the batch is ready to
+        be handed to the counting thread (:meth:`_hand_over`)."""
+        cdef int full
         self.has_start = False
         self.sentences += 1
-        if reserve(<void**>&self.sentence_ends, &self.ends_cap, self.n_ends + 1,
-                    sizeof(int64_t)) < 0:
+        full = self.batch.end_sentence()
+        if full < 0:
             return NO_MEMORY
-        self.sentence_ends[self.n_ends] = self.n_keys
-        self.n_ends += 1
-        if self.keys_len >= FLUSH_BYTES or self.n_keys >= FLUSH_KEYS:
-            return self.flush()
-        return 0
+        if not full:
+            return 0
+        if self.pipelined:
+            return BATCH_FULL
+        return self._count(self.batch)
 
     cdef int _sentence_done(self) noexcept nogil:
         """gensim's check after a sentence: prune when over max_vocab_size; -1 out of memory."""
@@ -206,37 +243,92 @@ cdef class PhraseCounter:
             self.min_reduce += 1
         return 0
 
-    cdef int flush(self) noexcept nogil:
-        """Count the batch in order, pruning at its sentence ends; 0, or NO_MEMORY."""
+    cdef int _count(self, _KeyBatch batch) noexcept nogil:
+        """Count `batch` in order, pruning at its sentence ends, and empty it; 0, or
+        NO_MEMORY."""
         cdef StrTable* t = self.t
-        cdef int64_t j, s = 0, n = self.n_keys, start, length
+        cdef int64_t j, s = 0, n = batch.n_keys, start, length
         cdef uint64_t h, slot
         cdef Record* r
         for j in range(n):
-            while s < self.n_ends and self.sentence_ends[s] == j:
+            while s < batch.n_ends and batch.sentence_ends[s] == j:
                 if self._sentence_done() < 0:
                     return NO_MEMORY
                 s += 1
             if j + AHEAD_SLOT < n:
-                prefetch_slot(t, self.key_hash[j + AHEAD_SLOT])
+                prefetch_slot(t, batch.key_hash[j + AHEAD_SLOT])
             if j + AHEAD_RECORD < n:
-                prefetch_record(t, self.key_hash[j + AHEAD_RECORD])
-            start, length = self.key_offs[j], self.key_offs[j + 1] - self.key_offs[j]
-            h = self.key_hash[j]
-            slot = find_slot(t, self.keys + start, length, h)
+                prefetch_record(t, batch.key_hash[j + AHEAD_RECORD])
+            start, length = batch.key_offs[j], batch.key_offs[j + 1] - batch.key_offs[j]
+            h = batch.key_hash[j]
+            slot = find_slot(t, batch.keys + start, length, h)
             if t.slots[slot].ref != EMPTY:
                 r = slot_record(t, slot)
             else:
-                r = table_insert(t, slot, self.keys + start, length, h)
+                r = table_insert(t, slot, batch.keys + start, length, h)
                 if r == NULL:
                     return NO_MEMORY
                 self.target.version += 1
             r.value.count += 1
-        while s < self.n_ends:
+        while s < batch.n_ends:
             if self._sentence_done() < 0:
                 return NO_MEMORY
             s += 1
-        self.n_keys = self.keys_len = self.n_ends = 0
+        batch.n_keys = batch.keys_len = batch.n_ends = 0
+        return 0
+
+    # ---- the counting thread (two threads): one batch counted while the next one fills
+
+    cdef int _begin(self) except -1:
+        self.target.begin_write()
+        if self.pipelined:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="w2vlib-phrase-count")
+        return 0
+
+    cdef int _hand_over(self) except -1:
+        """Wait for the counting thread's batch, then give it the full one and fill the other."""
+        self._wait()
+        self.batch, self.spare = self.spare, self.batch
+        self._counting = self._pool.submit(self._count_spare)
+        return 0
+
+    def _count_spare(self):
+        """(In the counting thread.) Count the batch handed over; the status."""
+        cdef int status
+        with nogil:
+            status = self._count(self.spare)
+        return status
+
+    cdef int _wait(self) except -1:
+        """Wait for the counting thread's batch, raising its failure."""
+        if self._counting is not None:
+            counting, self._counting = self._counting, None
+            if counting.result():
+                raise MemoryError("cannot grow the phrase table")
+        return 0
+
+    cdef int _end_stream(self) except -1:
+        """The stream is read: count the last batch."""
+        cdef int status
+        if self.pipelined:
+            self._hand_over()
+            self._wait()
+        else:
+            with nogil:
+                status = self._count(self.batch)
+            if status:
+                raise MemoryError("cannot grow the phrase table")
+        return 0
+
+    cdef int _end(self) except -1:
+        """After the stream, or when it failed: the counting thread done and gone (its failure
+        is not raised here), the table open to readers."""
+        if self._pool is not None:
+            pool, counting, self._pool, self._counting = self._pool, self._counting, None, None
+            if counting is not None:
+                futures_wait([counting])
+            pool.shutdown()
+        self.target.end_write()
         return 0
 
     cdef void _report(self):
@@ -252,25 +344,34 @@ cdef class PhraseCounter:
         cdef int status = 0
         cdef Py_ssize_t k, i
         iterator = iter(sentences)
-        while more:
-            self._report()
-            more = runs.fill(iterator, BATCH_WORDS, BATCH_WORDS)
-            self.target.begin_write()
-            with nogil:
-                for k in range(runs.n_sentences):
-                    for i in range(runs.starts[k], runs.starts[k + 1]):
-                        status = self.token(runs.ptrs[i], runs.lens[i])
-                        if status:
-                            break
-                    status = status or self.end_sentence()
-                    if status:
+        self._begin()
+        try:
+            while more:
+                self._report()
+                more = runs.fill(iterator, BATCH_WORDS, BATCH_WORDS)
+                k = 0
+                while True:
+                    with nogil:
+                        while k < runs.n_sentences:
+                            for i in range(runs.starts[k], runs.starts[k + 1]):
+                                status = self.token(runs.ptrs[i], runs.lens[i])
+                                if status:
+                                    break
+                            k += 1
+                            status = status or self.end_sentence()
+                            if status:
+                                break
+                    if status == BATCH_FULL:
+                        status = 0
+                        self._hand_over()
+                    elif status:
+                        raise MemoryError("cannot grow the phrase table")
+                    else:
                         break
-                if not more and not status:
-                    status = self.flush()
-            self.target.end_write()
-            runs.clear()
-            if status:
-                raise MemoryError("cannot grow the phrase table")
+                runs.clear()
+            self._end_stream()
+        finally:
+            self._end()
         self._report()
 
     def count_file(self, fileobj, bint line_mode=True,
@@ -286,22 +387,23 @@ cdef class PhraseCounter:
         cdef int status
         scan.counter = self
         scan._setup(fileobj, 0, -1, max_sentence_length, line_mode, chunk_bytes)
-        self.target.begin_write()
+        self._begin()
         try:
             while True:
                 with nogil:
                     status = scan._scan()
-                    if status == DONE:
-                        status = self.flush() or DONE
                 if status == NEED_DATA:
                     self._report()
                     scan._refill()
+                elif status == BATCH_FULL:
+                    self._hand_over()
                 elif status == DONE:
                     break
                 else:
                     scan._fail(status, "the phrase table")
+            self._end_stream()
         finally:
-            self.target.end_write()
+            self._end()
         self._report()
 
 
@@ -323,6 +425,9 @@ cdef class _FileCount(_Scanner):
             self.error_at = self.file_pos + at
 
     cdef void _end_sentence(self) noexcept nogil:
-        if self.sent_raw > 0 and self.counter.end_sentence():
-            self.stop = NO_MEMORY
+        cdef int status
+        if self.sent_raw > 0:
+            status = self.counter.end_sentence()
+            if status:
+                self.stop = status
         self.sent_raw = 0

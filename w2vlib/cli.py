@@ -215,7 +215,7 @@ def cmd_phrases(args):
         raise UsageError(str(err)) from None
     if not quiet:
         print(f"Starting training using file {args.train}", file=sys.stderr)
-    model.add_vocab(args.train, progress=progress)
+    model.add_vocab(args.train, progress=progress, workers=args.threads)
     if not quiet:
         print(f"Vocab size (unigrams + bigrams): {len(model.vocab)}\n"
               f"Words in train file: {model.corpus_word_count}", file=sys.stderr)
@@ -515,7 +515,8 @@ def _add_phrase_flags(parser):
     extra.add_argument("--save-model", metavar="FILE",
                        help="also save the phrase model (Phrases.load reads it)")
     extra.add_argument("-threads", "--threads", type=POSITIVE_INT, default=usable_cpus(),
-                       metavar="N", help="threads phrasing a plain file (default: the CPUs, "
+                       metavar="N", help="threads counting (two at most: one reads, one counts) "
+                                         "and phrasing a plain file (default: the CPUs, "
                                          "%(default)s; the output is the same for any number)")
 
 

@@ -307,6 +307,11 @@ class Phrases(_PhrasesTransformation):
     connector_words : set of str, optional
         Words that may be inside a phrase but neither start nor end one
         (``ENGLISH_CONNECTOR_WORDS`` for English).
+    workers : int, optional
+        Threads counting `sentences`: with 2 or more,
+        one thread reads and another counts what was read (None: 2 when this process may use
+        two CPUs or more). Counting is one ordered stream, so more than two threads would have
+        nothing to do; the counts are the same for any number. A w2vlib extension.
 
     Attributes
     ----------
@@ -320,9 +325,10 @@ class Phrases(_PhrasesTransformation):
 
     def __init__(self, sentences=None, min_count=5, threshold=10.0, max_vocab_size=40000000,
                  delimiter="_", progress_per=10000, scoring="default",
-                 connector_words=frozenset()):
+                 connector_words=frozenset(), *, workers=None):
         super().__init__(connector_words)
         check_settings(min_count, threshold, max_vocab_size, delimiter, progress_per, scoring)
+        _checks.count("workers", workers, allow_none=True, minimum=1)
         self.scoring = resolve(scoring)
         self.min_count, self.threshold, self.max_vocab_size = min_count, threshold, max_vocab_size
         self.delimiter, self.progress_per = delimiter, progress_per
@@ -330,7 +336,7 @@ class Phrases(_PhrasesTransformation):
         self.min_reduce, self.corpus_word_count = 1, 0
         if sentences is not None:
             start = time.time()
-            self.add_vocab(sentences)
+            self.add_vocab(sentences, workers=workers)
             self.add_lifecycle_event("created", msg=f"built {self} in {time.time() - start:.2f}s")
 
     def __str__(self):
@@ -347,7 +353,7 @@ class Phrases(_PhrasesTransformation):
     def vocab(self, counts):
         self._vocab = TableMapping.of(counts, scores=False)
 
-    def add_vocab(self, sentences, progress=False):
+    def add_vocab(self, sentences, progress=False, *, workers=None):
         """Count the unigrams and bigrams of more sentences into the model (gensim's
         ``add_vocab``: a separate count, pruned alone, then merged and pruned again).
 
@@ -357,6 +363,8 @@ class Phrases(_PhrasesTransformation):
             As the constructor's `sentences`.
         progress : bool or None, optional
             Show progress (None: a bar on a terminal, log lines elsewhere); w2vlib's addition.
+        workers : int, optional
+            Threads counting, as the constructor's `workers`; w2vlib's addition.
 
         Raises
         ------
@@ -365,9 +373,11 @@ class Phrases(_PhrasesTransformation):
         ValueError
             For a corpus file with a token that is not UTF-8 (naming the file and the offset).
         """
+        _checks.count("workers", workers, allow_none=True, minimum=1)
         table = KeyTable()
         counter = PhraseCounter(table, self._connectors(), self.delimiter.encode("utf8"),
-                                self.max_vocab_size, self.progress_per)
+                                self.max_vocab_size, self.progress_per,
+                                _phrase_corpus.counting_threads(workers))
         logger.info("collecting all words and their counts")
         _phrase_corpus.count(counter, sentences, progress, self.progress_per)
         logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words and "
