@@ -439,20 +439,26 @@ def hot_rows_setting(text):
     return setting
 
 
+def add_corpus_arguments(p, copies, eval_dir=True):
+    """The options every corpus-reading tool shares: ``--corpus``, ``--tokens``, ``--workdir``
+    (`copies`: what the tool keeps there) and, with `eval_dir`, ``--eval-dir``."""
+    p.add_argument("--corpus", type=pathlib.Path, default=DEFAULT_CORPUS, metavar="FILE",
+                   help="text corpus, one sentence per line, plain or .xz/.gz/.bz2 (default: %(default)s)")
+    p.add_argument("--tokens", type=int, default=0, metavar="N",
+                   help="cut the corpus after the line that reaches N tokens (default: the whole corpus)")
+    p.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/w2vlib_bench"), metavar="DIR",
+                   help=f"folder for {copies} (default: %(default)s)")
+    if eval_dir:
+        p.add_argument("--eval-dir", type=pathlib.Path, default=DEFAULT_EVAL_DIR, metavar="DIR",
+                       help="folder with questions-words.txt and wordsim353.tsv (default: w2vlib's own)")
+
+
 def parser():
     """The command line (``--help`` explains every option)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", type=pathlib.Path, default=DEFAULT_CORPUS, metavar="FILE",
-                   help="text corpus, one sentence per line, plain or .xz/.gz/.bz2 (default: %(default)s)")
-    p.add_argument("--eval-dir", type=pathlib.Path, default=DEFAULT_EVAL_DIR, metavar="DIR",
-                   help="folder with questions-words.txt and wordsim353.tsv (default: w2vlib's own)")
+    add_corpus_arguments(p, "the decompressed, cut, halved and repeated corpus copies")
     p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
                    help="results file to add this run's figures to (default: %(default)s)")
-    p.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/w2vlib_bench"), metavar="DIR",
-                   help="folder for the decompressed, cut, halved and repeated corpus copies "
-                        "(default: %(default)s)")
-    p.add_argument("--tokens", type=int, default=0, metavar="N",
-                   help="cut the corpus after about this many tokens (default: the whole corpus)")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads of both libraries (default: 2)")
     p.add_argument("--kernel", choices=results.KERNELS,
                    help="w2vlib kernel build to train with (sets W2VLIB_KERNEL; default: the most "

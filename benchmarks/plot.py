@@ -4,12 +4,13 @@
     python benchmarks/plot.py benchmarks/results.json --tables              # markdown tables
     python benchmarks/plot.py benchmarks/results.json --check               # check the file only
 
-The file is what ``bench_train.py``, ``bench_load.py`` and ``bench_phrases.py`` write (layout in
+The file is what ``bench_train.py``, ``bench_load.py``, ``bench_phrases.py`` and
+``bench_time_to_quality.py`` write (layout in
 results.py); it is checked before anything is read from it, and a file that does not fit is
 refused with the name of the field at fault (exit status 1). The tables are those of
-docs/benchmarks.md: training speed, speed per kernel build, quality, loading, phrases, then
-build_vocab, scaling and memory. The plot
-shows training speed and quality, w2vlib against gensim 4.4.
+docs/benchmarks.md: training speed, speed per kernel build, quality, loading, phrases, time to
+quality, then build_vocab, scaling and memory. The plot shows training speed and quality,
+w2vlib against gensim 4.4, and (when the file has them) quality against training time.
 
 Each table is taken from one configuration (kernel build and hot-rows setting) of the file:
 ``--config`` names it; by default the most capable kernel build with the shipped hot rows that
@@ -179,6 +180,65 @@ def phrases_table(phrases):
     return lines
 
 
+def time_to_quality_section(data):
+    """The ``time_to_quality`` section (Unavailable if the file has none)."""
+    if not data.get("time_to_quality"):
+        raise Unavailable("no time_to_quality figures in the file")
+    return data["time_to_quality"]
+
+
+def quality_points(section):
+    """Per configuration, per epoch count (in order): ``(epochs, mean seconds, mean analogy %,
+    mean WS353, GFLOP/s, whether it reaches the reference's quality)``; and the reference's
+    ``(seconds, analogy %, WS353)`` (the mean of its most epochs)."""
+    configs = section["configs"]
+    reference = configs[section["reference"]]["epochs"]
+    ref = reference[max(reference, key=int)]
+    goal = (statistics.mean(ref["seconds"]), 100 * statistics.mean(ref["analogy"]),
+            statistics.mean(ref["ws353"]))
+    tolerance = section["tolerance"]
+    points = {}
+    for name, config in configs.items():
+        for epochs in sorted(config["epochs"], key=int):
+            f = config["epochs"][epochs]
+            analogy, ws353 = 100 * statistics.mean(f["analogy"]), statistics.mean(f["ws353"])
+            gflops = statistics.mean(config["flops_per_word"] * words / seconds / 1e9
+                                     for words, seconds in zip(f["trained_words"], f["seconds"]))
+            reaches = (analogy >= goal[1] - tolerance["analogy_points"]
+                       and ws353 >= goal[2] - tolerance["ws353"])
+            points.setdefault(name, []).append((int(epochs), statistics.mean(f["seconds"]),
+                                                analogy, ws353, gflops, reaches))
+    return points, goal
+
+
+def time_to_quality_table(section):
+    """The headline (per configuration, the time of the fewest epochs that reach the reference's
+    quality) and every run's figures, as markdown lines."""
+    points, (ref_s, ref_analogy, ref_ws353) = quality_points(section)
+    seeds = len(next(iter(next(iter(section["configs"].values()))["epochs"].values()))["seeds"])
+    tolerance = section["tolerance"]
+    lines = [f"Goal: {section['reference']}'s {ref_analogy:.2f}% analogy and {ref_ws353:.3f} "
+             f"WS353 (mean of {seeds} seeds, {ref_s:.1f} s of training), within "
+             f"{tolerance['analogy_points']} points and {tolerance['ws353']}.", "",
+             "| configuration | fewest epochs reaching the goal | training time (s) "
+             "| reference's time / this |", "|---|---:|---:|---:|"]
+    for name, runs in points.items():
+        first = next((run for run in runs if run[5]), None)
+        if first is None:
+            lines.append(f"| {name} | not within {', '.join(str(r[0]) for r in runs)} epochs | | |")
+        else:
+            lines.append(f"| {name} | {first[0]} | {first[1]:.1f} | {ref_s / first[1]:.1f}x |")
+    peak = section["peak_gflops"]
+    lines += ["", f"| configuration | epochs | training time (s) | reference's time / this "
+                  f"| analogy % | WS353 | GFLOP/s | share of {peak:.0f} GFLOP/s |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, runs in points.items():
+        for epochs, seconds, analogy, ws353, gflops, _ in runs:
+            lines.append(f"| {name} | {epochs} | {seconds:.1f} | {ref_s / seconds:.1f}x "
+                         f"| {analogy:.2f} | {ws353:.3f} | {gflops:.1f} | {gflops / peak:.1%} |")
+    return lines
+
+
 def other_lines(data, label):
     """build_vocab, scaling and memory, one line each (those the file has)."""
     lines = []
@@ -208,7 +268,9 @@ def tables(data, label=None):
                         ("Kernel builds", lambda: kernel_table(data)),
                         ("Quality", lambda: quality_table(section(data, "quality", label)[1])),
                         ("Loading", lambda: load_table(load_section(data))),
-                        ("Phrases", lambda: phrases_table(phrases_section(data)))):
+                        ("Phrases", lambda: phrases_table(phrases_section(data))),
+                        ("Time to quality",
+                         lambda: time_to_quality_table(time_to_quality_section(data)))):
         try:
             lines += [f"### {title}", "", *make(), ""]
         except Unavailable:
@@ -218,7 +280,9 @@ def tables(data, label=None):
 
 
 def draw(data, destination, label=None):
-    """Draw training speed and quality, w2vlib against gensim 4.4, into `destination` (PNG)."""
+    """Draw into `destination` (PNG) the panels the file has figures for: training speed and
+    quality, w2vlib against gensim 4.4 (the quality panel needs a mode measured in both), and
+    analogy accuracy and WS353 against training time (two panels)."""
     try:
         import matplotlib
     except ImportError:
@@ -227,8 +291,31 @@ def draw(data, destination, label=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     _, speed = section(data, "speed", label)
-    _, quality = section(data, "quality", label)
-    fig, (left, right) = plt.subplots(1, 2, figsize=FIGURE_INCHES)
+    panels = [lambda axes: draw_speed(speed, axes)]
+    try:
+        _, quality = section(data, "quality", label)
+        compared = compared_modes(quality)
+        panels.append(lambda axes: draw_quality(quality, compared, axes))
+    except Unavailable:
+        pass
+    timing = data.get("time_to_quality")
+    if timing:
+        panels += [lambda axes: draw_time_to_quality(timing, "analogy", axes),
+                   lambda axes: draw_time_to_quality(timing, "ws353", axes)]
+    columns = 3 if len(panels) == 3 else 2
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, squeeze=False, figsize=(
+        FIGURE_INCHES[0] * columns / 2, FIGURE_INCHES[1] * rows))
+    for panel, where in zip(panels, axes.flat):
+        panel(where)
+    for unused in list(axes.flat)[len(panels):]:
+        unused.set_visible(False)
+    fig.tight_layout()
+    fig.savefig(destination, dpi=DPI)
+
+
+def draw_speed(speed, left):
+    """Raw words/s per mode, gensim's faster mode beside w2vlib's, with the ratio."""
     modes = list(speed["modes"])
     xs = range(len(modes))
     rates = [speed["modes"][m] for m in modes]
@@ -242,9 +329,18 @@ def draw(data, destination, label=None):
     left.set_ylabel(f"thousand raw words / s ({speed['run']['workers']} workers)")
     left.set_title("Training speed, 1 epoch")
     left.legend()
-    qmodes = [m for m, figures in quality["modes"].items() if "w2vlib" in figures and "gensim" in figures]
-    if not qmodes:
+
+
+def compared_modes(quality):
+    """The quality modes measured in both w2vlib and gensim (Unavailable if none)."""
+    modes = [m for m, figures in quality["modes"].items() if "w2vlib" in figures and "gensim" in figures]
+    if not modes:
         raise Unavailable("the quality figures have no mode with both w2vlib and gensim")
+    return modes
+
+
+def draw_quality(quality, qmodes, right):
+    """Mean analogy accuracy (bars) and WS353 (dots) per mode, gensim beside w2vlib."""
     qx = range(len(qmodes))
     twin = right.twinx()
     for offset, model, name in ((-BAR_WIDTH / 2, "gensim", "gensim 4.4 (iterable)"),
@@ -258,8 +354,33 @@ def draw(data, destination, label=None):
     twin.set_ylabel("WS353 Spearman (dots)")
     right.set_title(f"Quality after {quality['epochs']} epochs")
     right.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(destination, dpi=DPI)
+
+
+def draw_time_to_quality(section, metric, axes):
+    """`metric` ("analogy" or "ws353") against training time, one line per configuration through
+    its epoch counts (labelled); dashed: the reference's quality."""
+    points, goal = quality_points(section)
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+    column, target, label, title = {
+        "analogy": (2, goal[1], "analogy accuracy, %", "Analogy accuracy"),
+        "ws353": (3, goal[2], "WS353 Spearman", "WS353")}[metric]
+    for name, runs in points.items():
+        line, = axes.plot([run[1] for run in runs], [run[column] for run in runs], "o-", label=name)
+        for run in runs:
+            axes.annotate(str(run[0]), (run[1], run[column]), textcoords="offset points",
+                          xytext=(4, -10), fontsize=7, color=line.get_color())
+    axes.axhline(target, linestyle="--", color="grey", linewidth=1)
+    axes.set_xscale("log")
+    axes.xaxis.set_major_formatter(ScalarFormatter())
+    axes.xaxis.set_minor_formatter(NullFormatter())
+    axes.set_xlabel(f"training time, s (log scale; {section['run']['workers']} threads; "
+                    "labels: epochs)")
+    axes.set_ylabel(label)
+    reference = section["reference"]
+    epochs = max(int(e) for e in section["configs"][reference]["epochs"])
+    axes.set_title(f"{title} against training time\n(dashed: {reference}, {epochs} epochs)")
+    if metric == "analogy":
+        axes.legend(fontsize=7, loc="lower right")
 
 
 def parser():

@@ -1,8 +1,8 @@
 """The benchmark results file: its schema, its check, how each run adds to it, and what each run
 records about the machine.
 
-``bench_train.py``, ``bench_load.py``, ``bench_phrases.py``, ``bench_dask.py`` and
-``bench_neighbours.py`` write their figures
+``bench_train.py``, ``bench_load.py``, ``bench_phrases.py``, ``bench_dask.py``,
+``bench_neighbours.py`` and ``bench_time_to_quality.py`` write their figures
 into one JSON file
 (``benchmarks/results.json`` by default, ``--out`` otherwise) and ``plot.py`` reads it. A run
 replaces only the sections it measured, so the figures of several runs (speed now, quality
@@ -11,7 +11,8 @@ later, one run per kernel build) end up in one file without hand edits::
     {"schema": 1,
      "train": {"<configuration>": {"config": {...}, "speed": {...}, "quality": {...},
                                    "build_vocab": {...}, "scaling": {...}, "memory": {...}}},
-     "load": {...}, "phrases": {...}, "dask": {...}, "neighbours": {...}}
+     "load": {...}, "phrases": {...}, "dask": {...}, "neighbours": {...},
+     "time_to_quality": {...}}
 
 A *configuration* is the kernel build and the private-hot-rows setting a training run used
 (``"avx512"``, or ``"avx512 hot-rows 0:0:0"`` for a run with ``--hot-rows 0:0:0``); see
@@ -96,6 +97,20 @@ NEIGHBOURS = {"run": RUN,
                               "ratios": {"hnsw_vs_exact_single": POSITIVE,
                                          "batch_vs_gensim_single": optional(POSITIVE)}})}
 
+#: bench_time_to_quality.py: per configuration, its arithmetic per trained word and, per epoch
+#: count, one entry per seed: train() seconds, words trained (after subsampling) and raw words,
+#: analogy accuracy (0-1) and WS353 Spearman; the reference configuration, the tolerances of
+#: "reaching" its quality, the settings shared, and the float32 matrix product's GFLOP/s.
+TIME_TO_QUALITY = {"run": TRAIN_RUN, "reference": TEXT,
+                   "settings": {"vector_size": COUNT, "window": COUNT, "sample": NUMBER,
+                                "min_count": COUNT},
+                   "tolerance": {"analogy_points": NUMBER, "ws353": NUMBER},
+                   "peak_gflops": POSITIVE,
+                   "configs": map_of({"flops_per_word": POSITIVE, "epochs": map_of({
+                       "seeds": list_of(COUNT, 1), "seconds": list_of(POSITIVE, 1),
+                       "trained_words": list_of(COUNT, 1), "raw_words": list_of(COUNT, 1),
+                       "analogy": list_of(NUMBER, 1), "ws353": list_of(REAL, 1)})})}
+
 SCHEMA = {
     "schema": COUNT,
     "train": optional(map_of({
@@ -147,6 +162,7 @@ SCHEMA = {
         "rss_before_mb": NUMBER, "rss_peak_mb": NUMBER, "matrix_mb": POSITIVE})}),
     "phrases": optional(PHRASES),
     "neighbours": optional(NEIGHBOURS),
+    "time_to_quality": optional(TIME_TO_QUALITY),
 }
 
 LOAD_EXAMPLE = {"run": {"date": "2026-01-01", "command": "bench_load.py", "python": "3.11",
@@ -237,6 +253,18 @@ def validate(results):
                 if not len(figures["seeds"]) == len(figures["analogy"]) == len(figures["ws353"]):
                     raise SchemaError(f"train.{label}.quality.modes.{mode}.{model}: seeds, "
                                       "analogy and ws353 differ in length")
+    timing = results.get("time_to_quality")
+    for name, config in ((timing or {}).get("configs") or {}).items():
+        for epochs, figures in config["epochs"].items():
+            if not epochs.isdigit() or int(epochs) < 1:
+                raise SchemaError(f"time_to_quality.configs.{name}.epochs: {epochs!r} is not an "
+                                  "epoch count")
+            if len({len(values) for values in figures.values()}) > 1:
+                raise SchemaError(f"time_to_quality.configs.{name}.epochs.{epochs}: the lists "
+                                  "differ in length")
+    if timing and timing["reference"] not in timing["configs"]:
+        raise SchemaError(f"time_to_quality.reference: {timing['reference']!r} is not a "
+                          "configuration of the section")
     return results
 
 
@@ -251,7 +279,7 @@ def merge(results, part):
     same name; the others stay."""
     for label, entry in (part.get("train") or {}).items():
         results.setdefault("train", {}).setdefault(label, {}).update(entry)
-    for name in ("load", "phrases", "neighbours"):
+    for name in ("load", "phrases", "neighbours", "time_to_quality"):
         if name in part:
             results[name] = part[name]
     if "dask" in part:

@@ -57,8 +57,9 @@ def measured(tmp_path_factory):
     dask = run_tool("bench_dask.py", *common, "--speed-modes", "sg-ns", "--speed-repeats", 1,
                     "--quality-modes", "cbow-ns", "--models", ",".join(DASK_MODELS),
                     "--quality-seeds", 1, "--quality-epochs", 1, "--sync-words", 5000, cwd=folder)
+    timing = run_tool("bench_time_to_quality.py", *common, "--seeds", "1,2", cwd=folder)
     return out, json.loads(out.read_text()), {"train": train, "kernel": kernel, "load": load,
-                                              "dask": dask}
+                                              "dask": dask, "time_to_quality": timing}
 
 
 def shipped_label(data):
@@ -145,11 +146,34 @@ def test_bench_dask_adds_its_section(measured):
     assert "| sg-ns |" in outputs["dask"].stdout and "| cbow-ns |" in outputs["dask"].stdout
 
 
+def test_bench_time_to_quality_adds_its_section(measured):
+    _, data, printed = measured
+    section = data["time_to_quality"]
+    assert_run(section["run"], training=True)
+    assert section["reference"] == "gensim sg-ns" and 10 < section["peak_gflops"] < 1e5
+    configs = section["configs"]
+    assert list(configs["gensim sg-ns"]["epochs"]) == ["5"]
+    assert list(configs["w2vlib sg-ns"]["epochs"]) == ["1", "3", "5"]
+    for config in configs.values():
+        assert config["flops_per_word"] > 1000
+        for figures in config["epochs"].values():
+            assert figures["seeds"] == [1, 2]
+            assert all(0 < t for t in figures["seconds"]) and all(0 <= a <= 1 for a in figures["analogy"])
+            assert all(0 < trained <= raw for trained, raw in zip(figures["trained_words"],
+                                                                   figures["raw_words"]))
+    # skip-gram, 100 dimensions, window 5, 5 negatives: 6 pairs x (6 x 6 x 100 + 100) flops
+    assert configs["w2vlib sg-ns"]["flops_per_word"] == 6 * (36 * 100 + 100)
+    table = printed["time_to_quality"].stdout
+    assert "| configuration | fewest epochs reaching the goal |" in table
+    assert "| gensim sg-ns | 5 |" in table     # the reference reaches its own quality
+
+
 def test_plot_checks_and_prints_the_tables(measured, tmp_path):
     out, data, _ = measured
     assert "fits schema 1" in run_tool("plot.py", out, "--check", cwd=tmp_path).stdout
     printed = run_tool("plot.py", out, "--tables", cwd=tmp_path).stdout
-    for title in ("Training speed", "Kernel builds", "Quality", "Loading", "Also"):
+    for title in ("Training speed", "Kernel builds", "Quality", "Loading", "Time to quality",
+                  "Also"):
         assert f"### {title}" in printed
     speed = data["train"][shipped_label(data)]["speed"]["modes"]["sg-ns"]
     assert f"| sg-ns | {speed['gensim_iterable']:,.0f} | {speed['gensim_corpus_file']:,.0f} " in printed
@@ -224,7 +248,8 @@ def test_bench_phrases_compares_both_libraries_and_adds_its_section(tmp_path):
     phrases = json.loads(out.read_text())["phrases"]
     assert phrases["run"]["corpus_words"] == 112182 and phrases["settings"]["min_count"] == 3
     assert list(phrases["steps"]) == ["learn", "apply file (frozen)", "apply file (Phrases)",
-                                      "apply token lists (frozen)", "export default",
+                                      "apply token lists (frozen)",
+                                      "copy token lists (no phrasing)", "export default",
                                       "export npmi", "export custom"]
     assert all(times["gensim_s"] > 0 and times["w2vlib_s"] > 0 and times["w2vlib_1thread_s"] > 0
                for times in phrases["steps"].values())
@@ -239,7 +264,7 @@ def test_bench_phrases_compares_both_libraries_and_adds_its_section(tmp_path):
 def tool_modules(monkeypatch):
     """The tools imported as modules (as their scripts import each other), removed afterwards."""
     names = ("results", "bench_train", "bench_load", "bench_phrases", "bench_dask", "bench_neighbours",
-             "plot")
+             "bench_time_to_quality", "plot")
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     yield {name: importlib.import_module(name) for name in names}
     for name in names:
@@ -247,7 +272,8 @@ def tool_modules(monkeypatch):
 
 
 def test_every_option_is_explained(tool_modules):
-    for name in ("bench_train", "bench_load", "bench_phrases", "bench_dask", "bench_neighbours", "plot"):
+    for name in ("bench_train", "bench_load", "bench_phrases", "bench_dask", "bench_neighbours",
+                 "bench_time_to_quality", "plot"):
         for action in tool_modules[name].parser()._actions:
             if action.help != argparse.SUPPRESS:     # bench_phrases' own child-process options
                 assert action.help, f"{name}: {action.option_strings or action.dest} has no help"

@@ -19,9 +19,9 @@ from gensim.models.phrases import Phrases as GensimPhrases
 from gensim.models.word2vec import LineSentence as GensimLineSentence
 
 from w2vlib import Word2Vec
-from w2vlib import datapath
+from w2vlib import FAST_PRESET, datapath
 from w2vlib._convert import detect_format
-from w2vlib.cli import build_parser, main, train_params
+from w2vlib.cli import UsageError, build_parser, main, train_params
 from w2vlib.keyedvectors import KeyedVectors
 from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
@@ -222,6 +222,23 @@ def test_shared_negatives_is_a_w2vlib_addition_for_skip_gram_ns(tmp_path, capsys
     assert not (tmp_path / "v.txt").exists()
 
 
+def test_fast_is_the_recommended_preset(tmp_path, capsys):
+    params = parse_train("--fast")[1]
+    assert {key: params[key] for key in FAST_PRESET} == FAST_PRESET
+    assert params["alpha"] == 0.025                     # the C tool's skip-gram rate
+    assert parse_train("--fast", "-cbow", "0", "-negative", "10")[1]["negative"] == 10
+    for flags in (["-cbow", "1"], ["-hs", "1"], ["-negative", "0"]):
+        with pytest.raises(UsageError, match=f"drop {' '.join(flags)}"):
+            parse_train("--fast", *flags)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c d\n" * 30)
+    assert main(["train", "-train", str(corpus), "-output", str(tmp_path / "v.txt"), "--fast",
+                 "-min-count", "1", "-size", "8", "-threads", "1", "--save-model",
+                 str(tmp_path / "m.w2v"), "--quiet"]) == 0
+    model = Word2Vec.load(str(tmp_path / "m.w2v"))
+    assert (model.sg, model.hs, model.negative, model.shared_negatives) == (1, 0, 5, True)
+
+
 # --- exit codes -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv", [
@@ -324,11 +341,14 @@ def test_module_entry_point(data_dir, tmp_path):
 
 # --- demo -------------------------------------------------------------------------------------
 
-def test_demo_prints_neighbours_and_scores(tmp_path, capsys):
+@pytest.mark.parametrize("fast", [False, True])
+def test_demo_prints_neighbours_and_scores(tmp_path, capsys, fast):
     output = tmp_path / "demo.bin"
     status, out, _ = run(capsys, ["demo", "--max-tokens", "200000", "--epochs", "1",
-                                  "--workers", "2", "--quiet", "--output", str(output)])
+                                  "--workers", "2", "--quiet", "--output", str(output)]
+                         + ["--fast"] * fast)
     assert status == 0
+    assert out.startswith("Training the fast preset: skip-gram" if fast else "Training CBOW")
     match = re.search(r"\(([\d,]+) distinct words", out)
     rows = int(match.group(1).replace(",", ""))
     assert re.search(r"^  king\s+\w+ [\d.-]+, ", out, re.MULTILINE)

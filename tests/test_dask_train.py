@@ -63,18 +63,21 @@ def assert_each_line_once(model, paths, lines, epochs):
         assert sum(words for *_, words in leases) == sum(len(line.split()) for line in lines)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_planted_groups_are_learnt_by_2_replicas(dask_client, tmp_path, mode):
+@pytest.mark.parametrize("mode, synchronous", [("sg-ns", None), ("cbow-hs", None),
+                                               ("sg-ns", True)])
+def test_planted_groups_are_learnt_by_2_replicas(dask_client, tmp_path, mode, synchronous):
     paths, lines = write_planted(tmp_path)
     model = Word2Vec(**PLANTED, **MODES[mode])
     model.build_vocab(corpus_file=paths, client=dask_client)
     effective, raw = model.train(corpus_file=paths, client=dask_client, epochs=4,
-                                 total_words=model.corpus_total_words, sync_words=3000)
+                                 total_words=model.corpus_total_words, sync_words=3000,
+                                 synchronous=synchronous)
     assert raw == 4 * model.corpus_total_words
     assert_each_line_once(model, paths, lines, epochs=4)
     assert_groups_learnt(model)
     rounds = model.distributed_report.rounds
     assert len(rounds) > 4 and max(replicas for _, replicas, *_ in rounds) == 2
+    assert model.distributed_report.synchronous is bool(synchronous)
     rows = sum(len(layer) for layer in (model.wv.vectors, model.syn1neg if model.negative else model.syn1))
     bytes_up = [round_[3] for round_ in rounds]
     assert 0 < max(bytes_up) <= 2 * rows * (4 + 4 * 20)
@@ -88,6 +91,7 @@ def test_planted_groups_are_learnt_by_4_replicas(tmp_path):
     assert_each_line_once(model, paths, lines, epochs=4)
     assert_groups_learnt(model)
     assert max(replicas for _, replicas, *_ in model.distributed_report.rounds) == 4
+    assert model.distributed_report.synchronous      # the default beyond two replicas
 
 
 def test_the_learning_rate_follows_all_replicas_together(dask_client, tmp_path):

@@ -80,8 +80,9 @@ def test_client_needs_files_and_sync_needs_a_client(dask_client):
     with pytest.raises(TypeError, match="client= needs corpus_file"):
         Word2Vec([["a", "b"]], client=dask_client, min_count=1)
     model = Word2Vec([["a", "b"]] * 5, min_count=1, workers=1)
-    with pytest.raises(TypeError, match="sync= and sync_words= apply"):
-        model.train([["a", "b"]], total_examples=1, epochs=1, sync="rows")
+    for given in ({"sync": "rows"}, {"synchronous": True}):
+        with pytest.raises(TypeError, match="sync=, sync_words= and synchronous= apply"):
+            model.train([["a", "b"]], total_examples=1, epochs=1, **given)
 
 
 def test_without_dask_the_error_says_what_to_install(monkeypatch):

@@ -55,17 +55,26 @@ STOP_TIMEOUT = 10
 
 @dataclass
 class Sync:
-    """How the replicas are combined: `policy` (one of :data:`POLICIES`) and `round_words`, the
+    """How the replicas are combined: `policy` (one of :data:`POLICIES`), `round_words`, the
     raw words each replica trains between two syncs (None: :func:`round_words`; ignored by
-    ``"epoch"``)."""
+    ``"epoch"``), and `synchronous`: whether a replica starts its next lease only once the last
+    round's update is folded in, every lease reporting all its rows (None: when more than
+    ``REFERENCE_REPLICAS`` replicas train; see :meth:`Trainer.run_epoch`)."""
     policy: str = DEFAULT_POLICY
     round_words: int = None
+    synchronous: bool = None
 
     def __post_init__(self):
         if self.policy not in POLICIES:
             raise ValueError(f"sync must be one of {', '.join(POLICIES)}, got {self.policy!r}")
         if self.round_words is not None and self.round_words < 1:
             raise ValueError(f"sync_words must be >= 1, got {self.round_words}")
+        if self.synchronous not in (None, True, False):
+            raise TypeError(f"synchronous must be True, False or None, got {self.synchronous!r}")
+
+    def is_synchronous(self, replicas):
+        """Whether rounds are synchronous with `replicas` replicas."""
+        return replicas > REFERENCE_REPLICAS if self.synchronous is None else self.synchronous
 
 
 def round_words(threads, replicas):
@@ -122,7 +131,8 @@ class _Live:
 @dataclass
 class Report:
     """What a distributed ``train()`` did: per round ``(epoch, replicas, raw words, bytes sent by
-    the replicas, bytes sent to them, seconds, seconds of the longest lease's training)``; per
+    the replicas, bytes sent to them, seconds, seconds of the longest lease's training)``, and
+    whether the rounds were `synchronous` (:class:`Sync`); per
     epoch the ledger of confirmed leases ``(replica, ((path, start, end), ...), sentences, raw
     words)``; the workers lost; where the time went (:meth:`shares`): the client's seconds in
     `client` (``"wall"`` of the epochs, ``"wait"`` for the replicas, ``"combine"``,
@@ -131,6 +141,7 @@ class Report:
     updates)."""
     policy: str
     round_words: int
+    synchronous: bool = False
     rounds: list = field(default_factory=list)
     ledger: list = field(default_factory=list)
     lost: list = field(default_factory=list)
@@ -256,6 +267,8 @@ class Trainer:
                                if plain and schedule.total_words else BYTES_PER_WORD)
         self.applying = {}   # replica number -> its pending apply() call
         self.round_words = sync.round_words or round_words(model.workers, len(addresses))
+        self.synchronous = sync.is_synchronous(len(addresses))
+        self.pipeline = 1 if self.synchronous else PIPELINE   # leases queued per replica
         #: a lease's bytes of plain files at most (None: an even share of the epoch, Spark's way)
         self.round_bytes = (None if sync.policy == "epoch"
                             else max(1, int(self.round_words * self.bytes_per_word)))
@@ -264,7 +277,7 @@ class Trainer:
         #: trained since its last full report
         self.rates = update_rates(model) if sync.policy == "counts" else None
         self.unreported = {}
-        self.report = Report(sync.policy, self.round_words)
+        self.report = Report(sync.policy, self.round_words, self.synchronous)
         # the replicas' rows go straight between the client and the workers, not through the
         # scheduler (restored by close())
         self.direct, client.direct_to_workers = client.direct_to_workers, True
@@ -294,8 +307,12 @@ class Trainer:
         """Train one epoch; returns ``(EpochTally, loss)``.
 
         Each replica has up to ``PIPELINE`` leases queued, so it trains the next one while its
-        last one's changes travel and are combined (staleness: one round). A round is the
-        oldest queued lease of every replica that has one; its update goes to every replica.
+        last one's changes travel and are combined (staleness: one round). Synchronous rounds
+        (:class:`Sync`) queue one lease per replica, and the next ones only once the round's
+        update is folded in on every replica, every lease reporting all its changed rows: no
+        staleness beyond the round itself, at the cost of the replicas waiting for the
+        combining. A round is the oldest queued lease of every replica that has one; its update
+        goes to every replica.
         A lease is confirmed (in the ledger and the tally) when its replica next reports all its
         rows; until then it is provisional and goes back to the pool if the replica is lost.
         """
@@ -306,7 +323,7 @@ class Trainer:
         queued = {live.number: collections.deque() for live in self.replicas}
         provisional = {number: [] for number in queued}
         self.leases = dict.fromkeys(queued, 0)
-        for _ in range(PIPELINE):
+        for _ in range(self.pipeline):
             self._issue(pool, queued, epoch)
         while any(queued.values()) or any(provisional.values()):
             started = time.perf_counter()
@@ -331,11 +348,9 @@ class Trainer:
                     pool.give_back(lease)
             if not self.replicas:
                 raise RuntimeError("every Dask worker training this model was lost")
-            # the next leases first: the replicas get them while this round is combined
             self.progress += sum(result["raw"] for result in done.values())
-            issuing = time.perf_counter()
-            self._issue(pool, queued, epoch)
-            timing["issue"] += time.perf_counter() - issuing
+            if not self.synchronous:   # the replicas get the next leases while this round is combined
+                self._issue_timed(pool, queued, epoch)
             if done:
                 combining = time.perf_counter()
                 update = {name: combine([result["changes"][name] for result in done.values()],
@@ -368,6 +383,11 @@ class Trainer:
                     sum(_nbytes(r["changes"]) for r in done.values()),
                     _nbytes(update) * len(self.replicas), time.perf_counter() - started,
                     max(r["seconds"][0] for r in done.values())))
+            if self.synchronous:   # every replica holds the round's update before it trains on
+                settling = time.perf_counter()
+                self._settle()
+                timing["broadcast"] += time.perf_counter() - settling
+                self._issue_timed(pool, queued, epoch)
         self._settle()
         timing["wall"] += time.perf_counter() - epoch_started
         self.report.ledger.append(confirmed)
@@ -393,8 +413,13 @@ class Trainer:
             loads.append(self.rates[name][rows] * (decay * np.where(hot, result["raw"], words)))
         return loads
 
+    def _issue_timed(self, pool, queued, epoch):
+        issuing = time.perf_counter()
+        self._issue(pool, queued, epoch)
+        self.report.client["issue"] += time.perf_counter() - issuing
+
     def _issue(self, pool, queued, epoch):
-        """Queue one more lease on every replica with fewer than ``PIPELINE``, while the pool
+        """Queue one more lease on every replica with fewer than ``self.pipeline``, while the pool
         lasts. A lease's progress at start is the words trained so far plus those of the leases
         queued before it (estimated from their bytes); it counts its own words times the
         replicas that have work."""
@@ -402,7 +427,7 @@ class Trainer:
         ahead = sum(self._words_in(lease) for leases in queued.values() for lease, _ in leases)
         wave = []
         for live in self.replicas:
-            if pool and len(queued[live.number]) < PIPELINE:
+            if pool and len(queued[live.number]) < self.pipeline:
                 wave.append((live, pool.take(live.number, want)))
         busy = len({live.number for live, _ in wave} | {n for n, leases in queued.items() if leases})
         for live, lease in wave:
@@ -413,7 +438,8 @@ class Trainer:
     def _full(self, number):
         """Whether replica `number`'s next lease reports all its changed rows."""
         self.leases[number] += 1
-        return self.sync.policy == "epoch" or self.leases[number] % FULL_EVERY == 0
+        return (self.synchronous or self.sync.policy == "epoch"
+                or self.leases[number] % FULL_EVERY == 0)
 
     def _flush(self, queued, provisional, epoch):
         """Queue on every replica with provisional leases an empty lease that reports all its

@@ -18,6 +18,7 @@ ValueError: window must be >= 1
 import dataclasses
 import inspect
 import secrets
+import types
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -162,6 +163,13 @@ SIGNATURE = inspect.Signature(
                          else inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
        for a in ARGUMENTS]
     + [inspect.Parameter(CLIENT.name, inspect.Parameter.KEYWORD_ONLY, default=CLIENT.default)])
+
+
+#: The recommended preset: the configuration measured to reach gensim skip-gram's quality
+#: soonest (docs/benchmarks.md, "Time to quality"): skip-gram with negative sampling, one draw of
+#: negatives per window. ``Word2Vec(sentences, **FAST_PRESET)``; ``w2vlib train --fast``;
+#: ``w2vlib demo --fast``.
+FAST_PRESET = types.MappingProxyType({"sg": 1, "hs": 0, "negative": 5, "shared_negatives": True})
 
 
 def check(name, value):

@@ -477,7 +477,7 @@ class Word2Vec(Lifecycle):
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
               report_delay=1.0, compute_loss=False, callbacks=(), progress=False, client=None,
-              sync=None, sync_words=None, **kwargs):
+              sync=None, sync_words=None, synchronous=None, **kwargs):
         """Train for ``epochs`` passes over the corpus; returns ``(effective_words, raw_words)``.
 
         As in gensim, ``epochs`` and one of ``total_examples`` (sentences) or ``total_words``
@@ -495,7 +495,10 @@ class Word2Vec(Lifecycle):
         a replica of the weights trained by ``workers`` threads; `sync` names how the replicas
         are combined (``"counts"``, the default, ``"rows"``, ``"mean"``, ``"sum"`` or
         ``"epoch"``) and `sync_words` how many raw words each replica trains between two syncs
-        (default: 100,000 per thread, less with more than two replicas); the model's
+        (default: 100,000 per thread, less with more than two replicas); `synchronous` whether
+        each replica waits for a round's update before its next lease (True: less staleness,
+        the better quality measured at eight replicas; False: the replicas train on while a
+        round is combined, the faster; default: True with more than two replicas); the model's
         ``distributed_report`` then tells the rounds, the bytes moved, where the time went and
         the shards each replica trained (docs/distributed.md).
         """
@@ -515,8 +518,9 @@ class Word2Vec(Lifecycle):
                 raise ValueError(f"{name} must be >= 0, got {total}")
         self._check_trainable_weights()
         corpus = self._corpus(corpus_iterable, corpus_file, passes=epochs, client=client)
-        if client is None and (sync is not None or sync_words is not None):
-            raise TypeError("sync= and sync_words= apply to training on a Dask cluster (client=)")
+        if client is None and not (sync is None and sync_words is None and synchronous is None):
+            raise TypeError("sync=, sync_words= and synchronous= apply to training on a Dask "
+                            "cluster (client=)")
         self.compute_loss = bool(compute_loss)
         self.epochs = _checks.integer("epochs", epochs)
         self.alpha = _checks.real("start_alpha", start_alpha) if start_alpha else self.alpha
@@ -530,7 +534,8 @@ class Word2Vec(Lifecycle):
         if client is None:
             run_epoch, close = self._local_epochs(corpus, schedule, progress)
         else:
-            run_epoch, close = self._dask_epochs(client, corpus, schedule, sync, sync_words)
+            run_epoch, close = self._dask_epochs(client, corpus, schedule, sync, sync_words,
+                                                 synchronous)
         self.train_calls += 1
         self.wv.norms = None
         for callback in callbacks:
@@ -566,10 +571,11 @@ class Word2Vec(Lifecycle):
 
         return run_epoch, (report.close if report is not None else lambda: None)
 
-    def _dask_epochs(self, client, corpus, schedule, sync, sync_words):
+    def _dask_epochs(self, client, corpus, schedule, sync, sync_words, synchronous):
         """Epochs on a Dask cluster's replicas (docs/distributed.md): ``(run_epoch, close)``."""
         from w2vlib import _dask_train
-        policy = _dask_train.Sync(_dask_train.DEFAULT_POLICY if sync is None else sync, sync_words)
+        policy = _dask_train.Sync(_dask_train.DEFAULT_POLICY if sync is None else sync, sync_words,
+                                  synchronous)
         trainer = _dask_train.Trainer(self, client, [source[0] for source in corpus.sources],
                                       schedule, self.compute_loss, policy)
         self._engine = None
