@@ -94,6 +94,14 @@ def test_planted_groups_are_learnt_by_4_replicas(tmp_path):
     assert model.distributed_report.synchronous      # the default beyond two replicas
 
 
+def test_rounds_are_synchronous_beyond_two_replicas_unless_told():
+    assert [_dask_train.Sync().is_synchronous(r) for r in (1, 2, 3, 8)] == [False, False, True, True]
+    assert _dask_train.Sync(synchronous=False).is_synchronous(8) is False
+    assert _dask_train.Sync(synchronous=True).is_synchronous(2) is True
+    with pytest.raises(TypeError, match="synchronous must be True, False or None"):
+        _dask_train.Sync(synchronous="yes")
+
+
 def test_the_learning_rate_follows_all_replicas_together(dask_client, tmp_path):
     """Each replica decays alpha by the words of all: at the end of the only epoch alpha is
     near min_alpha (decaying by its own words only, it would stop near alpha / 2)."""
