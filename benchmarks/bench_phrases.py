@@ -34,11 +34,10 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 
 import plot
 import results
-from bench_train import add_corpus_arguments, corpus_file
+from bench_train import add_corpus_arguments, corpus_file, timed
 from w2vlib._parallel import usable_cpus
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -87,12 +86,6 @@ def first_sentences(path, tokens):
                 sentences.append(line.split())
                 count += len(sentences[-1])
     return sentences
-
-
-def timed(function):
-    start = time.perf_counter()
-    value = function()
-    return value, time.perf_counter() - start
 
 
 def write_lines(corpus, destination):

@@ -31,13 +31,12 @@ The table is printed and the figures go into the results file ``--out`` (its
 import argparse
 import pathlib
 import statistics
-import time
 
 import numpy as np
 
 import plot
 import results
-from bench_train import add_corpus_arguments, corpus_file, evaluate, names
+from bench_train import add_corpus_arguments, corpus_file, evaluate, names, timed
 from w2vlib._parallel import usable_cpus
 
 #: The reference: gensim's skip-gram, negative sampling, gensim's default 5 epochs.
@@ -83,12 +82,6 @@ def arithmetic_peak(repeats=3):
     a @ a    # warm up (threads started, pages touched)
     best = min(timed(lambda: a @ a)[1] for _ in range(repeats))
     return 2 * PEAK_SIDE ** 3 / best / 1e9
-
-
-def timed(function):
-    start = time.perf_counter()
-    value = function()
-    return value, time.perf_counter() - start
 
 
 def train(library, path, settings, epochs):

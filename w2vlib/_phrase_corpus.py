@@ -10,9 +10,11 @@ Plain local files of ``LineSentence`` sentences (a line a sentence) are phrased 
 threads at once (``workers``, :func:`split_runs`): the files laid end to end are cut into one
 run of bytes per thread, each thread takes the lines that start in its run, writing the first
 run's lines to the output and each other run's to a temporary file in the output's folder,
-appended in order at the end. (Counting stays one pass: split between threads, each thread must
-insert most of the corpus' distinct keys into a table of its own and the tables must then be
-merged, which on the benchmark corpus took longer than one thread counting it all.)
+appended in order at the end. Counting stays one ordered stream (split between threads, each
+thread must insert most of the corpus' distinct keys into a table of its own and the tables must
+then be merged, which on the benchmark corpus took longer than one thread counting it all); it
+takes a second thread only to count one batch while the next is read (:func:`counting_threads`,
+``_phrase_count.PhraseCounter``).
 
 >>> corpus_files("corpus.txt")
 [('corpus.txt', True, 10000)]
