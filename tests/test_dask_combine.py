@@ -95,3 +95,37 @@ def test_update_rates_count_the_updates_of_each_row():
     # the Huffman tree of (6, 3, 1): the root (row 1) is on every path, the other inner node
     # (row 0) on the paths of b and c; syn1's last row is no node
     np.testing.assert_allclose(hs["syn1"], [4 * (p[1] + p[2]), 4 * p.sum(), 0.0])
+
+
+def as_whole_layer(changes, rows):
+    """Each replica's ``(rows, deltas)`` as a whole layer of `rows` rows, zeros where it changed
+    nothing (what a dense full report sends)."""
+    whole = []
+    for mine, deltas in changes:
+        block = np.zeros((rows, deltas.shape[1]), dtype=np.float32)
+        block[mine] = deltas
+        whole.append((np.arange(rows, dtype=np.int32), block))
+    return whole
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_whole_layers_move_rows_as_their_changed_rows_do_where_zeros_are_neutral(policy):
+    """Where zeros_are_neutral says so, reporting whole layers (zeros where a replica changed
+    nothing, with its expected load there as the trainer computes it) moves every row as
+    reporting only the changed rows does; with eight replicas, the other policies differ."""
+    rng = np.random.default_rng(11)
+    for replicas in (1, 2, 3, 8):
+        changes, loads = random_changes(rng, replicas, rows=40, dims=3)
+        rows, deltas = combine(changes, policy, replicas, loads)
+        moved = np.zeros((40, 3), dtype=np.float32)
+        moved[rows] = deltas
+        whole_loads = []
+        for (mine, _), load in zip(changes, loads):
+            whole_loads.append(np.full(40, 7.0))
+            whole_loads[-1][mine] = load
+        whole_rows, whole = combine(as_whole_layer(changes, 40), policy, replicas, whole_loads)
+        np.testing.assert_array_equal(whole_rows, np.arange(40))
+        if _dask_combine.zeros_are_neutral(policy, replicas):
+            np.testing.assert_allclose(whole, moved, rtol=1e-5, atol=1e-6)
+        elif replicas == 8:
+            assert not np.allclose(whole, moved, rtol=1e-5, atol=1e-6)

@@ -111,6 +111,17 @@ def combine(changes, policy, participants, loads=None):
     return union, total
 
 
+def zeros_are_neutral(policy, replicas):
+    """Whether, with at most `replicas` replicas, `policy` moves every row as far when each
+    replica reports all rows (a zero delta where it changed none) as when it reports only the
+    rows it changed: then replicas may send whole layers.
+
+    >>> zeros_are_neutral("counts", 2), zeros_are_neutral("counts", 3), zeros_are_neutral("epoch", 2)
+    (True, False, False)
+    """
+    return policy in ("sum", "mean") or (policy in ("counts", "rows") and replicas <= ROWS_CAP)
+
+
 def update_rates(model):
     """The updates each row of each layer gets per raw word trained, on average:
     ``{layer name: ndarray of float64}`` (``"vectors"``, ``"syn1"``, ``"syn1neg"`` as the model

@@ -13,6 +13,10 @@ trains the next lease.
 >>> rows, deltas = take_changes(layer, base)
 >>> rows.tolist(), deltas[:, 0].tolist(), np.array_equal(base, layer)
 ([1, 3], [1.0, 1.0], True)
+>>> layer[[1, 3], 1] = 2.0                     # 2 of 5 rows changed: a whole block from 40%
+>>> rows, deltas = take_changes(layer, base, dense_share=0.4)
+>>> rows.tolist(), deltas[:, 1].tolist()
+([0, 1, 2, 3, 4], [0.0, 2.0, 0.0, 2.0, 0.0])
 >>> as_index(np.array([4, 5, 6])), as_index(np.array([1, 3])).tolist()
 (slice(4, 7, None), [1, 3])
 """
@@ -20,10 +24,11 @@ import asyncio
 import collections
 import threading
 import time
+import weakref
 
 import numpy as np
 
-from w2vlib import _reader, _shards, _train
+from w2vlib import _heap, _reader, _shards, _train
 from w2vlib.errors import ShardError
 
 #: Rows compared at a time when finding changed rows (bounds the comparison's scratch memory).
@@ -32,6 +37,10 @@ COMPARE_BLOCK_ROWS = 1 << 14
 #: HOT_ROWS Huffman inner nodes nearest the root (syn1), reported after every lease; the others
 #: only when the client asks for a full report (pWord2Vec's tiers, in two: docs/distributed.md).
 HOT_ROWS = 4096
+#: A full report whose changed rows are at least this share of a layer sends the whole layer's
+#: deltas as one block (unchanged rows as zeros) when the client allows it (``dense`` in
+#: :meth:`Replica.train`): contiguous arithmetic on both sides instead of gathers and scatters.
+DENSE_SHARE = 0.5
 #: Each replica's random streams: ``Engine`` stream ``train_call * STREAMS_PER_CALL + replica + 1``.
 STREAMS_PER_CALL = 1 << 16
 
@@ -58,19 +67,26 @@ class _GlobalProgress:
                                    self.examples + done_examples * self.replicas)
 
 
-def take_changes(layer, base):
+def take_changes(layer, base, dense_share=None):
     """The rows (int32) where `layer` differs from `base` and their deltas ``layer - base``;
-    `base` becomes a copy of `layer`. One subtraction per block of ``COMPARE_BLOCK_ROWS`` rows
-    and a contiguous copy (no gathers and scatters of the changed rows)."""
-    rows, deltas = [np.empty(0, np.int32)], [np.empty((0,) + layer.shape[1:], layer.dtype)]
+    `base` becomes a copy of `layer`. One subtraction and one copy per block of
+    ``COMPARE_BLOCK_ROWS`` rows (bounded scratch memory beside the result). With `dense_share`,
+    when at least that share of the rows changed, every row is returned (the unchanged ones
+    with zero deltas)."""
+    blocks = []   # (first row, deltas, changed rows within) per block
     for start in range(0, len(layer), COMPARE_BLOCK_ROWS):
         block = slice(start, start + COMPARE_BLOCK_ROWS)
         diff = layer[block] - base[block]
-        changed = np.flatnonzero(diff.any(axis=1))
-        rows.append((start + changed).astype(np.int32))
-        deltas.append(diff[changed])
+        blocks.append((start, diff, np.flatnonzero(diff.any(axis=1))))
         base[block] = layer[block]
-    return np.concatenate(rows), np.concatenate(deltas)
+    changed = sum(len(within) for _, _, within in blocks)
+    if dense_share is not None and len(layer) and changed >= dense_share * len(layer):
+        return (np.arange(len(layer), dtype=np.int32),
+                np.concatenate([diff for _, diff, _ in blocks]))
+    return (np.concatenate([np.empty(0, np.int32)]
+                           + [(start + within).astype(np.int32) for start, _, within in blocks]),
+            np.concatenate([np.empty((0,) + layer.shape[1:], layer.dtype)]
+                           + [diff[within] for _, diff, within in blocks]))
 
 
 def hot_span(name, rows):
@@ -101,6 +117,8 @@ class Replica:
     """
 
     def __init__(self, number, model, compute_loss, schedule):
+        _heap.hold()   # the rounds' buffers are reused, not mapped afresh (until the replica goes)
+        weakref.finalize(self, _heap.release)
         self.layers = {name: layer for name, layer in (
             ("vectors", model.wv.vectors), ("syn1", model._syn1), ("syn1neg", model._syn1neg))
             if layer is not None}
@@ -118,11 +136,12 @@ class Replica:
         #: seconds spent training, finding and sending changed rows, folding in updates
         self.busy = {"train": 0.0, "report": 0.0, "apply": 0.0}
 
-    def train(self, lease, epoch, words, examples, replicas, full):
+    def train(self, lease, epoch, words, examples, replicas, full, dense=False):
         """Train the shards of `lease` (``(path, start, end)`` each); returns the tallies and
         the rows changed since they were last reported as ``{layer: (rows, deltas)}`` — all
-        rows if `full`, else the hot rows only. `words` and `examples` are the epoch's
-        progress over all replicas when the lease starts."""
+        rows if `full` (as one block of the whole layer where ``DENSE_SHARE`` of them changed,
+        if `dense`), else the hot rows only. `words` and `examples` are the epoch's progress
+        over all replicas when the lease starts."""
         progress = _GlobalProgress(self.schedule, words, examples, replicas, self.cancelled)
         plain = [(path, True, _reader.MAX_WORDS_IN_BATCH, start, end)
                  for path, start, end in lease if end >= 0]
@@ -152,7 +171,7 @@ class Replica:
             for name, layer in self.layers.items():
                 reported = self.reported[name]
                 if full:
-                    changes[name] = take_changes(layer, reported)
+                    changes[name] = take_changes(layer, reported, DENSE_SHARE if dense else None)
                     continue
                 # hot rows change in every lease: they are sent whole, without a comparison
                 lo, hi = hot_span(name, len(layer))

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2vlib import _dask_cluster, _shards, _train
-from w2vlib._dask_combine import DEFAULT_POLICY, POLICIES, combine, update_rates
+from w2vlib import _dask_cluster, _heap, _shards, _train
+from w2vlib._dask_combine import (DEFAULT_POLICY, POLICIES, combine, update_rates,
+                                  zeros_are_neutral)
 from w2vlib._dask_replica import Replica, as_index, hot_span
 from w2vlib.errors import ShardError
 
@@ -269,6 +270,8 @@ class Trainer:
         self.round_words = sync.round_words or round_words(model.workers, len(addresses))
         self.synchronous = sync.is_synchronous(len(addresses))
         self.pipeline = 1 if self.synchronous else PIPELINE   # leases queued per replica
+        #: whether full reports may send whole layers (the policy moves rows no differently)
+        self.dense = zeros_are_neutral(sync.policy, len(addresses))
         #: a lease's bytes of plain files at most (None: an even share of the epoch, Spark's way)
         self.round_bytes = (None if sync.policy == "epoch"
                             else max(1, int(self.round_words * self.bytes_per_word)))
@@ -281,9 +284,10 @@ class Trainer:
         # the replicas' rows go straight between the client and the workers, not through the
         # scheduler (restored by close())
         self.direct, client.direct_to_workers = client.direct_to_workers, True
-        shared = client.scatter(model, broadcast=True, hash=False)
-        self.replicas = []
+        _heap.hold()   # the client's buffers of every round too (until close())
+        self.replicas, shared = [], None
         try:
+            shared = client.scatter(model, broadcast=True, hash=False)
             for number, address in enumerate(addresses):
                 future = client.submit(Replica, number, shared, compute_loss, schedule,
                                        workers=[address], allow_other_workers=False, actor=True,
@@ -295,13 +299,15 @@ class Trainer:
             self.close()
             raise
         finally:
-            shared.release()   # not cancel(): that would cancel the replicas built from it
+            if shared is not None:
+                shared.release()   # not cancel(): that would cancel the replicas built from it
 
     def close(self):
         """Release the replicas (their memory on the workers)."""
         self.client.cancel([live.future for live in self.replicas])
         self.replicas = []
         self.client.direct_to_workers = self.direct
+        _heap.release()
 
     def run_epoch(self, epoch):
         """Train one epoch; returns ``(EpochTally, loss)``.
@@ -432,7 +438,7 @@ class Trainer:
         busy = len({live.number for live, _ in wave} | {n for n, leases in queued.items() if leases})
         for live, lease in wave:
             future = _call(live, "train", lease, epoch, self.progress + ahead, 0, max(busy, 1),
-                           self._full(live.number))
+                           self._full(live.number), self.dense)
             queued[live.number].append((lease, future))
 
     def _full(self, number):
@@ -446,7 +452,8 @@ class Trainer:
         changed rows."""
         for live in self.replicas:
             if provisional.get(live.number):
-                future = _call(live, "train", (), epoch, self.progress, 0, len(self.replicas), True)
+                future = _call(live, "train", (), epoch, self.progress, 0, len(self.replicas), True,
+                               self.dense)
                 queued[live.number].append(((), future))
 
     def _guess(self, path):
