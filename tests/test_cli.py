@@ -162,6 +162,15 @@ def test_read_vocab_takes_the_vocabulary_from_the_file(corpus, tmp_path, capsys)
     assert GensimKeyedVectors.load_word2vec_format(str(out)).index_to_key == ["king", "queen", "ship"]
 
 
+def test_a_bad_read_vocab_file_is_named_with_its_line_before_training(corpus, tmp_path, capsys):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("king 500\nqueen four hundred\n")
+    status, _, err = run(capsys, ["train", "-train", str(corpus), "-read-vocab", str(vocab),
+                                  "-output", str(tmp_path / "v.txt")])
+    assert status == 1
+    assert f"{vocab}" in err and "line 2" in err and "Trained" not in err
+
+
 def test_train_without_output_only_builds_the_vocabulary(corpus, tmp_path, capsys):
     vocab = tmp_path / "vocab.txt"
     status, _, err = run(capsys, ["train", "-train", str(corpus), "-save-vocab", str(vocab)])

@@ -4,7 +4,8 @@ Three formats hold word vectors: the word2vec C tool's text and binary formats
 (:mod:`w2vlib._word2vec_format`) and w2vlib's native file (:mod:`w2vlib._native`, written by
 ``KeyedVectors.save`` or ``Word2Vec.save``). :func:`detect_format` tells them apart from their
 first bytes, :func:`load_vectors` reads any of them into a :class:`~w2vlib.KeyedVectors`, and
-:func:`save_vectors` writes one. Also here: the C tool's vocabulary files (``word count`` lines).
+:func:`save_vectors` writes one. Also here: writing the C tool's vocabulary files (``word count``
+lines; :func:`w2vlib._word2vec_format.read_vocab_counts` reads them).
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -125,31 +126,6 @@ def save_vectors(kv, path, fmt, progress=False):
         kv.save(path)
     else:
         kv.save_word2vec_format(path, binary=fmt == "binary", progress=progress)
-
-
-def read_vocab_file(path):
-    """``{word: count}`` from a ``word count`` file (the C tool's ``-save-vocab`` output).
-
-    A word listed twice keeps its last count.
-
-    Raises
-    ------
-    ValueError
-        On a line that is not ``word count`` (naming the file and line).
-    """
-    counts = {}
-    with smart_open.open(os.fspath(path), "rb") as fin:
-        for number, line in enumerate(fin, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            try:
-                word, count = fields
-                counts[word.decode("utf8")] = int(count)
-            except ValueError:
-                raise ValueError(f"{path}: line {number}: expected 'word count', found "
-                                 f"{line[:_file_kind.SHOWN_BYTES]!r}") from None
-    return counts
 
 
 def write_vocab_file(path, keys, counts):

@@ -118,7 +118,7 @@ def read_word2vec(fname, fvocab=None, binary=False, encoding="utf8", unicode_err
     if no_header and binary:
         raise NotImplementedError("no_header is only available for text files")
     name = os.fspath(fname)
-    vocab = _read_vocab(fvocab, encoding, unicode_errors) if fvocab is not None else None
+    vocab = read_vocab_counts(fvocab, encoding, unicode_errors) if fvocab is not None else None
     single = datatype == np.float32 or (binary and datatype != np.float64)
     parse_dtype = np.dtype(np.float32 if single else np.float64)
     narrow = datatype if datatype.itemsize < parse_dtype.itemsize else None
@@ -415,8 +415,10 @@ def _drop_duplicates(name, keys, vectors):
     return list(first), vectors
 
 
-def _read_vocab(fvocab, encoding, unicode_errors):
-    """Read ``key count`` lines; a key listed twice keeps its last count (as gensim)."""
+def read_vocab_counts(fvocab, encoding="utf8", unicode_errors="strict"):
+    """``{key: count}`` from ``key count`` lines (gensim's ``fvocab``, the C tool's
+    ``-save-vocab`` output); a key listed twice keeps its last count (as gensim). Errors name
+    the file and line."""
     name = os.fspath(fvocab)
     counts = {}
     with _located(name), smart_open.open(name, "rb") as fin:

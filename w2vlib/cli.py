@@ -49,9 +49,9 @@ from w2vlib._parallel import usable_cpus
 from w2vlib._progress import plural
 from w2vlib._version import __version__
 from w2vlib._convert import (EXTENSION_FORMATS, FORMATS, detect_format, format_from_name,
-                                 load_vectors, mmap_mode, read_vocab_file, save_vectors,
-                                 write_vocab_file)
+                             load_vectors, mmap_mode, save_vectors, write_vocab_file)
 from w2vlib._params import BY_NAME, FAST_PRESET
+from w2vlib._word2vec_format import read_vocab_counts
 from w2vlib.phrases import ENGLISH_CONNECTOR_WORDS, Phrases, check_target, corpus_files
 from w2vlib.word2vec import Word2Vec
 
@@ -194,7 +194,7 @@ def cmd_train(args):
         raise UsageError(str(err)) from None
     _say(args, f"Starting training using file {args.train}")
     if args.read_vocab:
-        model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
+        model.build_vocab_from_freq(read_vocab_counts(args.read_vocab))
     else:
         model.build_vocab(corpus_file=args.train, progress=_progress_flag(args))
     _say(args, f"Vocab size: {len(model.wv)}")
