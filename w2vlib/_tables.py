@@ -1,7 +1,8 @@
 """Lookup tables the training kernels read: Huffman paths and the negative-sampling alias table.
 
-Both tables are built from the vocabulary's word counts, once per ``build_vocab``, with numpy
-only (no Python loop per word), and are handed to the compiled kernels as flat arrays.
+Both tables are built from the vocabulary's word counts, once per ``build_vocab``, without a
+Python loop per word (the Huffman tree in :mod:`w2vlib._huffman`, the alias table with numpy),
+and are handed to the compiled kernels as flat arrays.
 
 * :func:`huffman_tree` — the binary Huffman tree of hierarchical softmax, as CSR arrays: word
   ``w``'s path from the root is ``codes[offsets[w]:offsets[w + 1]]`` (the branch taken at each
@@ -24,6 +25,8 @@ Examples
 0.75
 """
 import numpy as np
+
+from w2vlib import _huffman
 
 #: Acceptance thresholds are compared with the low 32 bits of the random number.
 ACCEPT_SCALE = 1 << 32
@@ -53,66 +56,6 @@ def _as_counts(counts, what):
 # Huffman tree
 # ---------------------------------------------------------------------------------------------
 
-def _huffman_merge_order(weights):
-    """Run the two-queue Huffman construction over leaves sorted by ascending weight.
-
-    The classic algorithm (the one word2vec.c uses) repeatedly takes the two lightest nodes from
-    two sorted queues — the leaves, and the inner nodes in creation order — preferring the inner
-    node on ties; inner node ``k`` is created from the items taken ``2k``-th and ``2k+1``-th.
-    Instead of one item per Python step, this takes whole blocks at once: if ``x`` is the lightest
-    available weight and no inner node is half-built (an even number of items taken), every
-    inner node not created yet weighs at least ``2x``, so all known items lighter than ``2x`` can
-    be taken at once, in merged order. The bound doubles from block to block, so there are about
-    2 log2(total) steps: a block, or a single item when a node is half-built or ``x`` is zero.
-
-    Parameters
-    ----------
-    weights : ndarray of int64
-        Leaf weights in ascending order.
-
-    Returns
-    -------
-    taken : ndarray of int64, length 2n - 2
-        Node taken at each step: leaf ``j`` (position in `weights`) as ``j``, inner node ``k`` as
-        ``n + k``. The parent of ``taken[p]`` is inner node ``p // 2``; its branch bit is ``p % 2``.
-    """
-    n = len(weights)
-    total_taken = 2 * n - 2
-    taken = np.empty(total_taken, dtype=np.int64)
-    taken_weight = np.empty(total_taken, dtype=np.int64)
-    inner_weight = np.empty(n - 1, dtype=np.int64)
-    done = next_leaf = next_inner = known_inner = 0
-    while done < total_taken:
-        leaf_min = weights[next_leaf] if next_leaf < n else None
-        inner_min = inner_weight[next_inner] if next_inner < known_inner else None
-        lightest = min(w for w in (leaf_min, inner_min) if w is not None)
-        if done % 2 == 0 and lightest > 0:
-            bound = 2 * lightest
-            leaf_end = next_leaf + int(np.searchsorted(weights[next_leaf:], bound, side="left"))
-            inner_end = next_inner + int(np.searchsorted(
-                inner_weight[next_inner:known_inner], bound, side="left"))
-        elif inner_min is not None and inner_min == lightest:
-            leaf_end, inner_end = next_leaf, next_inner + 1
-        else:
-            leaf_end, inner_end = next_leaf + 1, next_inner
-        leaves = weights[next_leaf:leaf_end]
-        inners = inner_weight[next_inner:inner_end]
-        # Merged positions inside the block; an inner node goes first when weights tie.
-        leaf_pos = done + np.arange(len(leaves)) + np.searchsorted(inners, leaves, side="right")
-        inner_pos = done + np.arange(len(inners)) + np.searchsorted(leaves, inners, side="left")
-        taken[leaf_pos] = np.arange(next_leaf, leaf_end)
-        taken_weight[leaf_pos] = leaves
-        taken[inner_pos] = n + np.arange(next_inner, inner_end)
-        taken_weight[inner_pos] = inners
-        done += len(leaves) + len(inners)
-        next_leaf, next_inner = leaf_end, inner_end
-        created = done // 2
-        inner_weight[known_inner:created] = (taken_weight[2 * known_inner:2 * created:2]
-                                             + taken_weight[2 * known_inner + 1:2 * created:2])
-        known_inner = created
-    return taken
-
-
 def huffman_tree(counts):
     """Build the Huffman tree of hierarchical softmax from word counts.
 
@@ -139,7 +82,8 @@ def huffman_tree(counts):
 
     Notes
     -----
-    The tree is optimal (minimal ``sum(counts * path_length)``) and built in O(n log n) with
+    The tree is optimal (minimal ``sum(counts * path_length)``) and built in O(n log n) (the sort;
+    then linear in the paths' total length, compiled) with
     word2vec.c's tie rules: among equal counts the word with the higher index is merged first,
     and an inner node goes before a leaf of equal weight. Inner node ``k`` is the ``k``-th one
     created, so the root is the last. A vocabulary of one word gets an empty path (no inner
@@ -166,44 +110,7 @@ def huffman_tree(counts):
         return np.empty(0, np.uint8), np.empty(0, np.int32), np.zeros(n + 1, np.int64)
     # Ascending count; among ties the higher word index first (word2vec.c's order).
     order = np.lexsort((-np.arange(n), counts))
-    taken = _huffman_merge_order(counts[order])
-    root = 2 * n - 2
-    node_of_taken = np.where(taken < n, order[np.minimum(taken, n - 1)], taken)
-    parent = np.empty(2 * n - 1, dtype=np.int32)
-    bit = np.zeros(2 * n - 1, dtype=np.uint8)
-    parent[node_of_taken] = n + np.arange(2 * n - 2) // 2
-    bit[node_of_taken] = np.arange(2 * n - 2) % 2
-    parent[root] = root
-    depth = _depths(parent, root)[:n]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(depth, out=offsets[1:])
-    codes = np.empty(offsets[-1], dtype=np.uint8)
-    points = np.empty(offsets[-1], dtype=np.int32)
-    # Walk all leaves up at once, deepest first, filling each path from its end.
-    deepest_first = np.argsort(-depth, kind="stable")
-    node = deepest_first.copy()
-    slot = offsets[deepest_first + 1] - 1
-    sorted_depth = depth[deepest_first]
-    for level in range(int(sorted_depth[0])):
-        active = int(np.searchsorted(-sorted_depth, -level, side="left"))
-        here, there = node[:active], slot[:active]
-        up = parent[here]
-        codes[there] = bit[here]
-        points[there] = up - n
-        node[:active] = up
-        there -= 1
-    return codes, points, offsets
-
-
-def _depths(parent, root):
-    """Depth of every node below `root`, by pointer jumping (O(n log depth), vectorised)."""
-    depth = np.ones(len(parent), dtype=np.int64)
-    depth[root] = 0
-    jump = parent.copy()
-    while np.any(jump != root):
-        depth += depth[jump]
-        jump = jump[jump]
-    return depth
+    return _huffman.build(np.ascontiguousarray(counts[order]), order.astype(np.int64))
 
 
 # ---------------------------------------------------------------------------------------------
