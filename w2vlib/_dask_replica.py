@@ -70,7 +70,8 @@ class _GlobalProgress:
 def take_changes(layer, base, dense_share=None):
     """The rows (int32) where `layer` differs from `base` and their deltas ``layer - base``;
     `base` becomes a copy of `layer`. One subtraction and one copy per block of
-    ``COMPARE_BLOCK_ROWS`` rows (bounded scratch memory beside the result). With `dense_share`,
+    ``COMPARE_BLOCK_ROWS`` rows (their deltas, one layer's worth, are kept until the changed
+    rows are counted). With `dense_share`,
     when at least that share of the rows changed, every row is returned (the unchanged ones
     with zero deltas)."""
     blocks = []   # (first row, deltas, changed rows within) per block

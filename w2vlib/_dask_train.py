@@ -28,10 +28,12 @@ from w2vlib.errors import ShardError
 
 logger = logging.getLogger(__name__)
 
-#: Raw words one replica thread trains per lease (about 0.1-0.2 s of skip-gram at 100 dimensions)
-#: when at most REFERENCE_REPLICAS replicas train; with more, the lease shrinks so that a round
-#: trains as many words as REFERENCE_REPLICAS replicas do (the same staleness).
-ROUND_WORDS_PER_THREAD = 100_000
+#: Raw words one replica thread trains per lease when at most REFERENCE_REPLICAS replicas train,
+#: for skip-gram and for CBOW (about 0.1 s of either at 100 dimensions; CBOW is about three
+#: times faster per word, and at two replicas 100,000-word leases cost it 0.02 of WS353 where
+#: 300,000 cost none: docs/distributed.md); with more replicas, the lease shrinks so that a
+#: round trains as many words as REFERENCE_REPLICAS replicas do (the same staleness).
+ROUND_WORDS_PER_THREAD = {"sg": 100_000, "cbow": 300_000}
 REFERENCE_REPLICAS = 2
 #: Bytes per raw word assumed when the corpus is not all plain files (English text: ~5.5).
 BYTES_PER_WORD = 6
@@ -78,14 +80,15 @@ class Sync:
         return replicas > REFERENCE_REPLICAS if self.synchronous is None else self.synchronous
 
 
-def round_words(threads, replicas):
-    """The default raw words of one replica's lease: ``ROUND_WORDS_PER_THREAD`` per thread, times
-    ``REFERENCE_REPLICAS / replicas`` when more replicas train.
+def round_words(threads, replicas, sg=True):
+    """The default raw words of one replica's lease: ``ROUND_WORDS_PER_THREAD`` (of skip-gram,
+    or CBOW) per thread, times ``REFERENCE_REPLICAS / replicas`` when more replicas train.
 
-    >>> round_words(1, 2), round_words(1, 8), round_words(4, 1)
-    (100000, 25000, 400000)
+    >>> round_words(1, 2), round_words(1, 8), round_words(4, 1), round_words(1, 2, sg=False)
+    (100000, 25000, 400000, 300000)
     """
-    return ROUND_WORDS_PER_THREAD * threads * REFERENCE_REPLICAS // max(replicas, REFERENCE_REPLICAS)
+    per_thread = ROUND_WORDS_PER_THREAD["sg" if sg else "cbow"]
+    return per_thread * threads * REFERENCE_REPLICAS // max(replicas, REFERENCE_REPLICAS)
 
 
 def _nbytes(changes):
@@ -267,7 +270,7 @@ class Trainer:
         self.bytes_per_word = (sum(os.path.getsize(p) for p in paths) / schedule.total_words
                                if plain and schedule.total_words else BYTES_PER_WORD)
         self.applying = {}   # replica number -> its pending apply() call
-        self.round_words = sync.round_words or round_words(model.workers, len(addresses))
+        self.round_words = sync.round_words or round_words(model.workers, len(addresses), model.sg)
         self.synchronous = sync.is_synchronous(len(addresses))
         self.pipeline = 1 if self.synchronous else PIPELINE   # leases queued per replica
         #: whether full reports may send whole layers (the policy moves rows no differently)
