@@ -197,3 +197,27 @@ def test_a_shard_that_cannot_be_read_in_training_is_named(dask_client, tmp_path)
             model.train(corpus_file=paths + [bad], client=dask_client, epochs=1,
                         total_words=model.corpus_total_words)
         assert np.isfinite(model.wv.vectors).all()
+
+
+def test_a_callback_failing_at_train_begin_releases_the_replicas(dask_client, tmp_path):
+    """The trainer is closed whatever fails once it exists: the client's settings and heap are
+    as before and the workers hold no replica."""
+    from w2vlib import _heap
+    from w2vlib.callbacks import CallbackAny2Vec
+
+    class Failing(CallbackAny2Vec):
+        def on_train_begin(self, model):
+            raise RuntimeError("no training today")
+
+    paths, _ = write_planted(tmp_path)
+    model = Word2Vec(**PLANTED, **MODES["sg-ns"])
+    model.build_vocab(corpus_file=paths, client=dask_client)
+    direct, holders = dask_client.direct_to_workers, _heap._holders
+    with pytest.raises(RuntimeError, match="no training today"):
+        model.train(corpus_file=paths, client=dask_client, epochs=1, callbacks=[Failing()],
+                    total_words=model.corpus_total_words)
+    assert (dask_client.direct_to_workers, _heap._holders) == (direct, holders)
+    deadline = time.monotonic() + 30
+    while any(dask_client.run(lambda dask_worker: len(dask_worker.state.actors)).values()):
+        assert time.monotonic() < deadline, "a replica outlived its training"
+        time.sleep(0.1)

@@ -37,16 +37,21 @@ def dask_nanny_heap(monkeypatch):
 
 
 def test_held_blocks_are_reused_and_release_restores_the_start(dask_nanny_heap):
-    assert faults_per_round() >= 1          # every block is new memory
+    """A few stray faults (the kernel's own work on the process's pages) may come at any
+    time; the held heap's faults are compared with the new-memory ones, not with zero."""
+    fresh = faults_per_round()
+    assert fresh >= 1, "every block should be new memory"
     _heap.hold()
     _heap.hold()             # nested
     try:
         faults_per_round(2)  # the heap grows once
-        assert faults_per_round() < 0.5
+        held = faults_per_round()
         _heap.release()      # still held by the outer call
-        assert faults_per_round() < 0.5
+        still = faults_per_round()
     finally:
         _heap.release()
-    assert faults_per_round() >= 1
+    again = faults_per_round()
+    assert held <= fresh / 20 and still <= fresh / 20, (fresh, held, still)
+    assert again >= 1 and again > 20 * min(held, still), (again, held, still)
     _heap.release()          # one release too many does nothing
     assert _heap._holders == 0

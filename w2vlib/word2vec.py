@@ -539,10 +539,10 @@ class Word2Vec(Lifecycle):
                                                  synchronous)
         self.train_calls += 1
         self.wv.norms = None
-        for callback in callbacks:
-            callback.on_train_begin(self)
         started = time.perf_counter()
-        try:
+        try:   # the trainer is closed whatever fails, a callback included
+            for callback in callbacks:
+                callback.on_train_begin(self)
             effective, raw = self._train_epochs(run_epoch, schedule, callbacks,
                                                 check_totals=corpus_file is None)
         finally:
