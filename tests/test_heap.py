@@ -1,6 +1,6 @@
 """w2vlib._heap: while held, blocks of megabytes freed and allocated again reuse the process's
-memory instead of new pages (counted as minor page faults), even where the process started with
-Dask's nanny settings (glibc only)."""
+memory instead of new pages (counted as minor page faults) where the process started with
+Dask's nanny settings; elsewhere glibc's own thresholds are left alone (glibc only)."""
 import resource
 
 import numpy as np
@@ -31,9 +31,9 @@ def dask_nanny_heap(monkeypatch):
     _heap.hold()
     _heap.release()          # sets what the environment says, as at the start of such a process
     yield
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
-    _heap.hold()
-    _heap.release()          # back to glibc's defaults
+    mallopt = _heap._mallopt()   # glibc's default values again (fixed: as the env leaves them)
+    mallopt(_heap.M_TRIM_THRESHOLD, _heap.DEFAULT_THRESHOLD)
+    mallopt(_heap.M_MMAP_THRESHOLD, _heap.DEFAULT_THRESHOLD)
 
 
 def test_held_blocks_are_reused_and_release_restores_the_start(dask_nanny_heap):
@@ -55,3 +55,22 @@ def test_held_blocks_are_reused_and_release_restores_the_start(dask_nanny_heap):
     assert again >= 1 and again > 20 * min(held, still), (again, held, still)
     _heap.release()          # one release too many does nothing
     assert _heap._holders == 0
+
+
+def test_thresholds_glibc_adapts_itself_are_left_alone(monkeypatch):
+    """Without MALLOC_*_THRESHOLD_ in the environment glibc adapts its thresholds to the blocks
+    freed, which no call could restore once set: hold and release change nothing."""
+    for name in _heap.ENVIRONMENT.values():
+        monkeypatch.delenv(name, raising=False)
+    calls = []
+    monkeypatch.setattr(_heap, "_mallopt", lambda: lambda *args: calls.append(args))
+    _heap.hold()
+    _heap.release()
+    assert calls == []
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    _heap.hold()
+    _heap.release()
+    assert calls == [(_heap.M_MMAP_THRESHOLD, _heap.HELD_MMAP_THRESHOLD),
+                     (_heap.M_TRIM_THRESHOLD, _heap.HELD_TRIM_THRESHOLD),
+                     (_heap.M_MMAP_THRESHOLD, _heap.DEFAULT_THRESHOLD),
+                     (_heap.M_TRIM_THRESHOLD, 65536)]

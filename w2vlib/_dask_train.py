@@ -92,12 +92,19 @@ def round_words(threads, replicas, sg=True, synchronous=False):
 
     >>> round_words(1, 2), round_words(1, 8), round_words(4, 1), round_words(1, 2, sg=False)
     (100000, 25000, 400000, 300000)
+
+    Synchronous rounds beyond ``REFERENCE_REPLICAS`` take skip-gram's words for CBOW too (its
+    longer lease was measured at two replicas only; at eight it learnt less).
+
     >>> round_words(1, 8, synchronous=True), round_words(1, 2, synchronous=True)
     (6250, 100000)
+    >>> round_words(1, 8, sg=False, synchronous=True), round_words(1, 8, sg=False)
+    (6250, 75000)
     """
-    words = (ROUND_WORDS_PER_THREAD["sg" if sg else "cbow"] * threads * REFERENCE_REPLICAS
-             // max(replicas, REFERENCE_REPLICAS))
-    if synchronous and replicas > REFERENCE_REPLICAS:
+    shrink = synchronous and replicas > REFERENCE_REPLICAS
+    words = (ROUND_WORDS_PER_THREAD["sg" if sg or shrink else "cbow"] * threads
+             * REFERENCE_REPLICAS // max(replicas, REFERENCE_REPLICAS))
+    if shrink:
         words //= SYNCHRONOUS_SHRINK
     return max(words, 1)
 
@@ -299,7 +306,7 @@ class Trainer:
         # the replicas' rows go straight between the client and the workers, not through the
         # scheduler (restored by close())
         self.direct, client.direct_to_workers = client.direct_to_workers, True
-        _heap.hold()   # the client's buffers of every round too (until close())
+        _heap.hold()   # the client's buffers too, where its thresholds are pinned (until close())
         self.replicas, shared = [], None
         try:
             shared = client.scatter(model, broadcast=True, hash=False)

@@ -8,9 +8,11 @@ pages again at every round. On the benchmark machine that zeroing took 23% of a 
 cluster's CPU (docs/distributed.md). While :func:`hold` is in force, glibc serves blocks of up
 to ``HELD_MMAP_THRESHOLD`` from its heap and keeps what is freed for the next round, so a
 process holds at most its peak use; :func:`release` restores the thresholds the process started
-with (the ``MALLOC_*_`` environment variables, else glibc's defaults).
+with, those of the ``MALLOC_*_THRESHOLD_`` environment variables.
 
-Elsewhere than glibc (macOS, Windows) both do nothing.
+A process started without them keeps glibc's own thresholds, which adapt to the blocks freed
+and which no call can bring back once set: there both do nothing. So do they elsewhere than
+glibc (macOS, Windows).
 
 >>> hold(); release()
 """
@@ -24,7 +26,7 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 HELD_MMAP_THRESHOLD = 32 * 2**20
 #: Free memory at the top of the heap kept while held (in effect: all of it).
 HELD_TRIM_THRESHOLD = 2**30
-#: glibc's defaults, and the environment variables that override them at start.
+#: glibc's defaults, and the environment variables that pin them at start.
 DEFAULT_THRESHOLD = 128 * 2**10
 ENVIRONMENT = {M_TRIM_THRESHOLD: "MALLOC_TRIM_THRESHOLD_", M_MMAP_THRESHOLD: "MALLOC_MMAP_THRESHOLD_"}
 
@@ -44,6 +46,11 @@ def _mallopt():
     return mallopt
 
 
+def _pinned():
+    """Whether the environment pinned glibc's thresholds at the process's start."""
+    return any(name in os.environ for name in ENVIRONMENT.values())
+
+
 def _started_with(param):
     try:
         return int(os.environ.get(ENVIRONMENT[param], DEFAULT_THRESHOLD))
@@ -56,7 +63,7 @@ def hold():
     global _holders
     with _lock:
         _holders += 1
-        mallopt = _mallopt() if _holders == 1 else None
+        mallopt = _mallopt() if _holders == 1 and _pinned() else None
         if mallopt is not None:
             mallopt(M_MMAP_THRESHOLD, HELD_MMAP_THRESHOLD)
             mallopt(M_TRIM_THRESHOLD, HELD_TRIM_THRESHOLD)
@@ -69,7 +76,7 @@ def release():
         if _holders == 0:
             return
         _holders -= 1
-        mallopt = _mallopt() if _holders == 0 else None
+        mallopt = _mallopt() if _holders == 0 and _pinned() else None
         if mallopt is not None:
             mallopt(M_MMAP_THRESHOLD, _started_with(M_MMAP_THRESHOLD))
             mallopt(M_TRIM_THRESHOLD, _started_with(M_TRIM_THRESHOLD))
