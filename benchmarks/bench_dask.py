@@ -154,7 +154,7 @@ def parser():
     p.add_argument("--tokens", type=int, default=0, help="cut the corpus after this many tokens (0: all)")
     p.add_argument("--eval-dir", type=pathlib.Path, default=bench_train.DEFAULT_EVAL_DIR,
                    help="folder holding questions-words.txt and wordsim353.tsv")
-    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, help="results file")
+    results.add_out_argument(p, "the dask section")
     p.add_argument("--speed-modes", type=bench_train.names(MODES), default=list(MODES),
                    help="modes timed ('' for none)")
     p.add_argument("--speed-repeats", type=int, default=3, help="interleaved timed runs per mode")

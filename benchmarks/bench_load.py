@@ -19,7 +19,6 @@ text) needs about 2 GB of disk and 4 GB of memory; ``--rows 100000`` makes a qui
 """
 import argparse
 import os
-import pathlib
 import resource
 import subprocess
 import sys
@@ -118,8 +117,7 @@ def parser():
     p.add_argument("--dims", type=int, default=300, metavar="N", help="dimensions of both files (default: 300)")
     p.add_argument("--repeat", type=int, default=3, metavar="N", help="each time is the best of this many runs (default: 3)")
     p.add_argument("--skip-gensim", action="store_true", help="time w2vlib and the raw read only")
-    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
-                   help="results file to write the load section of (default: %(default)s)")
+    results.add_out_argument(p, "the load section")
     return p
 
 

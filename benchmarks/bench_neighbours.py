@@ -32,7 +32,6 @@ Writes the ``neighbours`` section of the results file (``--out``; see results.py
 """
 import argparse
 import os
-import pathlib
 import sys
 import tempfile
 import time
@@ -203,8 +202,7 @@ def parser():
     p.add_argument("--skip-gensim", action="store_true", help="no gensim methods (no exact_gensim, annoy_gensim)")
     p.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "w2vlib_bench"), metavar="DIR",
                    help="folder for the trained model and temporary files (default: %(default)s)")
-    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
-                   help="results file to write the neighbours section of (default: %(default)s)")
+    results.add_out_argument(p, "the neighbours section")
     return p
 
 

@@ -205,8 +205,7 @@ def parser():
                    help="tokens of the in-memory token lists phrased (default: 1,000,000)")
     p.add_argument("--repeats", type=int, default=1, metavar="N",
                    help="runs of each library, interleaved; times are the best (default: 1)")
-    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
-                   help="results file to write the phrases section of (default: %(default)s)")
+    results.add_out_argument(p, "the phrases section")
     p.add_argument("--child", choices=LIBRARIES, help=argparse.SUPPRESS)
     p.add_argument("--settings", help=argparse.SUPPRESS)
     return p

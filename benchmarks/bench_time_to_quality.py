@@ -29,7 +29,6 @@ The table is printed and the figures go into the results file ``--out`` (its
 ``time_to_quality`` section; see results.py); ``plot.py`` draws them into docs/benchmarks.png.
 """
 import argparse
-import pathlib
 import statistics
 
 import numpy as np
@@ -139,8 +138,7 @@ def parser():
                    help="reaching gensim's analogy: at most this many points below (default 0.5)")
     p.add_argument("--ws353-tolerance", type=float, default=0.01, metavar="X",
                    help="reaching gensim's WS353: at most this much below (default 0.01)")
-    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
-                   help="results file to write the time_to_quality section of (default: %(default)s)")
+    results.add_out_argument(p, "the time_to_quality section")
     return p
 
 

@@ -457,8 +457,7 @@ def parser():
     """The command line (``--help`` explains every option)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_corpus_arguments(p, "the decompressed, cut, halved and repeated corpus copies")
-    p.add_argument("--out", type=pathlib.Path, default=results.DEFAULT_PATH, metavar="FILE",
-                   help="results file to add this run's figures to (default: %(default)s)")
+    results.add_out_argument(p, "this run's figures")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads of both libraries (default: 2)")
     p.add_argument("--kernel", choices=results.KERNELS,
                    help="w2vlib kernel build to train with (sets W2VLIB_KERNEL; default: the most "

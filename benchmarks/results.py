@@ -268,6 +268,12 @@ def validate(results):
     return results
 
 
+def add_out_argument(parser, what):
+    """The tools' ``--out`` option: the results file to write `what` to (default: DEFAULT_PATH)."""
+    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_PATH, metavar="FILE",
+                        help=f"results file to write {what} to (default: %(default)s)")
+
+
 def new_results():
     """An empty results file."""
     return {"schema": SCHEMA_VERSION}

@@ -88,7 +88,7 @@ class Sync:
 def round_words(threads, replicas, sg=True, synchronous=False):
     """The default raw words of one replica's lease: ``ROUND_WORDS_PER_THREAD`` (of skip-gram,
     or CBOW) per thread, times ``REFERENCE_REPLICAS / replicas`` when more replicas train, and
-    divided by ``SYNCHRONOUS_SHRINK`` when their rounds are `synchronous`.
+    divided by ``SYNCHRONOUS_SHRINK`` when those more train in `synchronous` rounds.
 
     >>> round_words(1, 2), round_words(1, 8), round_words(4, 1), round_words(1, 2, sg=False)
     (100000, 25000, 400000, 300000)

@@ -496,10 +496,10 @@ class Word2Vec(Lifecycle):
         are combined (``"counts"``, the default, ``"rows"``, ``"mean"``, ``"sum"`` or
         ``"epoch"``) and `sync_words` how many raw words each replica trains between two syncs
         (default: 100,000 per thread for skip-gram, 300,000 for CBOW, less with more than two
-        replicas); `synchronous` whether
-        each replica waits for a round's update before its next lease (True: less staleness,
-        the better quality measured at eight replicas; False: the replicas train on while a
-        round is combined, the faster; default: True with more than two replicas); the model's
+        replicas); `synchronous` whether each replica waits for a round's update before its
+        next lease (True: less staleness, the better quality measured at eight replicas; False:
+        the replicas train on while a round is combined, the faster; default: True with more
+        than two replicas); the model's
         ``distributed_report`` then tells the rounds, the bytes moved, where the time went and
         the shards each replica trained (docs/distributed.md).
         """
