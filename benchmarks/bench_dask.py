@@ -67,19 +67,20 @@ def cluster(replicas):
         local.close(timeout=CLUSTER_TIMEOUT)
 
 
-def epoch_speed(path, params, workers, client=None):
-    """Raw words/s of one w2vlib epoch (on `client`'s workers when given), and where a
-    distributed epoch's time went (``Report.shares()``; None in one process)."""
+def epoch_speed(path, params, workers, client=None, sync_words=None):
+    """Raw words/s of one w2vlib epoch (on `client`'s workers when given, `sync_words` raw words
+    per lease), and where a distributed epoch's time went (``Report.shares()``; None in one
+    process)."""
     from w2vlib import Word2Vec
     model = Word2Vec(workers=workers, **params)
     model.build_vocab(corpus_file=str(path))
-    extra = {} if client is None else {"client": client}
+    extra = {} if client is None else {"client": client, "sync_words": sync_words}
     (_, raw), seconds = bench_train.timed(lambda: model.train(
         corpus_file=str(path), total_words=model.corpus_total_words, epochs=1, **extra))
     return raw / seconds, (None if client is None else model.distributed_report.shares())
 
 
-def speed(path, modes, repeats):
+def speed(path, modes, repeats, sync_words):
     """``{mode: {"one", "two_threads", "cluster"}}``, best of `repeats` interleaved runs."""
     figures = {}
     with cluster(2) as client:
@@ -88,7 +89,8 @@ def speed(path, modes, repeats):
             for _ in range(repeats):
                 rates = {"one": epoch_speed(path, MODES[mode], 1)[0],
                          "two_threads": epoch_speed(path, MODES[mode], 2)[0]}
-                rates["cluster"], cluster_shares = epoch_speed(path, MODES[mode], 1, client)
+                rates["cluster"], cluster_shares = epoch_speed(path, MODES[mode], 1, client,
+                                                              sync_words)
                 if rates["cluster"] > best["cluster"]:
                     shares = cluster_shares
                 best = {name: max(best[name], rates[name]) for name in best}
@@ -168,7 +170,8 @@ def parser():
     p.add_argument("--quality-epochs", type=int, default=5, help="epochs of each quality model")
     p.add_argument("--workers", type=int, default=2, help="threads of the single-process model")
     p.add_argument("--sync-words", type=int, default=None,
-                   help="raw words per replica between syncs (default: the trainer's)")
+                   help="raw words per replica between syncs, in the speed and the quality runs "
+                        "(default: the trainer's)")
     return p
 
 
@@ -191,9 +194,10 @@ def main(argv=None):
         print("| mode | 1 process, workers=1 (w/s) | 1 process, workers=2 (w/s) | "
               "LocalCluster 2 x 1 (w/s) | cluster / workers=1 | cluster / workers=2 |")
         print("|---|---:|---:|---:|---:|---:|")
-        figures = speed(path, args.speed_modes, args.speed_repeats)
+        figures = speed(path, args.speed_modes, args.speed_repeats, args.sync_words)
         results.update(args.out, {"dask": {"speed": {
-            "run": run, "repeats": args.speed_repeats, "modes": figures}}})
+            "run": run, "repeats": args.speed_repeats, "sync_words": args.sync_words or 0,
+            "modes": figures}}})
     if args.quality_modes and args.models and args.quality_seeds:
         print(f"\nquality after {args.quality_epochs} epochs, seeds {args.quality_seeds}:")
         started = time.perf_counter()

@@ -116,7 +116,9 @@ SCHEMA = {
     "train": optional(map_of({
         "config": {"kernel": TEXT, "hot_rows": optional(list_of(COUNT))},
         # raw words/s of one epoch, best of `repeats` interleaved runs of each
-        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "modes": map_of(
+        # sync_words: the --sync-words of the run (0: the trainer's default)
+        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "sync_words": optional(COUNT),
+                           "modes": map_of(
             {"w2vlib": POSITIVE, "gensim_iterable": POSITIVE, "gensim_corpus_file": POSITIVE})}),
         # seconds, best of `repeats`
         "build_vocab": optional({"run": TRAIN_RUN, "repeats": COUNT, "w2vlib_s": POSITIVE,
@@ -141,10 +143,12 @@ SCHEMA = {
     # LocalCluster of 2 processes x 1 thread (and where the cluster's time went); quality per mode and model (single, POLICY-N)
     # with, per distributed model, its sync rounds (count, means per round)
     "dask": optional({
-        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "modes": map_of(
-            {"one": POSITIVE, "two_threads": POSITIVE, "cluster": POSITIVE,
-             # the fastest cluster run's Report.shares(): where its wall time went
-             "cluster_shares": optional(map_of(REAL))})}),
+        # sync_words: the --sync-words of the run (0: the trainer's default)
+        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "sync_words": optional(COUNT),
+                           "modes": map_of({
+                               "one": POSITIVE, "two_threads": POSITIVE, "cluster": POSITIVE,
+                               # the fastest cluster run's Report.shares(): where its time went
+                               "cluster_shares": optional(map_of(REAL))})}),
         "quality": optional({"run": TRAIN_RUN, "epochs": COUNT, "restrict_vocab": COUNT,
                              "sync_words": COUNT,
                              "modes": map_of(map_of({"seeds": list_of(COUNT, 1),

@@ -221,3 +221,30 @@ def test_a_callback_failing_at_train_begin_releases_the_replicas(dask_client, tm
     while any(dask_client.run(lambda dask_worker: len(dask_worker.state.actors)).values()):
         assert time.monotonic() < deadline, "a replica outlived its training"
         time.sleep(0.1)
+
+
+def test_a_replica_trains_weights_in_memory_of_its_own(tmp_path):
+    """The weights reach a worker inside the buffers of the message (pickle's out-of-band
+    buffers, as Dask sends them); the replica trains and reports copies numpy allocated (which
+    asks the kernel for huge pages), not arrays over those buffers."""
+    import pickle
+    from w2vlib._dask_replica import Replica
+    from w2vlib._train import Schedule
+    paths, _ = write_planted(tmp_path, sentences=300, parts=2)   # paths[0]: a plain file
+    model = Word2Vec(**PLANTED)
+    model.build_vocab(corpus_file=paths[0])
+    buffers = []
+    message = pickle.dumps(model, protocol=5, buffer_callback=buffers.append)
+    arrived = pickle.loads(message, buffers=[bytearray(b.raw()) for b in buffers])
+    assert not arrived.wv.vectors.flags.owndata
+    replica = Replica(0, arrived, False, Schedule(epochs=1, start_alpha=0.025, end_alpha=1e-4,
+                                                  total_words=model.corpus_total_words))
+    assert set(replica.layers) == {"vectors", "syn1neg"}
+    assert all(layer.flags.owndata for layer in replica.layers.values())
+    before = {name: layer.copy() for name, layer in replica.layers.items()}
+    result = replica.train([(paths[0], 0, os.path.getsize(paths[0]))], 0, 0, 0, 1, full=True)
+    assert result["raw"] == model.corpus_total_words
+    for name, layer in replica.layers.items():
+        rows, deltas = result["changes"][name]
+        assert len(rows) > 0
+        np.testing.assert_allclose(deltas, (layer - before[name])[rows], atol=1e-6)

@@ -104,6 +104,18 @@ def as_index(rows):
     return rows
 
 
+def _rehome_weights(model):
+    """Give `model`'s weights memory of numpy's own: unpickled, they live in the buffers the
+    message arrived in, which the kernel backs with 4 KiB pages, where numpy asks for huge pages
+    (``madvise``) for an array of megabytes, so the kernels' random row accesses miss the TLB
+    less (one process training weights held in such buffers ran 3–5% slower:
+    docs/distributed.md)."""
+    model.wv.vectors = np.array(model.wv.vectors, copy=True)
+    for name in ("_syn1", "_syn1neg"):
+        if getattr(model, name) is not None:
+            setattr(model, name, np.array(getattr(model, name), copy=True))
+
+
 class Replica:
     """One Dask worker's copy of the model, trained lease by lease (a Dask actor).
 
@@ -120,6 +132,7 @@ class Replica:
     def __init__(self, number, model, compute_loss, schedule):
         _heap.hold()   # the rounds' buffers are reused, not mapped afresh (until the replica goes)
         weakref.finalize(self, _heap.release)
+        _rehome_weights(model)
         self.layers = {name: layer for name, layer in (
             ("vectors", model.wv.vectors), ("syn1", model._syn1), ("syn1neg", model._syn1neg))
             if layer is not None}

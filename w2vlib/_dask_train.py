@@ -35,11 +35,13 @@ logger = logging.getLogger(__name__)
 #: round trains as many words as REFERENCE_REPLICAS replicas do (the same staleness).
 ROUND_WORDS_PER_THREAD = {"sg": 100_000, "cbow": 300_000}
 REFERENCE_REPLICAS = 2
-#: Synchronous rounds beyond REFERENCE_REPLICAS divide the lease by this much more: the fewer
-#: updates each replica makes to a row in a round, the closer the ``counts`` rule's estimate of
-#: the combined move (eight replicas: 25,000-word leases lost 2.9 points of analogy accuracy
-#: against one process, 6,250-word leases less than one; docs/distributed.md).
-SYNCHRONOUS_SHRINK = 4
+#: Synchronous rounds beyond REFERENCE_REPLICAS divide skip-gram's lease by this much more, for
+#: skip-gram and for CBOW: the fewer updates each replica makes to a row in a round, the closer
+#: the ``counts`` rule's estimate of the combined move (eight replicas of skip-gram: 25,000-word
+#: leases lost 2.9 points of analogy accuracy against one process, 6,250-word leases half a
+#: point; of CBOW: 6,250-word leases 1.45 points, 3,125-word leases less than one;
+#: docs/distributed.md).
+SYNCHRONOUS_SHRINK = {"sg": 4, "cbow": 8}
 #: Bytes per raw word assumed when the corpus is not all plain files (English text: ~5.5).
 BYTES_PER_WORD = 6
 #: How many times its size a compressed file is assumed to hold (to share the work out).
@@ -87,25 +89,26 @@ class Sync:
 
 def round_words(threads, replicas, sg=True, synchronous=False):
     """The default raw words of one replica's lease: ``ROUND_WORDS_PER_THREAD`` (of skip-gram,
-    or CBOW) per thread, times ``REFERENCE_REPLICAS / replicas`` when more replicas train, and
-    divided by ``SYNCHRONOUS_SHRINK`` when those more train in `synchronous` rounds.
+    or CBOW) per thread, times ``REFERENCE_REPLICAS / replicas`` when more replicas train.
 
     >>> round_words(1, 2), round_words(1, 8), round_words(4, 1), round_words(1, 2, sg=False)
     (100000, 25000, 400000, 300000)
 
-    Synchronous rounds beyond ``REFERENCE_REPLICAS`` take skip-gram's words for CBOW too (its
-    longer lease was measured at two replicas only; at eight it learnt less).
+    When those more train in `synchronous` rounds, the lease starts from skip-gram's words for
+    CBOW too (its longer lease was measured at two replicas only; at eight it learnt less) and
+    is divided by the mode's ``SYNCHRONOUS_SHRINK``.
 
     >>> round_words(1, 8, synchronous=True), round_words(1, 2, synchronous=True)
     (6250, 100000)
     >>> round_words(1, 8, sg=False, synchronous=True), round_words(1, 8, sg=False)
-    (6250, 75000)
+    (3125, 75000)
     """
+    mode = "sg" if sg else "cbow"
     shrink = synchronous and replicas > REFERENCE_REPLICAS
-    words = (ROUND_WORDS_PER_THREAD["sg" if sg or shrink else "cbow"] * threads
+    words = (ROUND_WORDS_PER_THREAD["sg" if shrink else mode] * threads
              * REFERENCE_REPLICAS // max(replicas, REFERENCE_REPLICAS))
     if shrink:
-        words //= SYNCHRONOUS_SHRINK
+        words //= SYNCHRONOUS_SHRINK[mode]
     return max(words, 1)
 
 
