@@ -152,7 +152,17 @@ def engine_threads():
     return sum("guarded" in thread.name for thread in threading.enumerate())
 
 
-def test_ctrl_c_on_the_client_stops_the_workers(dask_client, tmp_path):
+@pytest.fixture
+def sigint_raises():
+    """Ctrl-C raises KeyboardInterrupt during the test even where the run inherited SIGINT
+    ignored (a job started in the background by a shell without job control), in which case
+    ``_thread.interrupt_main()`` does nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_on_the_client_stops_the_workers(dask_client, tmp_path, sigint_raises):
     """With Spark's policy a round is a whole epoch: Ctrl-C in the middle of it stops every
     replica's threads, and the client's model keeps the last synchronised weights."""
     paths, _ = write_planted(tmp_path, sentences=100_000, parts=2)

@@ -429,9 +429,11 @@ def test_generator_is_fine_for_one_pass():
 
 
 INTERRUPT_SCRIPT = r"""
-import sys, time
+import signal, sys, time
 import numpy as np
 from w2vlib import Word2Vec
+# a job started in the background by a shell without job control inherits SIGINT ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 rng = np.random.default_rng(0)
 words = [f"w{i}" for i in range(500)]
 sentences = [list(rng.choice(words, size=50)) for _ in range(20000)]
@@ -448,6 +450,7 @@ except KeyboardInterrupt:
 
 
 def test_keyboard_interrupt_stops_training_quickly_and_model_stays_usable(tmp_path):
+    import select
     import signal
     import subprocess
     import sys
@@ -459,6 +462,9 @@ def test_keyboard_interrupt_stops_training_quickly_and_model_stays_usable(tmp_pa
     time.sleep(1.0)
     sent = time.time()
     proc.send_signal(signal.SIGINT)
+    if not select.select([proc.stdout], [], [], 30)[0]:   # never wait for 1,000 epochs
+        proc.kill()
+        pytest.fail("training went on after SIGINT")
     line = proc.stdout.readline()
     elapsed = time.time() - sent
     proc.wait(timeout=30)
