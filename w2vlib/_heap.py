@@ -11,8 +11,10 @@ process holds at most its peak use; :func:`release` restores the thresholds the 
 with, those of the ``MALLOC_*_THRESHOLD_`` environment variables.
 
 A process started without them keeps glibc's own thresholds, which adapt to the blocks freed
-and which no call can bring back once set: there both do nothing. So do they elsewhere than
-glibc (macOS, Windows).
+and which no call can bring back once set: there both do nothing, even when the variables
+appeared in ``os.environ`` later (Dask's ``LocalCluster`` sets ``MALLOC_TRIM_THRESHOLD_`` in the
+client's own environment for the workers it starts; glibc read its environment at the start).
+So do they elsewhere than glibc (macOS, Windows).
 
 >>> hold(); release()
 """
@@ -34,6 +36,28 @@ _lock = threading.Lock()
 _holders = 0
 
 
+def _start_environment(path="/proc/self/environ"):
+    """The ``ENVIRONMENT`` variables the process started with, ``{name: value}``: from `path`
+    (the environment ``execve`` passed, which later changes to ``os.environ`` leave alone), or,
+    where it cannot be read, from ``os.environ`` as it is now (at import)."""
+    try:
+        with open(path, "rb") as f:
+            entries = f.read().split(b"\0")
+    except OSError:
+        return {name: os.environ[name] for name in ENVIRONMENT.values() if name in os.environ}
+    names = {name.encode(): name for name in ENVIRONMENT.values()}
+    started = {}
+    for entry in entries:
+        name, _, value = entry.partition(b"=")
+        if name in names:
+            started[names[name]] = value.decode(errors="replace")
+    return started
+
+
+#: The thresholds' environment variables the process started with (glibc read them then).
+_STARTED = _start_environment()
+
+
 def _mallopt():
     """glibc's ``mallopt``, or None."""
     try:
@@ -48,12 +72,12 @@ def _mallopt():
 
 def _pinned():
     """Whether the environment pinned glibc's thresholds at the process's start."""
-    return any(name in os.environ for name in ENVIRONMENT.values())
+    return bool(_STARTED)
 
 
 def _started_with(param):
     try:
-        return int(os.environ.get(ENVIRONMENT[param], DEFAULT_THRESHOLD))
+        return int(_STARTED.get(ENVIRONMENT[param], DEFAULT_THRESHOLD))
     except ValueError:
         return DEFAULT_THRESHOLD
 
