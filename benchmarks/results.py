@@ -116,9 +116,7 @@ SCHEMA = {
     "train": optional(map_of({
         "config": {"kernel": TEXT, "hot_rows": optional(list_of(COUNT))},
         # raw words/s of one epoch, best of `repeats` interleaved runs of each
-        # sync_words: the --sync-words of the run (0: the trainer's default)
-        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "sync_words": optional(COUNT),
-                           "modes": map_of(
+        "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "modes": map_of(
             {"w2vlib": POSITIVE, "gensim_iterable": POSITIVE, "gensim_corpus_file": POSITIVE})}),
         # seconds, best of `repeats`
         "build_vocab": optional({"run": TRAIN_RUN, "repeats": COUNT, "w2vlib_s": POSITIVE,
