@@ -108,12 +108,12 @@ def _rehome_weights(model):
     """Give `model`'s weights memory of numpy's own: unpickled, they live in the buffers the
     message arrived in, which the kernel backs with 4 KiB pages, where numpy asks for huge pages
     (``madvise``) for an array of megabytes, so the kernels' random row accesses miss the TLB
-    less (one process training weights held in such buffers ran 3–5% slower:
-    docs/distributed.md)."""
-    model.wv.vectors = np.array(model.wv.vectors, copy=True)
+    less (in an ad-hoc timing, one process training weights held in such buffers ran 3–5%
+    slower: docs/distributed.md)."""
+    model.wv.vectors = model.wv.vectors.copy()
     for name in ("_syn1", "_syn1neg"):
         if getattr(model, name) is not None:
-            setattr(model, name, np.array(getattr(model, name), copy=True))
+            setattr(model, name, getattr(model, name).copy())
 
 
 class Replica:
