@@ -46,6 +46,23 @@ CONFIGS = {
     "w2vlib sg-ns": ("w2vlib", dict(sg=1, hs=0, negative=5), (1, 3, 5)),
     "w2vlib sg-ns, shared negatives": ("w2vlib", dict(sg=1, hs=0, negative=5,
                                                       shared_negatives=True), (1, 3, 4, 5)),
+    # 112 = 7 x 16 floats: the AVX-512 kernel passes over 100 floats in as many chunks
+    "w2vlib sg-ns, shared negatives, 112 dimensions": ("w2vlib", dict(sg=1, hs=0, negative=5,
+                                                                      shared_negatives=True,
+                                                                      vector_size=112), (4, 5)),
+    "w2vlib sg-ns, shared negatives, 128 dimensions": ("w2vlib", dict(sg=1, hs=0, negative=5,
+                                                                      shared_negatives=True,
+                                                                      vector_size=128), (4,)),
+    # stronger subsampling of frequent words than gensim's default 1e-3: fewer words trained
+    "w2vlib sg-ns, shared negatives, sample 5e-4": ("w2vlib", dict(sg=1, hs=0, negative=5,
+                                                                   shared_negatives=True,
+                                                                   sample=5e-4), (4, 5)),
+    "w2vlib sg-ns, shared negatives, 112 dimensions, sample 5e-4": (
+        "w2vlib", dict(sg=1, hs=0, negative=5, shared_negatives=True, vector_size=112,
+                       sample=5e-4), (3, 4)),
+    "w2vlib sg-ns, shared negatives, 128 dimensions, sample 5e-4": (
+        "w2vlib", dict(sg=1, hs=0, negative=5, shared_negatives=True, vector_size=128,
+                       sample=5e-4), (3, 4)),
     "w2vlib sg-ns, shared negatives, alpha 0.05": ("w2vlib", dict(sg=1, hs=0, negative=5,
                                                                   shared_negatives=True,
                                                                   alpha=0.05), (3, 4)),
@@ -128,8 +145,9 @@ def parser():
     """The command line (``--help`` explains every option)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_corpus_arguments(p, "the decompressed and cut corpus copies")
-    p.add_argument("--configs", type=names(list(CONFIGS)), default=list(CONFIGS), metavar="NAMES",
-                   help=f"comma-separated configurations (default: all: {', '.join(CONFIGS)})")
+    p.add_argument("--configs", type=names(list(CONFIGS), ";"), default=list(CONFIGS),
+                   metavar="NAMES", help=f"configurations separated by semicolons (their names hold "
+                                         f"commas; default: all: {'; '.join(CONFIGS)})")
     p.add_argument("--seeds", type=lambda text: [int(s) for s in text.split(",")], default=[1, 2, 3],
                    metavar="N,N", help="seeds, comma-separated (default: 1,2,3)")
     p.add_argument("--workers", type=int, default=usable_cpus(), metavar="N",

@@ -409,10 +409,10 @@ def repeated(path, copies, workdir):
     return big
 
 
-def names(allowed):
-    """An argparse type: a comma-separated list of names from `allowed` ('' is none)."""
+def names(allowed, separator=","):
+    """An argparse type: a list of names from `allowed` split on `separator` ('' is none)."""
     def parse(text):
-        chosen = [name for name in text.split(",") if name]
+        chosen = [name.strip() for name in text.split(separator) if name.strip()]
         unknown = [name for name in chosen if name not in allowed]
         if unknown:
             raise argparse.ArgumentTypeError(f"unknown {unknown[0]!r} (choose from {', '.join(allowed)})")
