@@ -210,24 +210,36 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* The shared-negatives window in AVX-512 (the avx512 build only; the other builds use the
-       portable loops above): every row pass in 16-float chunks with one masked chunk for the
-       rest of the row (100 = 6 x 16 + 4), no scalar remainder; the dot products of up to eight
-       output rows summed across their lanes together (a tree of shuffles); the gradients
-       written, not added to zeros; the steps from the sigmoid table 16 at a time (a gather).
-       The same products and sums as the portable code, in another order (float32 rounding
-       differs). In an ad-hoc A/B on this project's machine (one thread, 3M tokens) it trained
-       shared negatives about 1.45x as fast as the portable loops of the same build
-       (docs/benchmark-notes.md). */
+    /* The shared-negatives window in vector intrinsics, for the AVX-512 build (16 floats a
+       vector, dot products of up to eight output rows at a time) and the AVX2 build (8 floats,
+       four rows); the baseline build uses the portable loops above. Every row pass runs in
+       whole vectors with one masked vector for the rest of the row (100 = 6 x 16 + 4), no
+       scalar remainder; the dot products of a group of output rows are summed across their
+       lanes together (a tree of shuffles); the gradients are written, not added to zeros; the
+       steps are gathered from the sigmoid table a vector at a time. The same products and
+       sums as the portable code, in another order (float32 rounding differs). In ad-hoc A/Bs on
+       this project's machine (one thread, 3M tokens) the AVX-512 build trained shared negatives
+       about 1.45x as fast as its portable loops (docs/benchmark-notes.md). */
+    #define W2V_AI static inline __attribute__((always_inline))
     #if defined(__AVX512F__)
     #include <immintrin.h>
-    #define W2V_WINDOW_AVX512 1
-    #define W2V_AI static inline __attribute__((always_inline))
+    #define W2V_WINDOW_SIMD 1
+    #define W2V_W 16
+    #define W2V_GROUP 8
+    typedef __m512 w2v_vec;
+    typedef __mmask16 w2v_mask;
+    #define W2V_ZERO() _mm512_setzero_ps()
+    #define W2V_LOAD(p) _mm512_loadu_ps(p)
+    #define W2V_LOADM(m, p) _mm512_maskz_loadu_ps((m), (p))
+    #define W2V_STORE(p, v) _mm512_storeu_ps((p), (v))
+    #define W2V_STOREM(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+    #define W2V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+    #define W2V_SET1(x) _mm512_set1_ps(x)
+    /* the first `left` lanes */
+    W2V_AI w2v_mask w2v_tail(int left) { return (__mmask16)((1u << left) - 1u); }
 
-    W2V_AI __mmask16 w2v512_tail(int left) { return (__mmask16)((1u << left) - 1u); }
-
-    /* out[k] = the sum of v[k]'s 16 lanes, k < 8. */
-    W2V_AI void w2v512_sum8(const __m512* v, float* out) {
+    /* out[k] = the sum of v[k]'s lanes, k < 8. */
+    W2V_AI void w2v_sum8(const w2v_vec* v, float* out) {
         __m512 t01 = _mm512_add_ps(_mm512_unpacklo_ps(v[0], v[1]), _mm512_unpackhi_ps(v[0], v[1]));
         __m512 t23 = _mm512_add_ps(_mm512_unpacklo_ps(v[2], v[3]), _mm512_unpackhi_ps(v[2], v[3]));
         __m512 t45 = _mm512_add_ps(_mm512_unpacklo_ps(v[4], v[5]), _mm512_unpackhi_ps(v[4], v[5]));
@@ -243,89 +255,171 @@ cdef extern from *:
         _mm_storeu_ps(out + 4, _mm512_extractf32x4_ps(x, 2));
     }
 
-    /* s0[k] = h0 . rows[k] (and s1[k] = h1 . rows[k] if TWO), k < M <= 8. */
-    W2V_AI void w2v512_dots_group(const float* h0, const float* h1, float* const* rows,
-                                  const int M, const int TWO, float* s0, float* s1, int n) {
-        __m512 a[8], b[8];
-        float t[8];
+    /* The sigmoid of 16 dot products f as _sigmoid computes it (its slot in double, gathered
+       from the table) inside (-6, 6), 1 from 6 up, 0 below -6 and for NaN; `centers` marks the
+       lanes whose label is 1: (label - sigmoid) * alpha. */
+    W2V_AI w2v_vec w2v_step(w2v_vec f, unsigned int centers, w2v_vec alpha, const float* table) {
+        const __m512d shift = _mm512_set1_pd(6.0), scale = _mm512_set1_pd(W2V_SIGMOID_SCALE);
+        const __m512 one = _mm512_set1_ps(1.0f);
+        __mmask16 inside = _mm512_cmp_ps_mask(f, _mm512_set1_ps(-6.0f), _CMP_GT_OQ)
+                           & _mm512_cmp_ps_mask(f, _mm512_set1_ps(6.0f), _CMP_LT_OQ);
+        __mmask16 above = _mm512_cmp_ps_mask(f, _mm512_set1_ps(6.0f), _CMP_GE_OQ);
+        __m512d f0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+        __m512d f1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+        __m256i s0 = _mm512_cvttpd_epi32(_mm512_mul_pd(_mm512_add_pd(f0, shift), scale));
+        __m256i s1 = _mm512_cvttpd_epi32(_mm512_mul_pd(_mm512_add_pd(f1, shift), scale));
+        __m512i slot = _mm512_min_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(s0), s1, 1),
+                                        _mm512_set1_epi32(999));
+        __m512 sig = _mm512_mask_i32gather_ps(_mm512_maskz_mov_ps(above, one), inside, slot,
+                                              table, 4);
+        __m512 label = _mm512_maskz_mov_ps((__mmask16)centers, one);
+        return _mm512_mul_ps(_mm512_sub_ps(label, sig), alpha);
+    }
+    #elif defined(__AVX2__) && defined(__FMA__)
+    #include <immintrin.h>
+    #define W2V_WINDOW_SIMD 1
+    #define W2V_W 8
+    #define W2V_GROUP 4
+    typedef __m256 w2v_vec;
+    typedef __m256i w2v_mask;
+    #define W2V_ZERO() _mm256_setzero_ps()
+    #define W2V_LOAD(p) _mm256_loadu_ps(p)
+    #define W2V_LOADM(m, p) _mm256_maskload_ps((p), (m))
+    #define W2V_STORE(p, v) _mm256_storeu_ps((p), (v))
+    #define W2V_STOREM(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+    #define W2V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+    #define W2V_SET1(x) _mm256_set1_ps(x)
+    static const int w2v_tail_lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* the first `left` lanes */
+    W2V_AI w2v_mask w2v_tail(int left) {
+        return _mm256_loadu_si256((const __m256i*)(w2v_tail_lanes + 8 - left));
+    }
+
+    /* out[k] = the sum of v[k]'s lanes, k < 8. */
+    W2V_AI void w2v_sum8(const w2v_vec* v, float* out) {
+        __m256 u0 = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+        __m256 u4 = _mm256_hadd_ps(_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
+        _mm256_storeu_ps(out, _mm256_add_ps(_mm256_permute2f128_ps(u0, u4, 0x20),
+                                            _mm256_permute2f128_ps(u0, u4, 0x31)));
+    }
+
+    /* As the AVX-512 w2v_step, 8 lanes. */
+    W2V_AI w2v_vec w2v_step(w2v_vec f, unsigned int centers, w2v_vec alpha, const float* table) {
+        const __m256d shift = _mm256_set1_pd(6.0), scale = _mm256_set1_pd(W2V_SIGMOID_SCALE);
+        const __m256 one = _mm256_set1_ps(1.0f);
+        const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_set1_ps(-6.0f), _CMP_GT_OQ),
+                                      _mm256_cmp_ps(f, _mm256_set1_ps(6.0f), _CMP_LT_OQ));
+        __m256 above = _mm256_cmp_ps(f, _mm256_set1_ps(6.0f), _CMP_GE_OQ);
+        __m128i s0 = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(
+            _mm256_cvtps_pd(_mm256_castps256_ps128(f)), shift), scale));
+        __m128i s1 = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(
+            _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)), shift), scale));
+        __m256i slot = _mm256_min_epi32(_mm256_set_m128i(s1, s0), _mm256_set1_epi32(999));
+        __m256 sig = _mm256_mask_i32gather_ps(_mm256_and_ps(above, one), table, slot, inside, 4);
+        __m256i marked = _mm256_and_si256(_mm256_set1_epi32((int)centers), lane_bits);
+        __m256 label = _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(marked, lane_bits)), one);
+        return _mm256_mul_ps(_mm256_sub_ps(label, sig), alpha);
+    }
+    #else
+    #define W2V_WINDOW_SIMD 0
+    #endif
+
+    #if W2V_WINDOW_SIMD
+    /* s0[k] = h0 . rows[k] (and s1[k] = h1 . rows[k] if TWO), k < M <= W2V_GROUP. */
+    W2V_AI void w2v_dots_group(const float* h0, const float* h1, float* const* rows,
+                               const int M, const int TWO, float* s0, float* s1, int n) {
+        w2v_vec v[8];                  /* the sums of h0 (then of h1) against each row */
+        w2v_vec* a = v;
+        w2v_vec* b = v + (W2V_GROUP == 8 ? 0 : W2V_GROUP);
+        w2v_vec bb[8];
+        float t[16];
         int i = 0;
-        for (int k = 0; k < 8; k++) { a[k] = _mm512_setzero_ps(); b[k] = _mm512_setzero_ps(); }
-        for (; i + 16 <= n; i += 16) {
-            __m512 x = _mm512_loadu_ps(h0 + i), y = TWO ? _mm512_loadu_ps(h1 + i) : x;
+        if (W2V_GROUP == 8) b = bb;
+        for (int k = 0; k < 8; k++) { v[k] = W2V_ZERO(); bb[k] = W2V_ZERO(); }
+        for (; i + W2V_W <= n; i += W2V_W) {
+            w2v_vec x = W2V_LOAD(h0 + i), y = TWO ? W2V_LOAD(h1 + i) : x;
             for (int k = 0; k < M; k++) {
-                __m512 r = _mm512_loadu_ps(rows[k] + i);
-                a[k] = _mm512_fmadd_ps(x, r, a[k]);
-                if (TWO) b[k] = _mm512_fmadd_ps(y, r, b[k]);
+                w2v_vec r = W2V_LOAD(rows[k] + i);
+                a[k] = W2V_FMA(x, r, a[k]);
+                if (TWO) b[k] = W2V_FMA(y, r, b[k]);
             }
         }
         if (i < n) {
-            __mmask16 m = w2v512_tail(n - i);
-            __m512 x = _mm512_maskz_loadu_ps(m, h0 + i), y = TWO ? _mm512_maskz_loadu_ps(m, h1 + i) : x;
+            w2v_mask m = w2v_tail(n - i);
+            w2v_vec x = W2V_LOADM(m, h0 + i), y = TWO ? W2V_LOADM(m, h1 + i) : x;
             for (int k = 0; k < M; k++) {
-                __m512 r = _mm512_maskz_loadu_ps(m, rows[k] + i);
-                a[k] = _mm512_fmadd_ps(x, r, a[k]);
-                if (TWO) b[k] = _mm512_fmadd_ps(y, r, b[k]);
+                w2v_vec r = W2V_LOADM(m, rows[k] + i);
+                a[k] = W2V_FMA(x, r, a[k]);
+                if (TWO) b[k] = W2V_FMA(y, r, b[k]);
             }
         }
-        w2v512_sum8(a, t);
-        for (int k = 0; k < M; k++) s0[k] = t[k];
-        if (TWO) {
-            w2v512_sum8(b, t);
-            for (int k = 0; k < M; k++) s1[k] = t[k];
+        w2v_sum8(v, t);                /* AVX2: a's four sums, then b's */
+        if (W2V_GROUP == 8 && TWO) w2v_sum8(bb, t + 8);
+        for (int k = 0; k < M; k++) {
+            s0[k] = t[k];
+            if (TWO) s1[k] = t[W2V_GROUP + k];
         }
     }
 
-    /* out0 (= or +=, FIRST) sum_k g0[k] * rows[k], and out1 likewise from g1 if TWO; k < M <= 8. */
-    W2V_AI void w2v512_combine_group(const float* g0, const float* g1, float* const* rows,
-                                     const int M, const int TWO, const int FIRST,
-                                     float* out0, float* out1, int n) {
-        __m512 ga[8], gb[8];
+    /* out0 (= or +=, FIRST) sum_k g0[k] * rows[k], and out1 likewise from g1 if TWO;
+       k < M <= W2V_GROUP. */
+    W2V_AI void w2v_combine_group(const float* g0, const float* g1, float* const* rows,
+                                  const int M, const int TWO, const int FIRST,
+                                  float* out0, float* out1, int n) {
+        w2v_vec ga[W2V_GROUP], gb[W2V_GROUP];
         int i = 0;
         for (int k = 0; k < M; k++) {
-            ga[k] = _mm512_set1_ps(g0[k]);
-            gb[k] = TWO ? _mm512_set1_ps(g1[k]) : ga[k];
+            ga[k] = W2V_SET1(g0[k]);
+            gb[k] = TWO ? W2V_SET1(g1[k]) : ga[k];
         }
-        for (; i + 16 <= n; i += 16) {
-            __m512 a = FIRST ? _mm512_setzero_ps() : _mm512_loadu_ps(out0 + i);
-            __m512 b = FIRST || !TWO ? _mm512_setzero_ps() : _mm512_loadu_ps(out1 + i);
+        for (; i + W2V_W <= n; i += W2V_W) {
+            w2v_vec a = FIRST ? W2V_ZERO() : W2V_LOAD(out0 + i);
+            w2v_vec b = FIRST || !TWO ? W2V_ZERO() : W2V_LOAD(out1 + i);
             for (int k = 0; k < M; k++) {
-                __m512 r = _mm512_loadu_ps(rows[k] + i);
-                a = _mm512_fmadd_ps(ga[k], r, a);
-                if (TWO) b = _mm512_fmadd_ps(gb[k], r, b);
+                w2v_vec r = W2V_LOAD(rows[k] + i);
+                a = W2V_FMA(ga[k], r, a);
+                if (TWO) b = W2V_FMA(gb[k], r, b);
             }
-            _mm512_storeu_ps(out0 + i, a);
-            if (TWO) _mm512_storeu_ps(out1 + i, b);
+            W2V_STORE(out0 + i, a);
+            if (TWO) W2V_STORE(out1 + i, b);
         }
         if (i < n) {
-            __mmask16 m = w2v512_tail(n - i);
-            __m512 a = FIRST ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out0 + i);
-            __m512 b = FIRST || !TWO ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out1 + i);
+            w2v_mask m = w2v_tail(n - i);
+            w2v_vec a = FIRST ? W2V_ZERO() : W2V_LOADM(m, out0 + i);
+            w2v_vec b = FIRST || !TWO ? W2V_ZERO() : W2V_LOADM(m, out1 + i);
             for (int k = 0; k < M; k++) {
-                __m512 r = _mm512_maskz_loadu_ps(m, rows[k] + i);
-                a = _mm512_fmadd_ps(ga[k], r, a);
-                if (TWO) b = _mm512_fmadd_ps(gb[k], r, b);
+                w2v_vec r = W2V_LOADM(m, rows[k] + i);
+                a = W2V_FMA(ga[k], r, a);
+                if (TWO) b = W2V_FMA(gb[k], r, b);
             }
-            _mm512_mask_storeu_ps(out0 + i, m, a);
-            if (TWO) _mm512_mask_storeu_ps(out1 + i, m, b);
+            W2V_STOREM(out0 + i, m, a);
+            if (TWO) W2V_STOREM(out1 + i, m, b);
         }
     }
 
+    /* CALL(K) with the constant K = M, 1 <= M <= W2V_GROUP. */
+    #if W2V_GROUP == 8
     #define W2V_CASES(CALL) switch (M) { case 1: CALL(1); break; case 2: CALL(2); break; \
         case 3: CALL(3); break; case 4: CALL(4); break; case 5: CALL(5); break; \
         case 6: CALL(6); break; case 7: CALL(7); break; default: CALL(8); }
+    #else
+    #define W2V_CASES(CALL) switch (M) { case 1: CALL(1); break; case 2: CALL(2); break; \
+        case 3: CALL(3); break; default: CALL(4); }
+    #endif
 
     /* steps[c * m + k] = ins[c] . outs[k] for c < n_in, k < m. */
-    static void w2v512_window_dots(float* const* ins, int n_in, float* const* outs, int m,
-                                   float* steps, int n) {
-        for (int k0 = 0; k0 < m; k0 += 8) {
-            int M = m - k0 < 8 ? m - k0 : 8, c = 0;
+    static void w2v_window_dots(float* const* ins, int n_in, float* const* outs, int m,
+                                float* steps, int n) {
+        for (int k0 = 0; k0 < m; k0 += W2V_GROUP) {
+            int M = m - k0 < W2V_GROUP ? m - k0 : W2V_GROUP, c = 0;
             for (; c + 2 <= n_in; c += 2) {
-                #define W2V_DOTS2(K) w2v512_dots_group(ins[c], ins[c + 1], outs + k0, K, 1, \
+                #define W2V_DOTS2(K) w2v_dots_group(ins[c], ins[c + 1], outs + k0, K, 1, \
                     &steps[c * m + k0], &steps[(c + 1) * m + k0], n)
                 W2V_CASES(W2V_DOTS2)
             }
             if (c < n_in) {
-                #define W2V_DOTS1(K) w2v512_dots_group(ins[c], ins[c], outs + k0, K, 0, \
+                #define W2V_DOTS1(K) w2v_dots_group(ins[c], ins[c], outs + k0, K, 0, \
                     &steps[c * m + k0], NULL, n)
                 W2V_CASES(W2V_DOTS1)
             }
@@ -333,18 +427,18 @@ cdef extern from *:
     }
 
     /* grads[c] = sum_k steps[c * m + k] * outs[k] (rows of n floats) for c < n_in. */
-    static void w2v512_window_grads(const float* steps, int n_in, float* const* outs, int m,
-                                    float* grads, int n) {
-        for (int k0 = 0; k0 < m; k0 += 8) {
-            int M = m - k0 < 8 ? m - k0 : 8, c = 0;
+    static void w2v_window_grads(const float* steps, int n_in, float* const* outs, int m,
+                                 float* grads, int n) {
+        for (int k0 = 0; k0 < m; k0 += W2V_GROUP) {
+            int M = m - k0 < W2V_GROUP ? m - k0 : W2V_GROUP, c = 0;
             for (; c + 2 <= n_in; c += 2) {
-                #define W2V_GRADS2(K) w2v512_combine_group(&steps[c * m + k0], \
+                #define W2V_GRADS2(K) w2v_combine_group(&steps[c * m + k0], \
                     &steps[(c + 1) * m + k0], outs + k0, K, 1, k0 == 0, &grads[c * n], \
                     &grads[(c + 1) * n], n)
                 W2V_CASES(W2V_GRADS2)
             }
             if (c < n_in) {
-                #define W2V_GRADS1(K) w2v512_combine_group(&steps[c * m + k0], NULL, \
+                #define W2V_GRADS1(K) w2v_combine_group(&steps[c * m + k0], NULL, \
                     outs + k0, K, 0, k0 == 0, &grads[c * n], NULL, n)
                 W2V_CASES(W2V_GRADS1)
             }
@@ -354,8 +448,8 @@ cdef extern from *:
     /* outs[k] += sum_c steps[c * m + k] * ins[c] for k < m, in order (an output row drawn twice
        takes its second update on top of its first), two rows per pass over the inputs where
        they differ; column holds 2 * n_in floats. */
-    static void w2v512_window_outputs(const float* steps, float* const* ins, int n_in,
-                                      float* const* outs, int m, float* column, int n) {
+    static void w2v_window_outputs(const float* steps, float* const* ins, int n_in,
+                                   float* const* outs, int m, float* column, int n) {
         int k = 0;
         while (k < m) {
             int two = k + 1 < m && outs[k] != outs[k + 1];
@@ -363,14 +457,14 @@ cdef extern from *:
                 column[c] = steps[c * m + k];
                 if (two) column[n_in + c] = steps[c * m + k + 1];
             }
-            for (int c0 = 0; c0 < n_in; c0 += 8) {
-                int M = n_in - c0 < 8 ? n_in - c0 : 8;
+            for (int c0 = 0; c0 < n_in; c0 += W2V_GROUP) {
+                int M = n_in - c0 < W2V_GROUP ? n_in - c0 : W2V_GROUP;
                 if (two) {
-                    #define W2V_OUT2(K) w2v512_combine_group(&column[c0], &column[n_in + c0], \
+                    #define W2V_OUT2(K) w2v_combine_group(&column[c0], &column[n_in + c0], \
                         ins + c0, K, 1, 0, outs[k], outs[k + 1], n)
                     W2V_CASES(W2V_OUT2)
                 } else {
-                    #define W2V_OUT1(K) w2v512_combine_group(&column[c0], NULL, ins + c0, K, 0, 0, \
+                    #define W2V_OUT1(K) w2v_combine_group(&column[c0], NULL, ins + c0, K, 0, 0, \
                         outs[k], NULL, n)
                     W2V_CASES(W2V_OUT1)
                 }
@@ -380,72 +474,59 @@ cdef extern from *:
     }
 
     /* steps[j] = (label - sigmoid(steps[j])) * alpha for j < count, the label 1 where j is a
-       multiple of m (a window's center; its negatives 0), the sigmoid as _sigmoid computes it
-       (its slot in double, gathered from the table) inside (-6, 6), 1 from 6 up, 0 below -6
-       and for NaN: the scalar step of _train_sg_shared, 16 values at a time. */
-    static void w2v512_window_steps(float* steps, int count, int m, float alpha,
-                                    const float* table) {
-        const __m512d shift = _mm512_set1_pd(6.0), scale = _mm512_set1_pd(W2V_SIGMOID_SCALE);
-        const __m512 low = _mm512_set1_ps(-6.0f), high = _mm512_set1_ps(6.0f);
-        const __m512 one = _mm512_set1_ps(1.0f), va = _mm512_set1_ps(alpha);
-        const __m512i last = _mm512_set1_epi32(999);
+       multiple of m (a window's center; its negatives 0): the scalar step of _train_sg_shared
+       without the loss, a vector at a time (w2v_step). */
+    static void w2v_window_steps(float* steps, int count, int m, float alpha,
+                                 const float* table) {
+        const w2v_vec va = W2V_SET1(alpha);
         unsigned int centers = 0;           /* lanes 0, m, 2m, ... */
-        int offset = 0;                     /* the first center lane of the current 16 */
-        for (int t = 0; t < 16; t += m) centers |= 1u << t;
-        for (int j = 0; j < count; j += 16) {
-            __mmask16 live = count - j >= 16 ? (__mmask16)0xFFFF : w2v512_tail(count - j);
-            __m512 f = _mm512_maskz_loadu_ps(live, steps + j);
-            __mmask16 inside = _mm512_cmp_ps_mask(f, low, _CMP_GT_OQ)
-                               & _mm512_cmp_ps_mask(f, high, _CMP_LT_OQ);
-            __mmask16 above = _mm512_cmp_ps_mask(f, high, _CMP_GE_OQ);
-            __m512d f0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
-            __m512d f1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
-            __m256i s0 = _mm512_cvttpd_epi32(_mm512_mul_pd(_mm512_add_pd(f0, shift), scale));
-            __m256i s1 = _mm512_cvttpd_epi32(_mm512_mul_pd(_mm512_add_pd(f1, shift), scale));
-            __m512i slot = _mm512_min_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(s0), s1, 1), last);
-            __m512 sig = _mm512_mask_i32gather_ps(_mm512_maskz_mov_ps(above, one), inside, slot,
-                                                  table, 4);
-            __m512 label = _mm512_maskz_mov_ps((__mmask16)(centers << offset), one);
-            _mm512_mask_storeu_ps(steps + j, live, _mm512_mul_ps(_mm512_sub_ps(label, sig), va));
-            offset = (offset + m - 16 % m) % m;
+        int offset = 0;                     /* the first center lane of the current vector */
+        for (int t = 0; t < W2V_W; t += m) centers |= 1u << t;
+        for (int j = 0; j < count; j += W2V_W) {
+            unsigned int mine = (centers << offset) & ((1u << W2V_W) - 1u);
+            if (count - j >= W2V_W) {
+                W2V_STORE(steps + j, w2v_step(W2V_LOAD(steps + j), mine, va, table));
+            } else {
+                w2v_mask m_ = w2v_tail(count - j);
+                W2V_STOREM(steps + j, m_, w2v_step(W2V_LOADM(m_, steps + j), mine, va, table));
+            }
+            offset = (offset + m - W2V_W % m) % m;
         }
     }
 
     /* y += a * x over n floats. */
-    static inline void w2v512_axpy(float a, const float* x, float* y, int n) {
-        __m512 va = _mm512_set1_ps(a);
+    static inline void w2v_window_axpy(float a, const float* x, float* y, int n) {
+        w2v_vec va = W2V_SET1(a);
         int i = 0;
-        for (; i + 16 <= n; i += 16)
-            _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+        for (; i + W2V_W <= n; i += W2V_W)
+            W2V_STORE(y + i, W2V_FMA(va, W2V_LOAD(x + i), W2V_LOAD(y + i)));
         if (i < n) {
-            __mmask16 m = w2v512_tail(n - i);
-            _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i),
-                                                           _mm512_maskz_loadu_ps(m, y + i)));
+            w2v_mask m = w2v_tail(n - i);
+            W2V_STOREM(y + i, m, W2V_FMA(va, W2V_LOADM(m, x + i), W2V_LOADM(m, y + i)));
         }
     }
     #else
-    #define W2V_WINDOW_AVX512 0
-    static inline void w2v512_window_dots(float* const* ins, int n_in, float* const* outs, int m,
-                                          float* steps, int n) {}
-    static inline void w2v512_window_grads(const float* steps, int n_in, float* const* outs,
-                                           int m, float* grads, int n) {}
-    static inline void w2v512_window_outputs(const float* steps, float* const* ins, int n_in,
-                                             float* const* outs, int m, float* column, int n) {}
-    static inline void w2v512_axpy(float a, const float* x, float* y, int n) {}
-    static inline void w2v512_window_steps(float* steps, int count, int m, float alpha,
-                                           const float* table) {}
+    static inline void w2v_window_dots(float* const* ins, int n_in, float* const* outs, int m,
+                                       float* steps, int n) {}
+    static inline void w2v_window_grads(const float* steps, int n_in, float* const* outs,
+                                        int m, float* grads, int n) {}
+    static inline void w2v_window_outputs(const float* steps, float* const* ins, int n_in,
+                                          float* const* outs, int m, float* column, int n) {}
+    static inline void w2v_window_steps(float* steps, int count, int m, float alpha,
+                                        const float* table) {}
+    static inline void w2v_window_axpy(float a, const float* x, float* y, int n) {}
     #endif
     """
-    bint WINDOW_AVX512 "W2V_WINDOW_AVX512"
-    void w2v512_window_dots(real** ins, int n_in, real** outs, int m, real* steps,
-                            int n) noexcept nogil
-    void w2v512_window_grads(const real* steps, int n_in, real** outs, int m, real* grads,
-                             int n) noexcept nogil
-    void w2v512_window_outputs(const real* steps, real** ins, int n_in, real** outs, int m,
-                               real* column, int n) noexcept nogil
-    void w2v512_axpy(real a, const real* x, real* y, int n) noexcept nogil
-    void w2v512_window_steps(real* steps, int count, int m, real alpha,
-                             const real* table) noexcept nogil
+    bint WINDOW_SIMD "W2V_WINDOW_SIMD"
+    void w2v_window_dots(real** ins, int n_in, real** outs, int m, real* steps,
+                         int n) noexcept nogil
+    void w2v_window_grads(const real* steps, int n_in, real** outs, int m, real* grads,
+                          int n) noexcept nogil
+    void w2v_window_outputs(const real* steps, real** ins, int n_in, real** outs, int m,
+                            real* column, int n) noexcept nogil
+    void w2v_window_steps(real* steps, int count, int m, real alpha,
+                          const real* table) noexcept nogil
+    void w2v_window_axpy(real a, const real* x, real* y, int n) noexcept nogil
 
 
 cdef extern from "<stdlib.h>":
@@ -1006,8 +1087,8 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
             n_in += 1
     if next_center >= 0:
         _prefetch_next_window(p, s, next_center)
-    if WINDOW_AVX512:
-        w2v512_window_dots(ins, n_in, outs, n_out, steps, size)
+    if WINDOW_SIMD:
+        w2v_window_dots(ins, n_in, outs, n_out, steps, size)
     else:
         c = 0
         while c + 2 <= n_in:        # two input rows at a time: each output row loaded once
@@ -1016,13 +1097,13 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
             c += 2
         if c < n_in:
             _dots(ins[c], outs, &steps[c * n_out], n_out, size)
-    if WINDOW_AVX512 and not p.compute_loss:
-        w2v512_window_steps(steps, n_in * n_out, n_out, alpha, SIGMOID_TABLE)
+    if WINDOW_SIMD and not p.compute_loss:
+        w2v_window_steps(steps, n_in * n_out, n_out, alpha, SIGMOID_TABLE)
     else:
         _window_steps(p, s, steps, n_in, n_out, alpha)
-    if WINDOW_AVX512:
-        w2v512_window_grads(steps, n_in, outs, n_out, s.block_grads, size)
-        w2v512_window_outputs(steps, ins, n_in, outs, n_out, &steps[n_in * n_out], size)
+    if WINDOW_SIMD:
+        w2v_window_grads(steps, n_in, outs, n_out, s.block_grads, size)
+        w2v_window_outputs(steps, ins, n_in, outs, n_out, &steps[n_in * n_out], size)
     else:
         memset(s.block_grads, 0, <Py_ssize_t>n_in * size * sizeof(real))
         c = 0
@@ -1050,9 +1131,9 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
     c = 0
     for j in range(lo, hi):
         if j != i:
-            if WINDOW_AVX512:
-                w2v512_axpy(_lock(p, words[j]), &s.block_grads[<Py_ssize_t>c * size], ins[c],
-                            size)
+            if WINDOW_SIMD:
+                w2v_window_axpy(_lock(p, words[j]), &s.block_grads[<Py_ssize_t>c * size],
+                                ins[c], size)
             else:
                 _axpy(_lock(p, words[j]), &s.block_grads[<Py_ssize_t>c * size], ins[c], size)
             c += 1
