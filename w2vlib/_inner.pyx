@@ -1026,6 +1026,51 @@ cdef inline void _prefetch_next_window(const Params* p, const Scratch* s,
                                                    p.alias), p.size), p.size)
 
 
+cdef inline void _window_dots(real** ins, int n_in, real** outs, int n_out, real* steps,
+                              int size) noexcept nogil:
+    """``steps[c * n_out + k] = ins[c] . outs[k]``: the portable loops (the vector builds use
+    ``w2v_window_dots``)."""
+    cdef int c = 0
+    while c + 2 <= n_in:            # two input rows at a time: each output row loaded once
+        w2v_dots_pair(ins[c], ins[c + 1], outs, n_out, &steps[c * n_out],
+                      &steps[(c + 1) * n_out], size)
+        c += 2
+    if c < n_in:
+        _dots(ins[c], outs, &steps[c * n_out], n_out, size)
+
+
+cdef inline void _window_updates(real* steps, real** ins, int n_in, real** outs, int n_out,
+                                 real* grads, int size) noexcept nogil:
+    """The input rows' gradients ``grads[c] = sum_k steps[c * n_out + k] * outs[k]`` from the
+    old output rows, then each output row's update ``outs[k] += sum_c steps[c * n_out + k] *
+    ins[c]`` in order: the portable loops (the vector builds use ``w2v_window_grads`` and
+    ``w2v_window_outputs``). ``steps`` has room for two more columns of ``n_in``."""
+    cdef int c, k
+    cdef real* column
+    memset(grads, 0, <Py_ssize_t>n_in * size * sizeof(real))
+    c = 0
+    while c + 2 <= n_in:            # two gradients at a time: each output row loaded once
+        w2v_accumulate_pair(&steps[c * n_out], &steps[(c + 1) * n_out], outs, n_out,
+                            &grads[<Py_ssize_t>c * size], &grads[<Py_ssize_t>(c + 1) * size],
+                            size)
+        c += 2
+    if c < n_in:
+        w2v_accumulate(&steps[c * n_out], outs, n_out, &grads[<Py_ssize_t>c * size], size)
+    column = &steps[n_in * n_out]      # two columns of the steps: an output row's, per input
+    k = 0
+    while k < n_out:
+        for c in range(n_in):
+            column[c] = steps[c * n_out + k]
+            if k + 1 < n_out:
+                column[n_in + c] = steps[c * n_out + k + 1]
+        if k + 1 < n_out and outs[k] != outs[k + 1]:    # two updates: each input row loaded once
+            w2v_accumulate_pair(column, &column[n_in], ins, n_in, outs[k], outs[k + 1], size)
+            k += 2
+        else:                            # the last row, or a negative drawn twice in a row
+            w2v_accumulate(column, ins, n_in, outs[k], size)
+            k += 1
+
+
 cdef inline void _window_steps(const Params* p, Scratch* s, real* steps, int n_in, int n_out,
                                real alpha) noexcept nogil:
     """Each dot product of a shared-negatives window (input ``c``, output ``k``, at
@@ -1064,13 +1109,12 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
     negative instead of one per negative and pair. Every pair counts as an example.
     """
     cdef Py_ssize_t j
-    cdef int n_out = 0, n_in = 0, k, c, d
+    cdef int n_out = 0, n_in = 0, c, d
     cdef int size = p.size
     cdef int32_t center = words[i], word
     cdef real** outs = s.block_rows
     cdef real** ins
     cdef real* steps = s.block_steps
-    cdef real* column
     if hi - lo <= 1:
         return
     _draw_negatives(p, s, s.targets, p.negative)
@@ -1090,13 +1134,7 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
     if WINDOW_SIMD:
         w2v_window_dots(ins, n_in, outs, n_out, steps, size)
     else:
-        c = 0
-        while c + 2 <= n_in:        # two input rows at a time: each output row loaded once
-            w2v_dots_pair(ins[c], ins[c + 1], outs, n_out, &steps[c * n_out],
-                          &steps[(c + 1) * n_out], size)
-            c += 2
-        if c < n_in:
-            _dots(ins[c], outs, &steps[c * n_out], n_out, size)
+        _window_dots(ins, n_in, outs, n_out, steps, size)
     if WINDOW_SIMD and not p.compute_loss:
         w2v_window_steps(steps, n_in * n_out, n_out, alpha, SIGMOID_TABLE)
     else:
@@ -1105,29 +1143,7 @@ cdef inline void _train_sg_shared(const Params* p, Scratch* s, const int32_t* wo
         w2v_window_grads(steps, n_in, outs, n_out, s.block_grads, size)
         w2v_window_outputs(steps, ins, n_in, outs, n_out, &steps[n_in * n_out], size)
     else:
-        memset(s.block_grads, 0, <Py_ssize_t>n_in * size * sizeof(real))
-        c = 0
-        while c + 2 <= n_in:            # two gradients at a time: each output row loaded once
-            w2v_accumulate_pair(&steps[c * n_out], &steps[(c + 1) * n_out], outs, n_out,
-                                &s.block_grads[<Py_ssize_t>c * size],
-                                &s.block_grads[<Py_ssize_t>(c + 1) * size], size)
-            c += 2
-        if c < n_in:
-            w2v_accumulate(&steps[c * n_out], outs, n_out, &s.block_grads[<Py_ssize_t>c * size],
-                           size)
-        column = &steps[n_in * n_out]      # two columns of the steps: an output row's, per input
-        k = 0
-        while k < n_out:
-            for c in range(n_in):
-                column[c] = steps[c * n_out + k]
-                if k + 1 < n_out:
-                    column[n_in + c] = steps[c * n_out + k + 1]
-            if k + 1 < n_out and outs[k] != outs[k + 1]:    # two updates: each input row loaded once
-                w2v_accumulate_pair(column, &column[n_in], ins, n_in, outs[k], outs[k + 1], size)
-                k += 2
-            else:                            # the last row, or a negative drawn twice in a row
-                w2v_accumulate(column, ins, n_in, outs[k], size)
-                k += 1
+        _window_updates(steps, ins, n_in, outs, n_out, s.block_grads, size)
     c = 0
     for j in range(lo, hi):
         if j != i:
