@@ -8,7 +8,8 @@ Speed: raw words/s of one ``train()`` epoch (vocabulary built beforehand, not ti
 replicas' start — shipping the model to the workers — is timed), best of ``--speed-repeats``
 interleaved runs, for each mode of ``--speed-modes``: w2vlib in one process with ``workers=1`` and
 with ``workers=2``, and w2vlib on a LocalCluster of 2 worker processes x 1 thread
-(``Word2Vec(workers=1)`` trained with ``client=``, the default sync policy).
+(``Word2Vec(workers=1)`` trained with ``client=``, the sync policy ``--speed-sync``: by default
+the trainer's).
 
 Quality: analogy accuracy (questions-words.txt, restrict_vocab=30000) and WordSim-353 Spearman
 after ``--quality-epochs`` epochs, per seed of ``--quality-seeds``, for each model of ``--models``:
@@ -31,9 +32,9 @@ import time
 
 import bench_train
 import results
+from w2vlib._dask_combine import DEFAULT_POLICY, POLICIES
 
 MODES = {name: bench_train.MODES[name] for name in ("sg-ns", "cbow-ns")}
-POLICIES = ("counts", "rows", "mean", "sum", "epoch")
 #: Seconds a LocalCluster may take to start or stop.
 CLUSTER_TIMEOUT = 120
 
@@ -67,20 +68,20 @@ def cluster(replicas):
         local.close(timeout=CLUSTER_TIMEOUT)
 
 
-def epoch_speed(path, params, workers, client=None, sync_words=None):
+def epoch_speed(path, params, workers, client=None, sync_words=None, sync=None):
     """Raw words/s of one w2vlib epoch (on `client`'s workers when given, `sync_words` raw words
-    per lease), and where a distributed epoch's time went (``Report.shares()``; None in one
-    process)."""
+    per lease, sync policy `sync`), and where a distributed epoch's time went
+    (``Report.shares()``; None in one process)."""
     from w2vlib import Word2Vec
     model = Word2Vec(workers=workers, **params)
     model.build_vocab(corpus_file=str(path))
-    extra = {} if client is None else {"client": client, "sync_words": sync_words}
+    extra = {} if client is None else {"client": client, "sync_words": sync_words, "sync": sync}
     (_, raw), seconds = bench_train.timed(lambda: model.train(
         corpus_file=str(path), total_words=model.corpus_total_words, epochs=1, **extra))
     return raw / seconds, (None if client is None else model.distributed_report.shares())
 
 
-def speed(path, modes, repeats, sync_words):
+def speed(path, modes, repeats, sync_words, sync=None):
     """``{mode: {"one", "two_threads", "cluster"}}``, best of `repeats` interleaved runs."""
     figures = {}
     with cluster(2) as client:
@@ -90,7 +91,7 @@ def speed(path, modes, repeats, sync_words):
                 rates = {"one": epoch_speed(path, MODES[mode], 1)[0],
                          "two_threads": epoch_speed(path, MODES[mode], 2)[0]}
                 rates["cluster"], cluster_shares = epoch_speed(path, MODES[mode], 1, client,
-                                                              sync_words)
+                                                              sync_words, sync)
                 if rates["cluster"] > best["cluster"]:
                     shares = cluster_shares
                 best = {name: max(best[name], rates[name]) for name in best}
@@ -172,6 +173,9 @@ def parser():
     p.add_argument("--sync-words", type=int, default=None,
                    help="raw words per replica between syncs, in the speed and the quality runs "
                         "(default: the trainer's)")
+    p.add_argument("--speed-sync", choices=POLICIES, default=None, metavar="POLICY",
+                   help=f"sync policy of the cluster's speed runs, one of {', '.join(POLICIES)} "
+                        f"(default: the trainer's, {DEFAULT_POLICY})")
     return p
 
 
@@ -194,10 +198,12 @@ def main(argv=None):
         print("| mode | 1 process, workers=1 (w/s) | 1 process, workers=2 (w/s) | "
               "LocalCluster 2 x 1 (w/s) | cluster / workers=1 | cluster / workers=2 |")
         print("|---|---:|---:|---:|---:|---:|")
-        figures = speed(path, args.speed_modes, args.speed_repeats, args.sync_words)
+        figures = speed(path, args.speed_modes, args.speed_repeats, args.sync_words,
+                        args.speed_sync)
+        sync = {} if args.speed_sync is None else {"sync": args.speed_sync}
         results.update(args.out, {"dask": {"speed": {
             "run": run, "repeats": args.speed_repeats, "sync_words": args.sync_words or 0,
-            "modes": figures}}})
+            **sync, "modes": figures}}})
     if args.quality_modes and args.models and args.quality_seeds:
         print(f"\nquality after {args.quality_epochs} epochs, seeds {args.quality_seeds}:")
         started = time.perf_counter()

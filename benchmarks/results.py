@@ -141,8 +141,10 @@ SCHEMA = {
     # LocalCluster of 2 processes x 1 thread (and where the cluster's time went); quality per mode and model (single, POLICY-N)
     # with, per distributed model, its sync rounds (count, means per round)
     "dask": optional({
-        # sync_words: the --sync-words of the run (0: the trainer's default)
+        # sync_words: the --sync-words of the run (0: the trainer's default); sync: the
+        # --speed-sync policy of the cluster runs (absent: the default)
         "speed": optional({"run": TRAIN_RUN, "repeats": COUNT, "sync_words": optional(COUNT),
+                           "sync": optional(TEXT),
                            "modes": map_of({
                                "one": POSITIVE, "two_threads": POSITIVE, "cluster": POSITIVE,
                                # the fastest cluster run's Report.shares(): where its time went

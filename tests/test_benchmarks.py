@@ -56,7 +56,8 @@ def measured(tmp_path_factory):
                     "--workdir", work, "--out", out, cwd=folder)
     dask = run_tool("bench_dask.py", *common, "--speed-modes", "sg-ns", "--speed-repeats", 1,
                     "--quality-modes", "cbow-ns", "--models", ",".join(DASK_MODELS),
-                    "--quality-seeds", 1, "--quality-epochs", 1, "--sync-words", 5000, cwd=folder)
+                    "--quality-seeds", 1, "--quality-epochs", 1, "--sync-words", 5000,
+                    "--speed-sync", "epoch", cwd=folder)
     timing = run_tool("bench_time_to_quality.py", *common, "--seeds", "1,2", cwd=folder)
     return out, json.loads(out.read_text()), {"train": train, "kernel": kernel, "load": load,
                                               "dask": dask, "time_to_quality": timing}
@@ -136,6 +137,7 @@ def test_bench_dask_adds_its_section(measured):
     rates = speed["modes"]["sg-ns"]
     assert_rates([rates[name] for name in ("one", "two_threads", "cluster")], 3)
     assert 0 < rates["cluster_shares"]["replica_train"] <= 1
+    assert speed["sync"] == "epoch" and speed["sync_words"] == 5000
     assert quality["epochs"] == 1 and quality["sync_words"] == 5000
     figures = quality["modes"]["cbow-ns"]
     assert list(figures) == list(DASK_MODELS)
@@ -277,6 +279,15 @@ def test_every_option_is_explained(tool_modules):
         for action in tool_modules[name].parser()._actions:
             if action.help != argparse.SUPPRESS:     # bench_phrases' own child-process options
                 assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+
+
+def test_time_to_quality_configurations_are_named_with_semicolons(tool_modules):
+    """The configurations' names hold commas, so --configs separates them with semicolons."""
+    tool = tool_modules["bench_time_to_quality"]
+    chosen = ["gensim sg-ns", "w2vlib sg-ns, shared negatives, 112 dimensions, sample 5e-4"]
+    assert tool.parser().parse_args(["--configs", ";".join(chosen)]).configs == chosen
+    with pytest.raises(SystemExit):
+        tool.parser().parse_args(["--configs", "gensim sg-ns,w2vlib sg-ns"])
 
 
 def test_results_module_examples(tool_modules):
