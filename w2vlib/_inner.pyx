@@ -329,13 +329,13 @@ cdef extern from *:
     /* s0[k] = h0 . rows[k] (and s1[k] = h1 . rows[k] if TWO), k < M <= W2V_GROUP. */
     W2V_AI void w2v_dots_group(const float* h0, const float* h1, float* const* rows,
                                const int M, const int TWO, float* s0, float* s1, int n) {
-        w2v_vec v[8];                  /* the sums of h0 (then of h1) against each row */
+        /* a: h0's lane sums against each row, b: h1's. AVX2 keeps both in v (four rows each),
+           so that one w2v_sum8 reduces them; AVX-512 keeps b in bb (eight rows each). */
+        w2v_vec v[8], bb[8];
         w2v_vec* a = v;
-        w2v_vec* b = v + (W2V_GROUP == 8 ? 0 : W2V_GROUP);
-        w2v_vec bb[8];
+        w2v_vec* b = W2V_GROUP == 8 ? bb : v + W2V_GROUP;
         float t[16];
         int i = 0;
-        if (W2V_GROUP == 8) b = bb;
         for (int k = 0; k < 8; k++) { v[k] = W2V_ZERO(); bb[k] = W2V_ZERO(); }
         for (; i + W2V_W <= n; i += W2V_W) {
             w2v_vec x = W2V_LOAD(h0 + i), y = TWO ? W2V_LOAD(h1 + i) : x;
