@@ -37,10 +37,16 @@ cdef enum:
 cdef real SIGMOID_TABLE[SIGMOID_TABLE_SIZE]
 cdef extern from *:
     """
-    #define W2V_SIGMOID_SCALE (1000.0 / (2.0 * 6))   /* SIGMOID_TABLE_SIZE / (2 * MAX_EXP) */
+    #define W2V_SIGMOID_SLOTS 1000                  /* SIGMOID_TABLE_SIZE */
+    #define W2V_MAX_EXP 6                           /* MAX_EXP */
+    #define W2V_SIGMOID_SCALE (W2V_SIGMOID_SLOTS / (2.0 * W2V_MAX_EXP))
     """
     const double SIGMOID_SCALE "W2V_SIGMOID_SCALE"
+    const int C_SIGMOID_SLOTS "W2V_SIGMOID_SLOTS"
+    const int C_MAX_EXP "W2V_MAX_EXP"
 
+# The C code's copies (the vector kernels' sigmoid steps read them)
+assert (C_SIGMOID_SLOTS, C_MAX_EXP) == (SIGMOID_TABLE_SIZE, MAX_EXP), "W2V_* constants are out of date"
 assert SIGMOID_SCALE == SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP), "W2V_SIGMOID_SCALE is out of date"
 
 cdef int _t
@@ -256,20 +262,20 @@ cdef extern from *:
     }
 
     /* The sigmoid of 16 dot products f as _sigmoid computes it (its slot in double, gathered
-       from the table) inside (-6, 6), 1 from 6 up, 0 below -6 and for NaN; `centers` marks the
-       lanes whose label is 1: (label - sigmoid) * alpha. */
+       from the table) inside (-MAX_EXP, MAX_EXP), 1 from MAX_EXP up, 0 below and for NaN;
+       `centers` marks the lanes whose label is 1: (label - sigmoid) * alpha. */
     W2V_AI w2v_vec w2v_step(w2v_vec f, unsigned int centers, w2v_vec alpha, const float* table) {
-        const __m512d shift = _mm512_set1_pd(6.0), scale = _mm512_set1_pd(W2V_SIGMOID_SCALE);
+        const __m512d shift = _mm512_set1_pd(W2V_MAX_EXP), scale = _mm512_set1_pd(W2V_SIGMOID_SCALE);
         const __m512 one = _mm512_set1_ps(1.0f);
-        __mmask16 inside = _mm512_cmp_ps_mask(f, _mm512_set1_ps(-6.0f), _CMP_GT_OQ)
-                           & _mm512_cmp_ps_mask(f, _mm512_set1_ps(6.0f), _CMP_LT_OQ);
-        __mmask16 above = _mm512_cmp_ps_mask(f, _mm512_set1_ps(6.0f), _CMP_GE_OQ);
+        __mmask16 inside = _mm512_cmp_ps_mask(f, _mm512_set1_ps(-W2V_MAX_EXP), _CMP_GT_OQ)
+                           & _mm512_cmp_ps_mask(f, _mm512_set1_ps(W2V_MAX_EXP), _CMP_LT_OQ);
+        __mmask16 above = _mm512_cmp_ps_mask(f, _mm512_set1_ps(W2V_MAX_EXP), _CMP_GE_OQ);
         __m512d f0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
         __m512d f1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
         __m256i s0 = _mm512_cvttpd_epi32(_mm512_mul_pd(_mm512_add_pd(f0, shift), scale));
         __m256i s1 = _mm512_cvttpd_epi32(_mm512_mul_pd(_mm512_add_pd(f1, shift), scale));
         __m512i slot = _mm512_min_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(s0), s1, 1),
-                                        _mm512_set1_epi32(999));
+                                        _mm512_set1_epi32(W2V_SIGMOID_SLOTS - 1));
         __m512 sig = _mm512_mask_i32gather_ps(_mm512_maskz_mov_ps(above, one), inside, slot,
                                               table, 4);
         __m512 label = _mm512_maskz_mov_ps((__mmask16)centers, one);
@@ -305,17 +311,17 @@ cdef extern from *:
 
     /* As the AVX-512 w2v_step, 8 lanes. */
     W2V_AI w2v_vec w2v_step(w2v_vec f, unsigned int centers, w2v_vec alpha, const float* table) {
-        const __m256d shift = _mm256_set1_pd(6.0), scale = _mm256_set1_pd(W2V_SIGMOID_SCALE);
+        const __m256d shift = _mm256_set1_pd(W2V_MAX_EXP), scale = _mm256_set1_pd(W2V_SIGMOID_SCALE);
         const __m256 one = _mm256_set1_ps(1.0f);
         const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_set1_ps(-6.0f), _CMP_GT_OQ),
-                                      _mm256_cmp_ps(f, _mm256_set1_ps(6.0f), _CMP_LT_OQ));
-        __m256 above = _mm256_cmp_ps(f, _mm256_set1_ps(6.0f), _CMP_GE_OQ);
+        __m256 inside = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_set1_ps(-W2V_MAX_EXP), _CMP_GT_OQ),
+                                      _mm256_cmp_ps(f, _mm256_set1_ps(W2V_MAX_EXP), _CMP_LT_OQ));
+        __m256 above = _mm256_cmp_ps(f, _mm256_set1_ps(W2V_MAX_EXP), _CMP_GE_OQ);
         __m128i s0 = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(
             _mm256_cvtps_pd(_mm256_castps256_ps128(f)), shift), scale));
         __m128i s1 = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(
             _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)), shift), scale));
-        __m256i slot = _mm256_min_epi32(_mm256_set_m128i(s1, s0), _mm256_set1_epi32(999));
+        __m256i slot = _mm256_min_epi32(_mm256_set_m128i(s1, s0), _mm256_set1_epi32(W2V_SIGMOID_SLOTS - 1));
         __m256 sig = _mm256_mask_i32gather_ps(_mm256_and_ps(above, one), table, slot, inside, 4);
         __m256i marked = _mm256_and_si256(_mm256_set1_epi32((int)centers), lane_bits);
         __m256 label = _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(marked, lane_bits)), one);
